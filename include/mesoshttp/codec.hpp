@@ -1,0 +1,43 @@
+// Encoding and decoding of scheduler API messages in the two encodings a
+// master speaks. Generic over protobuf messages: the client encodes Calls and
+// decodes Events; the simulated master does the reverse.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <string_view>
+#include <system_error>
+
+#include <google/protobuf/message.h>
+
+namespace mesoshttp {
+
+enum class encoding {
+  protobuf,  // application/x-protobuf (the default: smaller and ~10x faster to decode)
+  json,      // application/json, with proto field names ("framework_info")
+};
+
+inline constexpr std::string_view protobuf_content_type = "application/x-protobuf";
+inline constexpr std::string_view json_content_type = "application/json";
+
+std::string_view content_type(encoding e) noexcept;
+std::string_view to_string(encoding e) noexcept;
+
+// The encoding named by a Content-Type or Accept value ("application/json;
+// charset=utf-8" is json); nullopt for anything else.
+std::optional<encoding> encoding_from_content_type(std::string_view value) noexcept;
+
+// Serialises `message`. JSON uses proto field names, as the master looks
+// fields up by them; bytes become base64. Fails (with `why` filled when given)
+// if proto2 required fields are unset.
+std::error_code encode(const google::protobuf::Message& message, encoding e,
+                       std::string& out, std::string* why = nullptr);
+
+// Parses `bytes` into `out` (cleared first). Unknown JSON fields are ignored,
+// as are enum values this schema does not know. On error `out` is cleared, so
+// a half-filled message is never passed on as good, and `why` names what was
+// wrong (the parser's message, or the missing required fields).
+std::error_code decode(std::string_view bytes, encoding e, google::protobuf::Message& out,
+                       std::string* why = nullptr);
+
+} // namespace mesoshttp

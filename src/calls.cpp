@@ -1,0 +1,1 @@
+#include "mesoshttp/calls.hpp"

@@ -1,0 +1,53 @@
+#include "mesoshttp/error.hpp"
+
+namespace mesoshttp {
+namespace {
+
+class category final : public std::error_category {
+ public:
+  const char* name() const noexcept override { return "mesoshttp"; }
+
+  std::string message(int value) const override {
+    switch (static_cast<error>(value)) {
+      case error::recordio_bad_length: return "RecordIO: invalid character in record length";
+      case error::recordio_length_overflow: return "RecordIO: record length overflows 64 bits";
+      case error::recordio_zero_length: return "RecordIO: record of length zero";
+      case error::recordio_record_too_large: return "RecordIO: record larger than the maximum record size";
+      case error::recordio_truncated: return "RecordIO: stream ended inside a record";
+      case error::decode_failed: return "message could not be decoded";
+      case error::missing_required_fields: return "message lacks required fields";
+      case error::encode_failed: return "message could not be encoded";
+      case error::unsupported_content_type: return "unsupported content type";
+      case error::invalid_argument: return "invalid argument";
+      case error::invalid_master_url: return "invalid master URL";
+      case error::not_subscribed: return "not subscribed";
+      case error::call_timeout: return "call timed out";
+      case error::call_rejected: return "call rejected by the master";
+      case error::connection_lost: return "connection lost while the call was in flight";
+      case error::shut_down: return "client shut down";
+      case error::aborted: return "client aborted";
+      case error::queue_full: return "call queue full";
+      case error::subscribe_rejected: return "SUBSCRIBE rejected by the master";
+      case error::too_many_redirects: return "too many redirects";
+      case error::redirect_loop: return "redirect loop";
+      case error::insecure_redirect: return "redirect from https to http refused";
+      case error::bad_redirect: return "redirect without a usable Location";
+      case error::heartbeat_timeout: return "no heartbeat from the master";
+      case error::framework_error: return "the master sent an ERROR event";
+      case error::unexpected_response: return "unexpected response from the master";
+      case error::no_master_reachable: return "no master reachable";
+      case error::reconnect_attempts_exhausted: return "reconnect attempts exhausted";
+      case error::consumer_overflow: return "event consumer fell behind and was detached";
+    }
+    return "unknown mesoshttp error";
+  }
+};
+
+} // namespace
+
+const std::error_category& error_category() noexcept {
+  static const category instance;
+  return instance;
+}
+
+} // namespace mesoshttp
