@@ -1,0 +1,196 @@
+// The scheduler client: one subscription (events in, fanned out to any number
+// of consumers) and calls out from any number of producers, with leader
+// tracking, heartbeat watchdog, resubscription and a kill switch.
+//
+//   mesoshttp::client_config cfg;
+//   cfg.masters = {"http://127.0.0.1:5050"};
+//   cfg.framework.set_user("me");
+//   cfg.framework.set_name("example");
+//   mesoshttp::scheduler_client client(cfg);   // runs on its own thread
+//   auto events = client.events();             // attach before start: see everything
+//   client.start();
+//   while (auto item = events.next(std::chrono::seconds(30))) { ... }
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <system_error>
+#include <utility>
+
+#include <boost/asio/any_completion_handler.hpp>
+#include <boost/asio/any_io_executor.hpp>
+#include <boost/asio/async_result.hpp>
+
+#include "mesoshttp/config.hpp"
+#include "mesoshttp/error.hpp"
+#include "mesos/v1/scheduler/scheduler.pb.h"
+
+namespace mesoshttp {
+
+namespace detail {
+class client_impl;
+class consumer;
+} // namespace detail
+
+enum class connection_state {
+  idle,          // constructed, start() not called yet
+  connecting,    // looking for the leader and subscribing
+  subscribed,    // SUBSCRIBED received; calls flow
+  disconnected,  // lost; waiting out the backoff before resubscribing
+  closed,        // shut down, aborted, or gave up; final
+};
+std::string_view to_string(connection_state state) noexcept;
+
+// What a consumer receives: master events and, in order with them, changes of
+// the connection, so a framework knows e.g. that offers it holds are void.
+struct client_event {
+  enum class kind {
+    connecting,    // an attempt to subscribe starts; `master` is where
+    subscribed,    // SUBSCRIBED arrived; `framework_id`, `master` set; the SUBSCRIBED event follows as kind::event
+    event,         // a master event, in `event`
+    disconnected,  // the subscription was lost; `error` and `message` say why. The client resubscribes.
+    closed,        // the last item: the client shut down (no error), was aborted or gave up (error)
+  };
+  kind type = kind::event;
+  // Counts subscription attempts. Everything a consumer receives carries the
+  // generation of the connection it came from; events of an old connection
+  // are never delivered after a newer one started.
+  std::uint64_t generation = 0;
+  // Decoded once and shared by all consumers.
+  std::shared_ptr<const mesos::v1::scheduler::Event> event;
+  std::string master;
+  std::string framework_id;
+  std::error_code error;
+  std::string message;
+};
+
+// The outcome of one call. Exactly one per send.
+struct call_result {
+  std::error_code error;     // empty when the master answered 2xx
+  unsigned status = 0;       // the HTTP status, when an answer came
+  std::string body;          // the answer's body (the master's error text, or a Response)
+  std::string message;       // for errors: which master, what it said or what failed
+  // For calls the API answers with 200 and a body (RECONCILE_OPERATIONS).
+  std::shared_ptr<const mesos::v1::scheduler::Response> response;
+  unsigned attempts = 0;     // how many times it was sent (retries of idempotent calls)
+
+  bool ok() const noexcept { return !error; }
+  explicit operator bool() const noexcept { return ok(); }
+};
+
+// A pulling consumer: its own bounded queue of client_events. Detaches when
+// destroyed. Movable, not copyable; one reader at a time.
+class event_stream {
+ public:
+  event_stream() = default;
+  event_stream(event_stream&&) noexcept = default;
+  event_stream& operator=(event_stream&&) noexcept;
+  ~event_stream();
+
+  // Completes with the next item, or with an error once the stream is over
+  // (after the `closed` item: error::shut_down, error::aborted or the error
+  // that ended the client; error::consumer_overflow if it was detached).
+  // Token: a callback void(std::error_code, client_event), asio::use_awaitable,
+  // asio::use_future, ... The handler runs on its associated executor.
+  template <class CompletionToken>
+  auto async_next(CompletionToken&& token) {
+    return boost::asio::async_initiate<CompletionToken, void(std::error_code, client_event)>(
+        [this](auto handler) { initiate_next(std::move(handler)); }, token);
+  }
+
+  // Blocks the calling thread up to `timeout` (never call it on the client's
+  // own executor). nullopt on timeout or once the stream is over; `ec` (if
+  // given) tells which.
+  std::optional<client_event> next(std::chrono::milliseconds timeout, std::error_code* ec = nullptr);
+
+  void detach();
+  bool attached() const noexcept { return static_cast<bool>(consumer_); }
+  // Items waiting in the queue.
+  std::size_t queued() const;
+
+ private:
+  friend class scheduler_client;
+  explicit event_stream(std::shared_ptr<detail::consumer> consumer) : consumer_(std::move(consumer)) {}
+  void initiate_next(boost::asio::any_completion_handler<void(std::error_code, client_event)> handler);
+  std::shared_ptr<detail::consumer> consumer_;
+};
+
+// A callback consumer; detaches when destroyed (or on detach()).
+class [[nodiscard]] event_subscription {
+ public:
+  event_subscription() = default;
+  event_subscription(event_subscription&&) noexcept = default;
+  event_subscription& operator=(event_subscription&&) noexcept;
+  ~event_subscription();
+  void detach();
+  bool attached() const noexcept { return static_cast<bool>(consumer_); }
+
+ private:
+  friend class scheduler_client;
+  explicit event_subscription(std::shared_ptr<detail::consumer> consumer) : consumer_(std::move(consumer)) {}
+  std::shared_ptr<detail::consumer> consumer_;
+};
+
+class scheduler_client {
+ public:
+  // Runs on a thread of its own, started here and joined by the destructor.
+  explicit scheduler_client(client_config config);
+  // Runs on `executor` (serialised on a strand of it); the caller runs it.
+  scheduler_client(boost::asio::any_io_executor executor, client_config config);
+  // Aborts if still running. Safe while busy, and from inside a callback.
+  ~scheduler_client();
+  scheduler_client(const scheduler_client&) = delete;
+  scheduler_client& operator=(const scheduler_client&) = delete;
+
+  // Starts subscribing (and keeps subscribed until shut down). Idempotent.
+  void start();
+
+  // Attaches a pulling consumer with a queue of `queue_size` (0: the
+  // configured event_queue_size). It sees every item from now on, in order.
+  event_stream events(std::size_t queue_size = 0);
+  // Attaches a callback consumer. The callback runs on the client's executor,
+  // in order, one at a time; a slow callback slows the stream (backpressure);
+  // one that throws is detached (and the others go on).
+  event_subscription on_event(std::function<void(const client_event&)> callback);
+
+  // Sends a call. The client sets framework_id, waits for the subscription if
+  // need be (up to call_timeout), adds Mesos-Stream-Id and POSTs to the
+  // leader. Completes exactly once with the answer or an error. Safe from any
+  // thread. SUBSCRIBE cannot be sent this way (the client owns it).
+  template <class CompletionToken>
+  auto async_send(mesos::v1::scheduler::Call call, CompletionToken&& token) {
+    return boost::asio::async_initiate<CompletionToken, void(call_result)>(
+        [this](auto handler, mesos::v1::scheduler::Call c) { initiate_send(std::move(c), std::move(handler)); },
+        token, std::move(call));
+  }
+  // Fire-and-forget form; failures are logged.
+  void send(mesos::v1::scheduler::Call call);
+
+  // Closes the subscription, completes pending calls with error::shut_down,
+  // and ends every consumer with a `closed` item. Safe from anywhere.
+  void shutdown();
+  // As shutdown, but pending calls and consumers end with `reason`.
+  void abort(std::error_code reason = error::aborted);
+  // Sends TEARDOWN (the framework and its tasks are removed), then shuts down.
+  void teardown();
+
+  connection_state state() const noexcept;
+  // The framework id, once assigned (or as configured for failover).
+  std::optional<mesos::v1::FrameworkID> framework_id() const;
+  // The master we are subscribed to (or trying), as a URL.
+  std::string master() const;
+  boost::asio::any_io_executor get_executor() const noexcept;
+
+ private:
+  void initiate_send(mesos::v1::scheduler::Call call,
+                     boost::asio::any_completion_handler<void(call_result)> handler);
+  struct own_thread;
+  std::unique_ptr<own_thread> thread_;  // only when running on its own thread
+  std::shared_ptr<detail::client_impl> impl_;
+};
+
+} // namespace mesoshttp

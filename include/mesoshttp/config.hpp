@@ -1,0 +1,117 @@
+// Configuration of the scheduler client: one aggregate with a default and a
+// reason for every field, so `client_config cfg; cfg.masters = {...};` works.
+#pragma once
+
+#include <chrono>
+#include <cstddef>
+#include <functional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "mesoshttp/codec.hpp"
+#include "mesoshttp/recordio.hpp"
+#include "mesos/v1/mesos.pb.h"
+
+namespace mesoshttp {
+
+enum class log_level { debug, info, warning, error };
+std::string_view to_string(log_level level) noexcept;
+
+// Receives the library's log lines; the library has no logging dependency of
+// its own. Called from the client's executor: keep it quick. Credentials are
+// never part of a message.
+using logger = std::function<void(log_level, std::string_view message)>;
+
+// How the client waits between attempts to (re)subscribe. The wait before
+// attempt n (from 0) is uniform in [0, min(max_wait, initial_wait * 2^n)]
+// ("full jitter"), so many schedulers restarting together do not stampede a
+// recovering master.
+struct reconnect_config {
+  // First backoff ceiling. Short: the common case is a leader change that
+  // completes in well under a second.
+  std::chrono::milliseconds initial_wait{100};
+  // Largest backoff ceiling.
+  std::chrono::milliseconds max_wait{10'000};
+  // Fraction of the ceiling that is randomised: 1.0 is full jitter, 0.0 waits
+  // exactly the ceiling (deterministic, for tests).
+  double jitter = 1.0;
+  // Attempts after which the client gives up with
+  // error::reconnect_attempts_exhausted; 0 means never give up.
+  std::size_t max_attempts = 0;
+  // If set, replaces the computed wait: called with the attempt number.
+  std::function<std::chrono::milliseconds(std::size_t attempt)> custom_delay;
+};
+
+// What happens when a consumer's queue of events is full.
+enum class overflow_policy {
+  // The client stops reading the socket until the slow consumer catches up:
+  // memory stays bounded and no event is lost (TCP flow control pushes back
+  // on the master). The default.
+  backpressure,
+  // The slow consumer is detached with error::consumer_overflow; the others
+  // go on at full speed.
+  detach,
+};
+
+struct client_config {
+  // Masters to try, in order: "http://host:port" (a path is ignored; the
+  // scheduler endpoint is /api/v1/scheduler). Non-leaders redirect to the
+  // leader, so any one master of a cluster is enough; list several so a dead
+  // one can be skipped.
+  std::vector<std::string> masters{"http://127.0.0.1:5050"};
+
+  // Sent in SUBSCRIBE. Set `id` to fail over to an existing framework; after
+  // SUBSCRIBED the client keeps the assigned id and resubscribes with it.
+  // For the framework to survive a disconnection, set `failover_timeout`.
+  mesos::v1::FrameworkInfo framework;
+
+  // Wire encoding of calls and events. Protobuf is smaller and decodes an
+  // order of magnitude faster; JSON is easier to read on the wire.
+  encoding wire_encoding = encoding::protobuf;
+
+  // TCP connect, per attempt and master.
+  std::chrono::milliseconds connect_timeout{5'000};
+  // From sending SUBSCRIBE to its response headers and first event.
+  std::chrono::milliseconds subscribe_timeout{10'000};
+  // From send() to the call's answer, including time queued while the client
+  // is not subscribed.
+  std::chrono::milliseconds call_timeout{30'000};
+
+  reconnect_config reconnect;
+
+  // Missed heartbeat intervals (from SUBSCRIBED's heartbeat_interval_seconds)
+  // without a single byte from the master before the connection is declared
+  // dead and the client resubscribes. Mesos sends one every 15 s by default.
+  unsigned heartbeat_tolerance = 5;
+
+  // Largest single RecordIO record accepted on the event stream.
+  std::size_t max_record_size = recordio::default_max_record_size;
+
+  // Events buffered per consumer before the overflow policy applies.
+  std::size_t event_queue_size = 1024;
+  overflow_policy overflow = overflow_policy::backpressure;
+
+  // Calls waiting for a subscription (or a free connection) before send()
+  // fails with error::queue_full.
+  std::size_t call_queue_size = 65'536;
+  // Keep-alive connections used for calls, opened on demand. Mesos answers
+  // calls on one connection in order, so concurrency needs connections.
+  std::size_t call_connections = 4;
+  // Automatic retries of an idempotent call (DECLINE, REVIVE, SUPPRESS,
+  // RECONCILE, ACKNOWLEDGE, KILL, ...) whose connection broke or whose
+  // subscription was lost. ACCEPT and other non-idempotent calls never retry.
+  unsigned idempotent_retries = 3;
+
+  // 307 hops followed in one attempt before error::too_many_redirects.
+  unsigned max_redirects = 8;
+
+  std::string user_agent = "mesoshttp/0.1";
+
+  // Log sink; nothing is logged when empty.
+  mesoshttp::logger logger;
+  // Lines below this level are not even formatted.
+  log_level min_log_level = log_level::info;
+};
+
+} // namespace mesoshttp

@@ -1,0 +1,31 @@
+// Reconnect waits with exponential growth and full jitter (see reconnect_config).
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <random>
+
+#include "mesoshttp/config.hpp"
+
+namespace mesoshttp::detail {
+
+class backoff {
+ public:
+  backoff(const reconnect_config& config, std::uint64_t seed) : config_(config), rng_(seed) {}
+
+  // The wait before the next attempt; counts the attempt.
+  std::chrono::milliseconds next();
+  void reset() noexcept { attempts_ = 0; }
+  std::size_t attempts() const noexcept { return attempts_; }
+  // True once max_attempts waits have been handed out (never when 0).
+  bool exhausted() const noexcept {
+    return config_.max_attempts != 0 && attempts_ >= config_.max_attempts;
+  }
+
+ private:
+  const reconnect_config& config_;
+  std::mt19937_64 rng_;
+  std::size_t attempts_ = 0;
+};
+
+} // namespace mesoshttp::detail

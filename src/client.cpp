@@ -1,0 +1,1272 @@
+// The scheduler client. Threading: every piece of client state lives on one
+// strand (client_impl::strand_); public methods post to it. Consumer queues
+// are the one exception: they are read from any thread, so each has a mutex.
+//
+// Data flow:
+//   subscription socket -> Beast parser (chunk callback) -> RecordIO decoder
+//     -> Event decode (once) -> publish() -> every consumer, in order
+//   send() -> queue_ (waits for SUBSCRIBED) -> pump_calls() -> a keep-alive
+//     call_connection to the leader -> call_result to the caller's handler
+#include "mesoshttp/client.hpp"
+
+#include <boost/asio/append.hpp>
+#include <boost/asio/bind_executor.hpp>
+#include <boost/asio/connect.hpp>
+#include <boost/asio/dispatch.hpp>
+#include <boost/asio/executor_work_guard.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/strand.hpp>
+#include <boost/asio/system_executor.hpp>
+#include <boost/asio/write.hpp>
+#include <boost/beast/core/error.hpp>
+#include <boost/beast/core/flat_buffer.hpp>
+#include <boost/beast/core/tcp_stream.hpp>
+#include <boost/beast/http/read.hpp>
+#include <boost/beast/http/parser.hpp>
+#include <boost/beast/http/string_body.hpp>
+
+#include <algorithm>
+#include <atomic>
+#include <condition_variable>
+#include <deque>
+#include <mutex>
+#include <thread>
+#include <vector>
+
+#include "mesoshttp/codec.hpp"
+#include "mesoshttp/detail/backoff.hpp"
+#include "mesoshttp/detail/leader_fsm.hpp"
+#include "mesoshttp/recordio.hpp"
+
+namespace mesoshttp {
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace http = boost::beast::http;
+using tcp = asio::ip::tcp;
+using mesos::v1::scheduler::Call;
+using mesos::v1::scheduler::Event;
+
+std::string_view to_string(connection_state state) noexcept {
+  switch (state) {
+    case connection_state::idle: return "idle";
+    case connection_state::connecting: return "connecting";
+    case connection_state::subscribed: return "subscribed";
+    case connection_state::disconnected: return "disconnected";
+    case connection_state::closed: return "closed";
+  }
+  return "unknown";
+}
+
+std::string_view to_string(log_level level) noexcept {
+  switch (level) {
+    case log_level::debug: return "debug";
+    case log_level::info: return "info";
+    case log_level::warning: return "warning";
+    case log_level::error: return "error";
+  }
+  return "unknown";
+}
+
+namespace detail {
+
+namespace {
+
+// Calls that can be sent twice without changing the outcome. Everything else
+// (ACCEPT above all: it would launch tasks twice) is never retried.
+bool is_idempotent(Call::Type type) {
+  switch (type) {
+    case Call::DECLINE:
+    case Call::DECLINE_INVERSE_OFFERS:
+    case Call::REVIVE:
+    case Call::SUPPRESS:
+    case Call::RECONCILE:
+    case Call::RECONCILE_OPERATIONS:
+    case Call::ACKNOWLEDGE:
+    case Call::ACKNOWLEDGE_OPERATION_STATUS:
+    case Call::KILL:
+    case Call::SHUTDOWN:
+    case Call::UPDATE_FRAMEWORK:
+    case Call::REQUEST:
+      return true;
+    default:
+      return false;
+  }
+}
+
+// A 400 that says the stream id is wrong means our subscription was replaced.
+bool is_stream_id_rejection(unsigned status, std::string_view body) {
+  return status == 400 && (body.find("stream ID") != std::string_view::npos ||
+                           body.find("Mesos-Stream-Id") != std::string_view::npos);
+}
+
+// Statuses after which SUBSCRIBE is worth trying again (elsewhere, later):
+// the master is starting, recovering or not the leader yet.
+bool is_retryable_subscribe_status(unsigned status) {
+  return status == 404 || status == 408 || status == 429 || status >= 500;
+}
+
+std::string quote_body(std::string_view body) {
+  constexpr std::size_t max = 512;
+  std::string text(body.substr(0, max));
+  while (!text.empty() && (text.back() == '\n' || text.back() == '\r')) text.pop_back();
+  if (body.size() > max) text += "...";
+  return text;
+}
+
+std::string status_text(unsigned status, std::string_view body) {
+  std::string text = std::to_string(status) + " " +
+                     std::string(http::obsolete_reason(static_cast<http::status>(status)));
+  if (!body.empty()) text += ": " + quote_body(body);
+  return text;
+}
+
+// One HTTP/1.1 POST, head and body in one buffer so it goes out in one write
+// (with TCP_NODELAY: no 40 ms delayed-ACK stall between head and body).
+std::string build_post(const master_endpoint& master, encoding enc, const std::string& user_agent,
+                       const std::string& stream_id, std::string_view body, bool subscribe) {
+  std::string req;
+  req.reserve(256 + body.size());
+  req += "POST ";
+  req += master.target;
+  req += " HTTP/1.1\r\nHost: ";
+  req += master.authority();
+  req += "\r\nContent-Type: ";
+  req += content_type(enc);
+  req += "\r\nAccept: ";
+  req += content_type(enc);
+  req += "\r\nUser-Agent: ";
+  req += user_agent;
+  if (!stream_id.empty() && !subscribe) {
+    req += "\r\nMesos-Stream-Id: ";
+    req += stream_id;
+  }
+  req += "\r\nConnection: keep-alive\r\nContent-Length: ";
+  req += std::to_string(body.size());
+  req += "\r\n\r\n";
+  req.append(body.data(), body.size());
+  return req;
+}
+
+} // namespace
+
+// ------------------------------------------------------------------ consumer
+
+class consumer {
+ public:
+  using handler_type = asio::any_completion_handler<void(std::error_code, client_event)>;
+
+  consumer(std::size_t capacity, std::function<void(const client_event&)> callback,
+           std::weak_ptr<client_impl> owner, asio::any_io_executor fallback)
+      : capacity_(std::max<std::size_t>(1, capacity)),
+        callback_(std::move(callback)),
+        owner_(std::move(owner)),
+        fallback_(std::move(fallback)) {}
+
+  bool is_callback() const noexcept { return static_cast<bool>(callback_); }
+  std::shared_ptr<client_impl> owner() const noexcept { return owner_.lock(); }
+  const std::function<void(const client_event&)>& callback() const noexcept { return callback_; }
+
+  // From the client's strand. Returns true if the queue is at capacity.
+  bool push(client_event item) {
+    std::unique_lock lock(mutex_);
+    if (ended_) return false;
+    if (waiter_) {
+      auto handler = std::move(*waiter_);
+      waiter_.reset();
+      lock.unlock();
+      deliver(std::move(handler), {}, std::move(item));
+      return false;
+    }
+    queue_.push_back(std::move(item));
+    const bool full = queue_.size() >= capacity_;
+    if (full) signalled_full_ = true;
+    lock.unlock();
+    ready_.notify_one();
+    return full;
+  }
+
+  bool full() const {
+    std::lock_guard lock(mutex_);
+    return !ended_ && queue_.size() >= capacity_;
+  }
+
+  // The final item; afterwards the consumer reports `end_error`.
+  void end(client_event final_item, std::error_code end_error) {
+    std::unique_lock lock(mutex_);
+    if (ended_) return;
+    ended_ = true;
+    end_error_ = end_error;
+    if (waiter_) {
+      auto handler = std::move(*waiter_);
+      waiter_.reset();
+      lock.unlock();
+      deliver(std::move(handler), {}, std::move(final_item));
+      return;
+    }
+    queue_.push_back(std::move(final_item));
+    lock.unlock();
+    ready_.notify_all();
+  }
+
+  // Detached by its owner: no more items, pending waits end.
+  void cut(std::error_code why) {
+    std::unique_lock lock(mutex_);
+    if (!ended_) {
+      ended_ = true;
+      end_error_ = why;
+      queue_.clear();
+    }
+    if (waiter_) {
+      auto handler = std::move(*waiter_);
+      waiter_.reset();
+      lock.unlock();
+      deliver(std::move(handler), why, {});
+      return;
+    }
+    lock.unlock();
+    ready_.notify_all();
+  }
+
+  void async_pop(handler_type handler) {
+    std::unique_lock lock(mutex_);
+    if (!queue_.empty()) {
+      client_event item = pop_locked(lock);
+      deliver(std::move(handler), {}, std::move(item));
+    } else if (ended_) {
+      const auto ec = end_error_;
+      lock.unlock();
+      deliver(std::move(handler), ec, {});
+    } else if (waiter_) {
+      lock.unlock();
+      deliver(std::move(handler), make_error_code(error::invalid_argument), {});
+    } else {
+      waiter_.emplace(std::move(handler));
+    }
+  }
+
+  std::optional<client_event> pop_for(std::chrono::milliseconds timeout, std::error_code* ec) {
+    std::unique_lock lock(mutex_);
+    if (!ready_.wait_for(lock, timeout, [&] { return !queue_.empty() || ended_; })) {
+      if (ec) *ec = make_error_code(error::call_timeout);
+      return std::nullopt;
+    }
+    if (queue_.empty()) {
+      if (ec) *ec = end_error_;
+      return std::nullopt;
+    }
+    if (ec) ec->clear();
+    return pop_locked(lock);
+  }
+
+  std::size_t queued() const {
+    std::lock_guard lock(mutex_);
+    return queue_.size();
+  }
+
+ private:
+  // Pops the front; unlocks; tells the owner if this frees a full queue.
+  client_event pop_locked(std::unique_lock<std::mutex>& lock);
+
+  void deliver(handler_type handler, std::error_code ec, client_event item) {
+    // Runs on the handler's associated executor, or on the client's strand.
+    asio::post(fallback_, asio::append(std::move(handler), ec, std::move(item)));
+  }
+
+  const std::size_t capacity_;
+  const std::function<void(const client_event&)> callback_;
+  const std::weak_ptr<client_impl> owner_;
+  const asio::any_io_executor fallback_;
+  mutable std::mutex mutex_;
+  std::condition_variable ready_;
+  std::deque<client_event> queue_;
+  std::optional<handler_type> waiter_;
+  bool ended_ = false;
+  bool signalled_full_ = false;
+  std::error_code end_error_;
+};
+
+// ------------------------------------------------------------------ calls
+
+struct pending_call {
+  Call call;
+  asio::any_completion_handler<void(call_result)> handler;
+  std::chrono::steady_clock::time_point deadline;
+  std::unique_ptr<asio::steady_timer> timer;
+  unsigned attempts = 0;
+  bool idempotent = false;
+  bool done = false;
+  bool in_flight = false;
+};
+
+struct call_connection {
+  enum class state { connecting, idle, busy, dead };
+  explicit call_connection(const asio::strand<asio::any_io_executor>& ex) : tcp(ex) {}
+  beast::tcp_stream tcp;
+  beast::flat_buffer buffer;
+  std::optional<http::response_parser<http::string_body>> parser;
+  std::string request;
+  state st = state::connecting;
+  std::uint64_t generation = 0;
+  master_endpoint master;
+  std::shared_ptr<pending_call> current;
+};
+
+// ------------------------------------------------------------------ client
+
+class client_impl : public std::enable_shared_from_this<client_impl> {
+ public:
+  client_impl(asio::any_io_executor executor, client_config config)
+      : strand_(asio::make_strand(executor)),
+        config_(std::move(config)),
+        leader_(parse_masters(), config_.max_redirects),
+        backoff_(config_.reconnect, std::random_device{}()),
+        resolver_(strand_),
+        retry_timer_(strand_) {
+    if (config_.framework.has_id()) framework_id_ = config_.framework.id();
+  }
+
+  asio::any_io_executor executor() const { return strand_; }
+
+  void start() {
+    asio::dispatch(strand_, [self = shared_from_this()] {
+      if (self->started_ || self->closed_) return;
+      self->started_ = true;
+      if (!self->config_error_.empty()) {
+        self->close(make_error_code(error::invalid_master_url), self->config_error_);
+        return;
+      }
+      self->attempt();
+    });
+  }
+
+  void shutdown(std::error_code reason, std::string message) {
+    asio::post(strand_, [self = shared_from_this(), reason, message = std::move(message)]() mutable {
+      self->close(reason, std::move(message));
+    });
+  }
+
+  void teardown() {
+    asio::post(strand_, [self = shared_from_this()] {
+      if (self->closed_) return;
+      if (!self->framework_id_) {
+        self->log(log_level::info, "teardown: no framework id yet; shutting down");
+        self->close({}, "torn down");
+        return;
+      }
+      Call call;
+      call.set_type(Call::TEARDOWN);
+      self->submit(std::move(call), asio::bind_executor(self->strand_, [self](call_result result) {
+        if (!result) self->log(log_level::warning, "TEARDOWN failed: " + result.message);
+        self->close({}, "torn down");
+      }));
+    });
+  }
+
+  void submit(Call call, asio::any_completion_handler<void(call_result)> handler) {
+    auto pc = std::make_shared<pending_call>();
+    pc->call = std::move(call);
+    pc->handler = std::move(handler);
+    asio::dispatch(strand_, [self = shared_from_this(), pc] { self->enqueue(pc); });
+  }
+
+  std::shared_ptr<consumer> attach(std::size_t queue_size,
+                                   std::function<void(const client_event&)> callback) {
+    auto c = std::make_shared<consumer>(queue_size ? queue_size : config_.event_queue_size,
+                                        std::move(callback), weak_from_this(), strand_);
+    std::lock_guard lock(hub_mutex_);
+    if (hub_closed_) {
+      client_event item;
+      item.type = client_event::kind::closed;
+      item.error = closed_reason_;
+      item.message = closed_message_;
+      if (!c->is_callback()) c->end(std::move(item), end_error());
+    } else {
+      consumers_.push_back(c);
+    }
+    return c;
+  }
+
+  void detach(const std::shared_ptr<consumer>& c) {
+    {
+      std::lock_guard lock(hub_mutex_);
+      consumers_.erase(std::remove(consumers_.begin(), consumers_.end(), c), consumers_.end());
+    }
+    c->cut(std::make_error_code(std::errc::operation_canceled));
+    notify_drained();  // it may have been the one holding the stream back
+  }
+
+  // A consumer's queue went from full to not full.
+  void notify_drained() {
+    asio::post(strand_, [self = shared_from_this()] { self->maybe_resume(); });
+  }
+
+  connection_state state() const noexcept { return state_.load(); }
+
+  std::optional<mesos::v1::FrameworkID> framework_id() const {
+    std::lock_guard lock(info_mutex_);
+    return framework_id_public_;
+  }
+
+  std::string master() const {
+    std::lock_guard lock(info_mutex_);
+    return master_public_;
+  }
+
+ private:
+  // ---------------------------------------------------------------- helpers
+  std::vector<master_endpoint> parse_masters() {
+    std::vector<master_endpoint> out;
+    for (const auto& url : config_.masters) {
+      master_endpoint ep;
+      std::string why;
+      if (parse_master_url(url, ep, &why)) {
+        config_error_ = why;
+        continue;
+      }
+      out.push_back(std::move(ep));
+    }
+    if (out.empty() && config_error_.empty()) config_error_ = "no master configured";
+    return out;
+  }
+
+  void log(log_level level, std::string_view text) const {
+    if (!config_.logger || level < config_.min_log_level) return;
+    try {
+      config_.logger(level, text);
+    } catch (...) {
+      // A throwing logger must not take the client down.
+    }
+  }
+
+  void set_state(connection_state s) { state_.store(s); }
+
+  void set_public_info() {
+    std::lock_guard lock(info_mutex_);
+    framework_id_public_ = framework_id_;
+    master_public_ = leader_.current().url();
+  }
+
+  std::error_code end_error() const {
+    return closed_reason_ ? closed_reason_ : make_error_code(error::shut_down);
+  }
+
+  // ---------------------------------------------------------------- fan-out
+  // Hands one item to every consumer, in order. Callback consumers run here;
+  // one that throws is detached and the rest go on.
+  void publish(client_event item) {
+    std::vector<std::shared_ptr<consumer>> snapshot;
+    {
+      std::lock_guard lock(hub_mutex_);
+      snapshot = consumers_;
+    }
+    for (const auto& c : snapshot) {
+      if (c->is_callback()) {
+        try {
+          c->callback()(item);
+        } catch (const std::exception& e) {
+          log(log_level::error, std::string("event callback threw, detaching it: ") + e.what());
+          detach(c);
+        } catch (...) {
+          log(log_level::error, "event callback threw, detaching it");
+          detach(c);
+        }
+        continue;
+      }
+      if (c->push(item) && config_.overflow == overflow_policy::detach) {
+        log(log_level::warning, "a consumer fell behind; detaching it (overflow policy: detach)");
+        {
+          std::lock_guard lock(hub_mutex_);
+          consumers_.erase(std::remove(consumers_.begin(), consumers_.end(), c), consumers_.end());
+        }
+        c->cut(make_error_code(error::consumer_overflow));
+      }
+    }
+  }
+
+  bool any_consumer_full() const {
+    if (config_.overflow != overflow_policy::backpressure) return false;
+    std::lock_guard lock(hub_mutex_);
+    return std::any_of(consumers_.begin(), consumers_.end(),
+                       [](const auto& c) { return !c->is_callback() && c->full(); });
+  }
+
+  client_event make_item(client_event::kind kind) const {
+    client_event item;
+    item.type = kind;
+    item.generation = generation_;
+    item.master = leader_.current().url();
+    return item;
+  }
+
+  // ---------------------------------------------------------------- subscription
+  struct subscription {
+    subscription(const asio::strand<asio::any_io_executor>& ex, std::size_t max_record)
+        : tcp(ex), decoder(max_record) {
+      parser.body_limit(boost::none);  // the stream is endless; the record limit applies
+    }
+    beast::tcp_stream tcp;
+    beast::flat_buffer buffer;
+    http::response_parser<http::string_body> parser;
+    recordio::decoder decoder;
+    std::string request;
+    std::function<std::size_t(std::uint64_t, std::string_view, beast::error_code&)> on_chunk;
+    std::error_code stream_error;  // set inside the chunk callback
+    std::string stream_error_text;
+    encoding wire = encoding::protobuf;
+  };
+
+  bool stale(std::uint64_t generation) const { return closed_ || generation != generation_; }
+
+  void attempt() {
+    if (closed_) return;
+    ++generation_;
+    const auto generation = generation_;
+    set_state(connection_state::connecting);
+    set_public_info();
+    publish(make_item(client_event::kind::connecting));
+    log(log_level::info, "subscribing at " + leader_.current().url());
+    sub_ = std::make_unique<subscription>(strand_, config_.max_record_size);
+    resolver_.async_resolve(
+        leader_.current().host, leader_.current().port,
+        [self = shared_from_this(), generation](beast::error_code ec, tcp::resolver::results_type results) {
+          self->on_resolved(generation, ec, std::move(results));
+        });
+  }
+
+  void on_resolved(std::uint64_t generation, beast::error_code ec, tcp::resolver::results_type results) {
+    if (stale(generation)) return;
+    if (ec) return attempt_failed(ec, "cannot resolve " + leader_.current().host + ": " + ec.message());
+    sub_->tcp.expires_after(config_.connect_timeout);
+    sub_->tcp.async_connect(results, [self = shared_from_this(), generation](beast::error_code err,
+                                                                             const tcp::endpoint&) {
+      self->on_connected(generation, err);
+    });
+  }
+
+  void on_connected(std::uint64_t generation, beast::error_code ec) {
+    if (stale(generation)) return;
+    if (ec) return attempt_failed(ec, "cannot connect to " + leader_.current().url() + ": " + ec.message());
+    beast::error_code ignored;
+    sub_->tcp.socket().set_option(tcp::no_delay(true), ignored);
+
+    Call subscribe;
+    subscribe.set_type(Call::SUBSCRIBE);
+    auto* info = subscribe.mutable_subscribe()->mutable_framework_info();
+    *info = config_.framework;
+    if (framework_id_) {
+      *info->mutable_id() = *framework_id_;
+      *subscribe.mutable_framework_id() = *framework_id_;
+    }
+    std::string body;
+    std::string why;
+    if (auto err = encode(subscribe, config_.wire_encoding, body, &why)) {
+      return close(err, "cannot encode SUBSCRIBE: " + why);
+    }
+    sub_->request = build_post(leader_.current(), config_.wire_encoding, config_.user_agent, {}, body, true);
+    sub_->tcp.expires_after(config_.subscribe_timeout);
+    asio::async_write(sub_->tcp, asio::buffer(sub_->request),
+                      [self = shared_from_this(), generation](beast::error_code err, std::size_t) {
+                        if (self->stale(generation)) return;
+                        if (err) {
+                          return self->attempt_failed(err, "cannot send SUBSCRIBE to " +
+                                                               self->leader_.current().url() + ": " +
+                                                               err.message());
+                        }
+                        http::async_read_header(self->sub_->tcp, self->sub_->buffer, self->sub_->parser,
+                                                [self, generation](beast::error_code e, std::size_t) {
+                                                  self->on_subscribe_header(generation, e);
+                                                });
+                      });
+  }
+
+  void on_subscribe_header(std::uint64_t generation, beast::error_code ec) {
+    if (stale(generation)) return;
+    const std::string where = leader_.current().url();
+    if (ec) return attempt_failed(ec, "no answer to SUBSCRIBE from " + where + ": " + ec.message());
+    const auto& res = sub_->parser.get();
+    const unsigned status = res.result_int();
+
+    if (status == 307) {
+      const std::string location(res[http::field::location]);
+      close_subscription();
+      std::string why;
+      if (auto err = leader_.on_redirect(location, &why)) return attempt_failed(err, why);
+      log(log_level::info, where + " is not the leader; redirected to " + leader_.current().url());
+      return attempt();
+    }
+
+    if (status != 200) {
+      // Read the body to quote it; bounded, since this is not the stream.
+      sub_->parser.body_limit(64 * 1024);
+      http::async_read(sub_->tcp, sub_->buffer, sub_->parser,
+                       [self = shared_from_this(), generation, status, where](beast::error_code, std::size_t) {
+                         if (self->stale(generation)) return;
+                         const std::string body = self->sub_->parser.get().body();
+                         const std::string text = where + " answered SUBSCRIBE with " + status_text(status, body);
+                         if (is_retryable_subscribe_status(status)) {
+                           return self->attempt_failed(make_error_code(error::subscribe_rejected), text);
+                         }
+                         self->close(make_error_code(error::subscribe_rejected), text);
+                       });
+      return;
+    }
+
+    const auto wire = encoding_from_content_type(res[http::field::content_type]);
+    const std::string stream_id(res["Mesos-Stream-Id"]);
+    if (!wire || stream_id.empty() || !sub_->parser.chunked()) {
+      std::string what = !wire ? "an unsupported Content-Type '" + std::string(res[http::field::content_type]) + "'"
+                       : stream_id.empty() ? "no Mesos-Stream-Id header"
+                                           : "a body that is not chunked";
+      return attempt_failed(make_error_code(error::unexpected_response),
+                            where + " answered SUBSCRIBE with 200 but " + what);
+    }
+    sub_->wire = *wire;
+    stream_id_ = stream_id;
+    // Beast keeps a reference to the callback: it lives in the subscription.
+    sub_->on_chunk = [this, generation](std::uint64_t, std::string_view data, beast::error_code& err) {
+      on_stream_bytes(generation, data, err);
+      return data.size();
+    };
+    sub_->parser.on_chunk_body(sub_->on_chunk);
+    read_stream(generation);
+  }
+
+  // Inside the parser: frames, decodes and publishes. Errors stop the read.
+  void on_stream_bytes(std::uint64_t generation, std::string_view data, beast::error_code& ec) {
+    auto& sub = *sub_;
+    const auto framing = sub.decoder.feed(data, [&](std::string_view record) {
+      if (sub.stream_error || stale(generation)) return;
+      on_record(generation, record);
+    });
+    if (framing && !sub.stream_error) {
+      sub.stream_error = framing;
+      sub.stream_error_text = "broken event stream from " + leader_.current().url() + ": " + framing.message();
+    }
+    if (sub.stream_error) ec = sub.stream_error;
+  }
+
+  void on_record(std::uint64_t generation, std::string_view record) {
+    auto event = std::make_shared<Event>();
+    std::string why;
+    if (auto err = decode(record, sub_->wire, *event, &why)) {
+      sub_->stream_error = err;
+      sub_->stream_error_text = "undecodable event from " + leader_.current().url() + ": " + why;
+      return;
+    }
+    if (event->type() == Event::SUBSCRIBED) on_subscribed_event(*event);
+    auto item = make_item(client_event::kind::event);
+    item.event = event;
+    item.generation = generation;
+    publish(std::move(item));
+    if (event->type() == Event::ERROR) {
+      sub_->stream_error = error::framework_error;
+      sub_->stream_error_text = "master " + leader_.current().url() + " sent ERROR: " + event->error().message();
+    }
+  }
+
+  void on_subscribed_event(const Event& event) {
+    const auto& s = event.subscribed();
+    framework_id_ = s.framework_id();
+    const double interval = s.has_heartbeat_interval_seconds() && s.heartbeat_interval_seconds() > 0
+                                ? s.heartbeat_interval_seconds()
+                                : 15.0;
+    heartbeat_interval_ = std::chrono::milliseconds(static_cast<std::int64_t>(interval * 1000.0));
+    subscribed_ = true;
+    backoff_.reset();
+    leader_.on_subscribed();
+    set_state(connection_state::subscribed);
+    set_public_info();
+    log(log_level::info, "subscribed at " + leader_.current().url() + " as framework " +
+                             framework_id_->value());
+    auto item = make_item(client_event::kind::subscribed);
+    item.framework_id = framework_id_->value();
+    publish(std::move(item));
+    pump_calls();
+  }
+
+  std::chrono::milliseconds watchdog_timeout() const {
+    if (!subscribed_) return config_.subscribe_timeout;
+    return heartbeat_interval_ * std::max(1u, config_.heartbeat_tolerance);
+  }
+
+  void read_stream(std::uint64_t generation) {
+    if (stale(generation)) return;
+    if (any_consumer_full()) {
+      // Backpressure: stop reading (and watching the heartbeat, since the
+      // silence is ours) until the slow consumer makes room.
+      paused_ = true;
+      sub_->tcp.expires_never();
+      return;
+    }
+    paused_ = false;
+    // "No bytes for tolerance x interval" is exactly a read that times out.
+    sub_->tcp.expires_after(watchdog_timeout());
+    http::async_read_some(sub_->tcp, sub_->buffer, sub_->parser,
+                          [self = shared_from_this(), generation](beast::error_code ec, std::size_t) {
+                            self->on_stream_read(generation, ec);
+                          });
+  }
+
+  void maybe_resume() {
+    if (closed_ || !paused_ || !sub_) return;
+    if (any_consumer_full()) return;
+    read_stream(generation_);
+  }
+
+  void on_stream_read(std::uint64_t generation, beast::error_code ec) {
+    if (stale(generation)) return;
+    auto& sub = *sub_;
+    if (sub.stream_error) return lost(sub.stream_error, sub.stream_error_text);
+    if (ec == beast::error::timeout) {
+      return lost(make_error_code(error::heartbeat_timeout),
+                  "no data from " + leader_.current().url() + " for " +
+                      std::to_string(watchdog_timeout().count()) + " ms");
+    }
+    if (ec || sub.parser.is_done()) {
+      std::error_code why = ec ? std::error_code(ec) : std::error_code(make_error_code(error::connection_lost));
+      if (auto framing = sub.decoder.finish(); framing && (ec == http::error::end_of_stream || !ec ||
+                                                            ec == http::error::partial_message)) {
+        why = framing;
+      }
+      return lost(why, "event stream from " + leader_.current().url() + " ended: " + why.message());
+    }
+    read_stream(generation);
+  }
+
+  void close_subscription() {
+    if (!sub_) return;
+    beast::error_code ignored;
+    sub_->tcp.socket().shutdown(tcp::socket::shutdown_both, ignored);
+    sub_->tcp.close();
+  }
+
+  // An established (or establishing) subscription broke: resubscribe with
+  // the framework id, the last leader first.
+  void lost(std::error_code why, const std::string& text) {
+    if (closed_) return;
+    log(log_level::warning, text);
+    const bool was_subscribed = subscribed_;
+    drop_connection(why, text);
+    if (!was_subscribed) {
+      // It broke before SUBSCRIBED: that counts against this master.
+      if (leader_.on_failure()) return schedule_retry(true);
+      return schedule_retry(false);
+    }
+    schedule_retry(true);
+  }
+
+  // An attempt to subscribe failed before a stream was established.
+  void attempt_failed(std::error_code why, const std::string& text) {
+    if (closed_) return;
+    log(log_level::warning, text);
+    drop_connection(why, text);
+    schedule_retry(leader_.on_failure());
+  }
+
+  void drop_connection(std::error_code why, const std::string& text) {
+    close_subscription();
+    subscribed_ = false;
+    paused_ = false;
+    stream_id_.clear();
+    set_state(connection_state::disconnected);
+    auto item = make_item(client_event::kind::disconnected);
+    item.error = why;
+    item.message = text;
+    publish(std::move(item));
+    ++generation_;  // nothing of the old connection is delivered from now on
+    fail_in_flight(make_error_code(error::connection_lost), "subscription lost: " + text);
+  }
+
+  void schedule_retry(bool with_backoff) {
+    if (closed_) return;
+    if (with_backoff && backoff_.exhausted()) {
+      return close(make_error_code(error::reconnect_attempts_exhausted),
+                   "gave up after " + std::to_string(backoff_.attempts()) + " reconnect attempts");
+    }
+    const auto wait = with_backoff ? backoff_.next() : std::chrono::milliseconds(0);
+    if (wait.count() > 0) log(log_level::info, "next attempt in " + std::to_string(wait.count()) + " ms");
+    retry_timer_.expires_after(wait);
+    retry_timer_.async_wait([self = shared_from_this(), generation = generation_](beast::error_code ec) {
+      if (ec || self->stale(generation)) return;
+      self->attempt();
+    });
+  }
+
+  // ---------------------------------------------------------------- calls
+  void enqueue(const std::shared_ptr<pending_call>& pc) {
+    if (closed_) {
+      return complete(pc, fail(end_error(), "client is closed" + (closed_message_.empty() ? "" : ": " + closed_message_)));
+    }
+    if (!pc->call.has_type() || pc->call.type() == Call::UNKNOWN || pc->call.type() == Call::SUBSCRIBE) {
+      return complete(pc, fail(make_error_code(error::invalid_argument),
+                               pc->call.type() == Call::SUBSCRIBE
+                                   ? "SUBSCRIBE is sent by the client itself"
+                                   : "call has no type"));
+    }
+    if (queue_.size() >= config_.call_queue_size) {
+      return complete(pc, fail(make_error_code(error::queue_full),
+                               std::to_string(queue_.size()) + " calls already waiting"));
+    }
+    pc->idempotent = is_idempotent(pc->call.type());
+    pc->deadline = std::chrono::steady_clock::now() + config_.call_timeout;
+    pc->timer = std::make_unique<asio::steady_timer>(strand_, pc->deadline);
+    pc->timer->async_wait([self = shared_from_this(), pc](beast::error_code ec) {
+      if (!ec) self->on_call_timeout(pc);
+    });
+    queue_.push_back(pc);
+    pump_calls();
+  }
+
+  static call_result fail(std::error_code ec, std::string message) {
+    call_result r;
+    r.error = ec;
+    r.message = std::move(message);
+    return r;
+  }
+
+  void complete(const std::shared_ptr<pending_call>& pc, call_result result) {
+    if (pc->done) return;
+    pc->done = true;
+    if (pc->timer) pc->timer->cancel();
+    result.attempts = pc->attempts;
+    if (result.error) {
+      log(log_level::debug, std::string(Call::Type_Name(pc->call.type())) + " failed: " + result.message);
+    }
+    // Runs on the handler's associated executor (a coroutine's, a bound
+    // strand), or on ours; never inline, so a handler may call send() again.
+    asio::post(strand_, asio::append(std::move(pc->handler), std::move(result)));
+  }
+
+  void on_call_timeout(const std::shared_ptr<pending_call>& pc) {
+    if (pc->done) return;
+    queue_.erase(std::remove(queue_.begin(), queue_.end(), pc), queue_.end());
+    for (auto& conn : connections_) {
+      if (conn->current == pc) retire(conn);  // the answer can no longer be matched
+    }
+    const std::string where = subscribed_ ? " from " + leader_.current().url() : " (not subscribed)";
+    complete(pc, fail(make_error_code(error::call_timeout),
+                      std::string(Call::Type_Name(pc->call.type())) + ": no answer within " +
+                          std::to_string(config_.call_timeout.count()) + " ms" + where));
+    pump_calls();
+  }
+
+  // Requeues an idempotent call that may be sent again, or completes it.
+  void retry_or_fail(const std::shared_ptr<pending_call>& pc, call_result result) {
+    pc->in_flight = false;
+    if (pc->done) return;
+    if (!closed_ && pc->idempotent && pc->attempts <= config_.idempotent_retries) {
+      log(log_level::debug, std::string(Call::Type_Name(pc->call.type())) + " will be retried: " + result.message);
+      queue_.push_front(pc);
+      return;
+    }
+    complete(pc, std::move(result));
+  }
+
+  void fail_in_flight(std::error_code ec, const std::string& text) {
+    auto conns = std::move(connections_);
+    connections_.clear();
+    for (auto& conn : conns) {
+      auto pc = std::move(conn->current);
+      conn->current.reset();
+      conn->st = call_connection::state::dead;
+      beast::error_code ignored;
+      conn->tcp.socket().close(ignored);
+      if (pc) retry_or_fail(pc, fail(ec, text));
+    }
+  }
+
+  void retire(const std::shared_ptr<call_connection>& conn) {
+    conn->st = call_connection::state::dead;
+    conn->current.reset();
+    beast::error_code ignored;
+    conn->tcp.socket().close(ignored);
+    connections_.erase(std::remove(connections_.begin(), connections_.end(), conn), connections_.end());
+  }
+
+  void pump_calls() {
+    if (closed_ || !subscribed_) return;
+    std::size_t connecting = 0;
+    for (const auto& c : connections_) {
+      if (c->st == call_connection::state::connecting) ++connecting;
+    }
+    while (!queue_.empty()) {
+      std::shared_ptr<call_connection> idle;
+      for (const auto& c : connections_) {
+        if (c->st == call_connection::state::idle) {
+          idle = c;
+          break;
+        }
+      }
+      if (!idle) {
+        if (connections_.size() < std::max<std::size_t>(1, config_.call_connections) &&
+            connecting < queue_.size()) {
+          open_call_connection();
+          ++connecting;
+          continue;
+        }
+        return;
+      }
+      auto pc = queue_.front();
+      queue_.pop_front();
+      send_on(idle, pc);
+    }
+  }
+
+  void open_call_connection() {
+    auto conn = std::make_shared<call_connection>(strand_);
+    conn->generation = generation_;
+    conn->master = leader_.current();
+    connections_.push_back(conn);
+    resolver_.async_resolve(conn->master.host, conn->master.port,
+                            [self = shared_from_this(), conn](beast::error_code ec, tcp::resolver::results_type r) {
+                              if (conn->st == call_connection::state::dead) return;
+                              if (ec) return self->call_connection_failed(conn, ec);
+                              conn->tcp.expires_after(self->config_.connect_timeout);
+                              conn->tcp.async_connect(r, [self, conn](beast::error_code err, const tcp::endpoint&) {
+                                if (conn->st == call_connection::state::dead) return;
+                                if (err) return self->call_connection_failed(conn, err);
+                                beast::error_code ignored;
+                                conn->tcp.socket().set_option(tcp::no_delay(true), ignored);
+                                conn->st = call_connection::state::idle;
+                                self->pump_calls();
+                              });
+                            });
+  }
+
+  void call_connection_failed(const std::shared_ptr<call_connection>& conn, beast::error_code ec) {
+    log(log_level::warning, "cannot open a call connection to " + conn->master.url() + ": " + ec.message());
+    retire(conn);
+    // The subscription connection reached this master a moment ago; if calls
+    // cannot, the queued calls wait for their deadline or the next attempt.
+    if (connections_.empty() && !queue_.empty()) {
+      retry_timer_call_pump();
+    }
+  }
+
+  void retry_timer_call_pump() {
+    auto timer = std::make_shared<asio::steady_timer>(strand_, std::chrono::milliseconds(100));
+    timer->async_wait([self = shared_from_this(), timer](beast::error_code) { self->pump_calls(); });
+  }
+
+  void send_on(const std::shared_ptr<call_connection>& conn, const std::shared_ptr<pending_call>& pc) {
+    if (framework_id_) *pc->call.mutable_framework_id() = *framework_id_;
+    std::string body;
+    std::string why;
+    if (auto err = encode(pc->call, config_.wire_encoding, body, &why)) {
+      complete(pc, fail(err, "cannot encode " + std::string(Call::Type_Name(pc->call.type())) + ": " + why));
+      return pump_calls();
+    }
+    conn->st = call_connection::state::busy;
+    conn->current = pc;
+    pc->in_flight = true;
+    ++pc->attempts;
+    conn->request = build_post(conn->master, config_.wire_encoding, config_.user_agent, stream_id_, body, false);
+    conn->parser.emplace();
+    conn->parser->body_limit(16u * 1024u * 1024u);
+    const auto left = pc->deadline - std::chrono::steady_clock::now();
+    conn->tcp.expires_after(std::max<std::chrono::steady_clock::duration>(left, std::chrono::milliseconds(1)));
+    asio::async_write(conn->tcp, asio::buffer(conn->request),
+                      [self = shared_from_this(), conn](beast::error_code ec, std::size_t) {
+                        if (conn->st == call_connection::state::dead) return;
+                        if (ec) return self->on_call_answer(conn, ec);
+                        http::async_read(conn->tcp, conn->buffer, *conn->parser,
+                                         [self, conn](beast::error_code e, std::size_t) {
+                                           if (conn->st == call_connection::state::dead) return;
+                                           self->on_call_answer(conn, e);
+                                         });
+                      });
+  }
+
+  void on_call_answer(const std::shared_ptr<call_connection>& conn, beast::error_code ec) {
+    auto pc = std::move(conn->current);
+    conn->current.reset();
+    const std::string where = conn->master.url();
+    if (!pc) {
+      retire(conn);
+      return pump_calls();
+    }
+    const std::string type = Call::Type_Name(pc->call.type());
+    if (ec) {
+      retire(conn);
+      retry_or_fail(pc, fail(make_error_code(error::connection_lost),
+                             type + ": connection to " + where + " failed: " + ec.message()));
+      return pump_calls();
+    }
+    auto& res = conn->parser->get();
+    call_result result;
+    result.status = res.result_int();
+    result.body = std::move(res.body());
+    if (res.keep_alive()) {
+      conn->st = call_connection::state::idle;
+    } else {
+      retire(conn);
+    }
+    pc->in_flight = false;
+
+    if (result.status >= 200 && result.status < 300) {
+      if (result.status == 200 && !result.body.empty()) {
+        auto wire = encoding_from_content_type(res[http::field::content_type]).value_or(config_.wire_encoding);
+        auto response = std::make_shared<mesos::v1::scheduler::Response>();
+        std::string why;
+        if (auto err = decode(result.body, wire, *response, &why)) {
+          result.error = make_error_code(error::unexpected_response);
+          result.message = type + ": undecodable 200 answer from " + where + ": " + why;
+        } else {
+          result.response = std::move(response);
+        }
+      }
+      complete(pc, std::move(result));
+      return pump_calls();
+    }
+
+    result.error = make_error_code(error::call_rejected);
+    result.message = type + " rejected by " + where + ": " + status_text(result.status, result.body);
+    const bool subscription_gone = result.status == 307 || result.status == 403 ||
+                                   is_stream_id_rejection(result.status, result.body);
+    if (subscription_gone && conn->generation == generation_) {
+      retry_or_fail(pc, std::move(result));
+      lost(make_error_code(error::not_subscribed),
+           "a call was answered " + std::to_string(conn->parser ? res.result_int() : 0) +
+               ": the subscription is no longer valid");
+      return;
+    }
+    complete(pc, std::move(result));
+    pump_calls();
+  }
+
+  // ---------------------------------------------------------------- closing
+  void close(std::error_code reason, std::string message) {
+    if (closed_) return;
+    if (reason) {
+      log(log_level::error, "closing: " + message);
+    } else {
+      log(log_level::info, "shut down" + (message.empty() ? "" : ": " + message));
+    }
+    closed_ = true;
+    closed_reason_ = reason;
+    closed_message_ = message;
+    set_state(connection_state::closed);
+    retry_timer_.cancel();
+    resolver_.cancel();
+    close_subscription();
+    subscribed_ = false;
+    const auto call_error = reason ? reason : make_error_code(error::shut_down);
+    auto conns = std::move(connections_);
+    connections_.clear();
+    for (auto& conn : conns) {
+      conn->st = call_connection::state::dead;
+      beast::error_code ignored;
+      conn->tcp.socket().close(ignored);
+      if (conn->current) complete(conn->current, fail(call_error, "client closed while the call was in flight" +
+                                                                      (message.empty() ? "" : ": " + message)));
+      conn->current.reset();
+    }
+    auto queued = std::move(queue_);
+    queue_.clear();
+    for (auto& pc : queued) {
+      complete(pc, fail(call_error, "client closed before the call was sent" + (message.empty() ? "" : ": " + message)));
+    }
+
+    client_event item = make_item(client_event::kind::closed);
+    item.error = reason;
+    item.message = message;
+    std::vector<std::shared_ptr<consumer>> snapshot;
+    {
+      std::lock_guard lock(hub_mutex_);
+      hub_closed_ = true;
+      snapshot = std::move(consumers_);
+      consumers_.clear();
+    }
+    for (const auto& c : snapshot) {
+      if (c->is_callback()) {
+        try {
+          c->callback()(item);
+        } catch (...) {
+          log(log_level::error, "event callback threw on the closed item");
+        }
+        c->cut(end_error());
+      } else {
+        c->end(item, end_error());
+      }
+    }
+    sub_.reset();
+  }
+
+  // ---------------------------------------------------------------- state
+  asio::strand<asio::any_io_executor> strand_;
+  client_config config_;
+  std::string config_error_;
+  leader_fsm leader_;
+  backoff backoff_;
+  tcp::resolver resolver_;
+  asio::steady_timer retry_timer_;
+
+  bool started_ = false;
+  bool closed_ = false;
+  std::error_code closed_reason_;
+  std::string closed_message_;
+  std::atomic<connection_state> state_{connection_state::idle};
+
+  std::uint64_t generation_ = 0;
+  std::unique_ptr<subscription> sub_;
+  bool subscribed_ = false;
+  bool paused_ = false;
+  std::string stream_id_;
+  std::optional<mesos::v1::FrameworkID> framework_id_;
+  std::chrono::milliseconds heartbeat_interval_{15'000};
+
+  std::deque<std::shared_ptr<pending_call>> queue_;
+  std::vector<std::shared_ptr<call_connection>> connections_;
+
+  mutable std::mutex hub_mutex_;
+  std::vector<std::shared_ptr<consumer>> consumers_;
+  bool hub_closed_ = false;
+
+  mutable std::mutex info_mutex_;
+  std::optional<mesos::v1::FrameworkID> framework_id_public_;
+  std::string master_public_;
+};
+
+client_event consumer::pop_locked(std::unique_lock<std::mutex>& lock) {
+  client_event item = std::move(queue_.front());
+  queue_.pop_front();
+  const bool freed = signalled_full_ && queue_.size() < capacity_;
+  if (freed) signalled_full_ = false;
+  lock.unlock();
+  if (freed) {
+    if (auto owner = owner_.lock()) owner->notify_drained();
+  }
+  return item;
+}
+
+} // namespace detail
+
+// ------------------------------------------------------------------ public API
+
+namespace {
+struct own_thread_state {
+  asio::io_context io{1};
+  asio::executor_work_guard<asio::io_context::executor_type> guard{io.get_executor()};
+  std::thread thread;
+};
+} // namespace
+
+struct scheduler_client::own_thread {
+  std::shared_ptr<own_thread_state> state;
+};
+
+scheduler_client::scheduler_client(client_config config) {
+  auto own = std::make_shared<own_thread_state>();
+  impl_ = std::make_shared<detail::client_impl>(own->io.get_executor(), std::move(config));
+  // The thread keeps its io_context alive, so the client may be destroyed
+  // from one of its own callbacks (the thread then finishes by itself).
+  own->thread = std::thread([own] { own->io.run(); });
+  thread_ = std::make_unique<own_thread>(own_thread{own});
+}
+
+scheduler_client::scheduler_client(asio::any_io_executor executor, client_config config)
+    : impl_(std::make_shared<detail::client_impl>(std::move(executor), std::move(config))) {}
+
+scheduler_client::~scheduler_client() {
+  if (impl_) impl_->shutdown(make_error_code(error::aborted), "client destroyed");
+  if (thread_) {
+    auto own = thread_->state;
+    asio::post(own->io, [own] { own->guard.reset(); });
+    if (own->thread.get_id() == std::this_thread::get_id()) {
+      own->thread.detach();
+    } else {
+      own->thread.join();
+    }
+  }
+}
+
+void scheduler_client::start() { impl_->start(); }
+
+event_stream scheduler_client::events(std::size_t queue_size) {
+  return event_stream(impl_->attach(queue_size, {}));
+}
+
+event_subscription scheduler_client::on_event(std::function<void(const client_event&)> callback) {
+  if (!callback) throw std::invalid_argument("on_event: empty callback");
+  return event_subscription(impl_->attach(0, std::move(callback)));
+}
+
+void scheduler_client::initiate_send(Call call, asio::any_completion_handler<void(call_result)> handler) {
+  impl_->submit(std::move(call), std::move(handler));
+}
+
+void scheduler_client::send(Call call) {
+  impl_->submit(std::move(call), [](call_result) {});
+}
+
+void scheduler_client::shutdown() { impl_->shutdown({}, {}); }
+void scheduler_client::abort(std::error_code reason) {
+  impl_->shutdown(reason ? reason : make_error_code(error::aborted), "aborted: " + reason.message());
+}
+void scheduler_client::teardown() { impl_->teardown(); }
+connection_state scheduler_client::state() const noexcept { return impl_->state(); }
+std::optional<mesos::v1::FrameworkID> scheduler_client::framework_id() const { return impl_->framework_id(); }
+std::string scheduler_client::master() const { return impl_->master(); }
+asio::any_io_executor scheduler_client::get_executor() const noexcept { return impl_->executor(); }
+
+event_stream& event_stream::operator=(event_stream&& other) noexcept {
+  if (this != &other) {
+    detach();
+    consumer_ = std::move(other.consumer_);
+  }
+  return *this;
+}
+
+event_stream::~event_stream() { detach(); }
+
+void event_stream::detach() {
+  if (!consumer_) return;
+  auto c = std::move(consumer_);
+  consumer_.reset();
+  if (auto owner = c->owner()) owner->detach(c);
+  else c->cut(std::make_error_code(std::errc::operation_canceled));
+}
+
+void event_stream::initiate_next(asio::any_completion_handler<void(std::error_code, client_event)> handler) {
+  if (!consumer_) {
+    // A detached stream has no executor of its own; the handler's associated
+    // executor runs it if it has one.
+    asio::post(asio::system_executor(), asio::append(std::move(handler), std::make_error_code(std::errc::not_connected), client_event{}));
+    return;
+  }
+  consumer_->async_pop(std::move(handler));
+}
+
+std::optional<client_event> event_stream::next(std::chrono::milliseconds timeout, std::error_code* ec) {
+  if (!consumer_) {
+    if (ec) *ec = std::make_error_code(std::errc::not_connected);
+    return std::nullopt;
+  }
+  return consumer_->pop_for(timeout, ec);
+}
+
+std::size_t event_stream::queued() const { return consumer_ ? consumer_->queued() : 0; }
+
+event_subscription& event_subscription::operator=(event_subscription&& other) noexcept {
+  if (this != &other) {
+    detach();
+    consumer_ = std::move(other.consumer_);
+  }
+  return *this;
+}
+
+event_subscription::~event_subscription() { detach(); }
+
+void event_subscription::detach() {
+  if (!consumer_) return;
+  auto c = std::move(consumer_);
+  consumer_.reset();
+  if (auto owner = c->owner()) owner->detach(c);
+  else c->cut(std::make_error_code(std::errc::operation_canceled));
+}
+
+} // namespace mesoshttp

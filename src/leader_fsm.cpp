@@ -1,0 +1,166 @@
+#include "mesoshttp/detail/leader_fsm.hpp"
+
+#include <boost/url/parse.hpp>
+#include <boost/url/url.hpp>
+
+#include <algorithm>
+#include <cmath>
+
+#include "mesoshttp/detail/backoff.hpp"
+#include "mesoshttp/error.hpp"
+
+namespace mesoshttp::detail {
+
+namespace {
+
+void set_why(std::string* why, std::string text) {
+  if (why) *why = std::move(text);
+}
+
+std::string default_port(std::string_view scheme) { return scheme == "https" ? "443" : "5050"; }
+
+// Fills `out` from an absolute http(s) URL view.
+std::error_code from_url(const boost::urls::url_view& u, master_endpoint& out, bool keep_path,
+                         std::string* why) {
+  const std::string scheme(u.scheme());
+  if (scheme != "http" && scheme != "https") {
+    set_why(why, "unsupported scheme '" + scheme + "' (expected http or https)");
+    return error::invalid_master_url;
+  }
+  if (!u.has_authority() || u.host().empty()) {
+    set_why(why, "no host in '" + std::string(u.buffer()) + "'");
+    return error::invalid_master_url;
+  }
+  if (u.has_userinfo()) {
+    // Credentials belong in the configuration's credentials, never in a URL
+    // that ends up in logs.
+    set_why(why, "credentials in the master URL are not supported");
+    return error::invalid_master_url;
+  }
+  out.scheme = scheme;
+  // host() keeps IPv6 brackets off; encoded_host_address() is the bare address.
+  out.host = std::string(u.host_address());
+  out.port = u.has_port() ? std::string(u.port()) : default_port(scheme);
+  if (keep_path && !u.encoded_path().empty()) {
+    out.target = std::string(u.encoded_path());
+    if (u.has_query()) out.target += "?" + std::string(u.encoded_query());
+  } else {
+    out.target = std::string(scheduler_target);
+  }
+  return {};
+}
+
+} // namespace
+
+std::string master_endpoint::authority() const {
+  const bool ipv6 = host.find(':') != std::string::npos;
+  return (ipv6 ? "[" + host + "]" : host) + ":" + port;
+}
+
+std::string master_endpoint::url() const { return scheme + "://" + authority() + target; }
+
+std::error_code parse_master_url(std::string_view text, master_endpoint& out, std::string* why) {
+  std::string spelled(text);
+  if (spelled.rfind("zk://", 0) == 0) {
+    set_why(why, "zk:// master URLs need ZooKeeper support, which this build does not have");
+    return error::invalid_master_url;
+  }
+  if (spelled.find("://") == std::string::npos) spelled = "http://" + spelled;
+  auto parsed = boost::urls::parse_uri(spelled);
+  if (!parsed) {
+    set_why(why, "'" + std::string(text) + "' is not a URL: " + parsed.error().message());
+    return error::invalid_master_url;
+  }
+  const auto ec = from_url(*parsed, out, false, why);
+  if (ec && why) *why = "'" + std::string(text) + "': " + *why;
+  return ec;
+}
+
+leader_fsm::leader_fsm(std::vector<master_endpoint> masters, unsigned max_redirects)
+    : masters_(std::move(masters)), max_redirects_(max_redirects) {
+  if (!masters_.empty()) current_ = masters_.front();
+  chain_.push_back(current_);
+}
+
+std::error_code leader_fsm::on_redirect(std::string_view location, std::string* why) {
+  if (location.empty()) {
+    set_why(why, current_.url() + " answered 307 without a Location");
+    return error::bad_redirect;
+  }
+  auto ref = boost::urls::parse_uri_reference(location);
+  if (!ref) {
+    set_why(why, current_.url() + " redirected to an unparseable Location '" +
+                     std::string(location) + "'");
+    return error::bad_redirect;
+  }
+  // "//host:port/path" (what Mesos sends) takes the scheme of the request.
+  boost::urls::url base("http://placeholder");
+  base.set_scheme(current_.scheme);
+  base.set_encoded_authority(current_.authority());
+  base.set_encoded_path(current_.target);
+  boost::urls::url resolved;
+  const auto rv = boost::urls::resolve(base, *ref, resolved);
+  master_endpoint next;
+  std::string reason;
+  if (rv.has_error() || from_url(resolved, next, true, &reason)) {
+    set_why(why, current_.url() + " redirected to an unusable Location '" + std::string(location) +
+                     "'" + (reason.empty() ? "" : ": " + reason));
+    return error::bad_redirect;
+  }
+  if (current_.tls() && !next.tls()) {
+    set_why(why, current_.url() + " redirected to plain-text " + next.url() + "; refused");
+    return error::insecure_redirect;
+  }
+  if (hops() + 1 > max_redirects_) {
+    set_why(why, "more than " + std::to_string(max_redirects_) + " redirects, last to " + next.url());
+    return error::too_many_redirects;
+  }
+  for (const auto& seen : chain_) {
+    if (seen.same_master(next)) {
+      set_why(why, current_.url() + " redirected back to " + next.url() +
+                       ", already visited (stale leader information?)");
+      return error::redirect_loop;
+    }
+  }
+  chain_.push_back(next);
+  current_ = std::move(next);
+  return {};
+}
+
+bool leader_fsm::on_failure() {
+  ++failures_in_round_;
+  if (!masters_.empty()) {
+    // Move past the configured master this attempt started from. When it was
+    // a redirect target that failed (a dead leader the others still point
+    // to), that means asking the next configured master, not the same one.
+    const master_endpoint& origin = chain_.front();
+    const auto it = std::find_if(masters_.begin(), masters_.end(),
+                                 [&](const master_endpoint& m) { return m.same_master(origin); });
+    if (it != masters_.end()) next_index_ = static_cast<std::size_t>(it - masters_.begin()) + 1;
+    next_index_ %= masters_.size();
+    current_ = masters_[next_index_];
+  }
+  chain_.assign(1, current_);
+  const bool round_over = failures_in_round_ >= std::max<std::size_t>(1, masters_.size());
+  if (round_over) failures_in_round_ = 0;
+  return round_over;
+}
+
+void leader_fsm::on_subscribed() {
+  failures_in_round_ = 0;
+  chain_.assign(1, current_);
+}
+
+std::chrono::milliseconds backoff::next() {
+  const std::size_t n = attempts_++;
+  if (config_.custom_delay) return config_.custom_delay(n);
+  const double initial = static_cast<double>(config_.initial_wait.count());
+  const double cap = static_cast<double>(config_.max_wait.count());
+  const double ceiling = std::min(cap, initial * std::pow(2.0, static_cast<double>(std::min<std::size_t>(n, 62))));
+  const double jitter = std::clamp(config_.jitter, 0.0, 1.0);
+  std::uniform_real_distribution<double> unit(0.0, 1.0);
+  const double wait = ceiling * (1.0 - jitter) + ceiling * jitter * unit(rng_);
+  return std::chrono::milliseconds(static_cast<std::int64_t>(wait));
+}
+
+} // namespace mesoshttp::detail
