@@ -1,0 +1,605 @@
+#include "mesoshttp/calls.hpp"
+
+#include <google/protobuf/text_format.h>
+#include <google/protobuf/util/message_differencer.h>
+#include <gtest/gtest.h>
+
+#include <cctype>
+#include <map>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "mesoshttp/codec.hpp"
+
+namespace {
+
+namespace calls = mesoshttp::calls;
+namespace ops = mesoshttp::calls::ops;
+namespace v1 = mesos::v1;
+using mesos::v1::scheduler::Call;
+using google::protobuf::util::MessageDifferencer;
+
+// 16 raw bytes, as a master puts in TaskStatus.uuid; includes a NUL and high
+// bytes so a text-mangling encoder would be caught.
+const std::string kUuid("\x67\x2d\x5d\x8d\x92\x80\x43\xf0\x00\x4b\x53\x8f\xd6\x39\xae\x66", 16);
+
+v1::FrameworkInfo framework() {
+  v1::FrameworkInfo info;
+  info.set_user("root");
+  info.set_name("calls-test");
+  info.add_roles("web");
+  info.add_capabilities()->set_type(v1::FrameworkInfo::Capability::MULTI_ROLE);
+  info.set_failover_timeout(60);
+  return info;
+}
+
+mesos::v1::scheduler::OfferConstraints constraints() {
+  mesos::v1::scheduler::OfferConstraints oc;
+  auto& role = (*oc.mutable_role_constraints())["web"];
+  auto* c = role.add_groups()->add_attribute_constraints();
+  c->mutable_selector()->set_attribute_name("rack");
+  c->mutable_predicate()->mutable_text_equals()->set_value("r1");
+  return oc;
+}
+
+// Resource.role is deprecated in the schema; read it without the warning.
+std::string legacy_role(const v1::Resource& r) {
+  const auto* field = r.GetDescriptor()->FindFieldByName("role");
+  return r.GetReflection()->HasField(r, field) ? r.GetReflection()->GetString(r, field) : "";
+}
+
+v1::Offer offer_from_text(const std::string& text) {
+  v1::Offer offer;
+  EXPECT_TRUE(google::protobuf::TextFormat::ParseFromString(text, &offer)) << text;
+  return offer;
+}
+
+// An offer as a real 1.11 master sends it (see the captures), plus a
+// reserved cpus piece and a persistent volume the task helper must skip.
+v1::Offer sample_offer() {
+  return offer_from_text(R"pb(
+    id { value: "O1" } framework_id { value: "F1" } agent_id { value: "S0" } hostname: "h"
+    resources { name: "ports" type: RANGES ranges { range { begin: 31000 end: 32000 } }
+                role: "*" allocation_info { role: "*" } }
+    resources { name: "cpus" type: SCALAR scalar { value: 0.5 } role: "*"
+                allocation_info { role: "*" } }
+    resources { name: "cpus" type: SCALAR scalar { value: 1.5 }
+                reservations { type: DYNAMIC role: "web" principal: "p" }
+                allocation_info { role: "web" } }
+    resources { name: "mem" type: SCALAR scalar { value: 4096 } role: "*"
+                allocation_info { role: "*" } }
+    resources { name: "disk" type: SCALAR scalar { value: 500 } role: "*"
+                allocation_info { role: "*" }
+                disk { persistence { id: "vol" } volume { container_path: "data" mode: RW } } }
+    resources { name: "disk" type: SCALAR scalar { value: 100 } role: "*"
+                allocation_info { role: "*" } }
+    allocation_info { role: "*" }
+  )pb");
+}
+
+// One call of every type, built with non-default arguments where there are any.
+std::map<Call::Type, Call> one_of_each() {
+  std::map<Call::Type, Call> m;
+  auto add = [&](Call c) { m.emplace(c.type(), std::move(c)); };
+  add(calls::subscribe(framework(), {"web"}, constraints()));
+  add(calls::teardown());
+  auto task = calls::task_from_offer(sample_offer(), "t", "echo hi", 1, 64, 10, "t-1");
+  add(calls::accept({calls::offer_id("O1")}, {ops::launch({*task})}, calls::filters(1)));
+  add(calls::decline(std::vector<std::string>{"O1", "O2"}, calls::filters(30)));
+  add(calls::accept_inverse_offers({calls::offer_id("I1")}, calls::filters(2)));
+  add(calls::decline_inverse_offers({calls::offer_id("I2")}));
+  add(calls::revive({"web"}));
+  v1::KillPolicy policy;
+  policy.mutable_grace_period()->set_nanoseconds(5'000'000'000);
+  add(calls::kill(calls::task_id("t-1"), calls::agent_id("S0"), policy));
+  add(calls::shutdown("E1", "S0"));
+  add(calls::acknowledge("S0", "t-1", kUuid));
+  add(calls::acknowledge_operation_status(calls::operation_id("op1"), kUuid, calls::agent_id("S0"),
+                                          calls::resource_provider_id("RP1")));
+  add(calls::reconcile({{calls::task_id("t-1"), calls::agent_id("S0")}, {calls::task_id("t-2"), {}}}));
+  add(calls::reconcile_operations({{calls::operation_id("op1"), calls::agent_id("S0"), {}}}));
+  add(calls::message(calls::agent_id("S0"), calls::executor_id("E1"), std::string("a\0b", 3)));
+  v1::Request req;
+  *req.mutable_agent_id() = calls::agent_id("S0");
+  *req.add_resources() = calls::scalar("cpus", 2);
+  add(calls::request({req}));
+  add(calls::suppress({"web"}));
+  auto fw = framework();
+  fw.mutable_id()->set_value("F1");
+  add(calls::update_framework(fw, {"web"}, constraints()));
+  return m;
+}
+
+// The field of Call that carries the payload of each type (none for TEARDOWN).
+const google::protobuf::FieldDescriptor* payload_field(Call::Type type) {
+  const auto* d = Call::descriptor();
+  std::string name = Call::Type_Name(type);
+  for (auto& ch : name) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+  return d->FindFieldByName(name);
+}
+
+TEST(Calls, EveryCallTypeHasABuilder) {
+  const auto built = one_of_each();
+  const auto* type_enum = Call::Type_descriptor();
+  for (int i = 0; i < type_enum->value_count(); ++i) {
+    const auto type = static_cast<Call::Type>(type_enum->value(i)->number());
+    if (type == Call::UNKNOWN) continue;
+    EXPECT_EQ(built.count(type), 1u) << "no builder tested for " << type_enum->value(i)->name();
+  }
+}
+
+TEST(Calls, EachSetsItsTypeAndOnlyItsSubMessageAndNoFrameworkId) {
+  for (const auto& [type, call] : one_of_each()) {
+    SCOPED_TRACE(Call::Type_Name(type));
+    EXPECT_TRUE(call.has_type());
+    EXPECT_FALSE(call.has_framework_id());
+    EXPECT_TRUE(call.IsInitialized()) << call.InitializationErrorString();
+    const auto* payload = payload_field(type);
+    std::vector<const google::protobuf::FieldDescriptor*> set_fields;
+    call.GetReflection()->ListFields(call, &set_fields);
+    for (const auto* f : set_fields) {
+      if (f->name() == "type") continue;
+      EXPECT_EQ(f, payload) << "unexpected field " << f->name();
+    }
+    if (type == Call::TEARDOWN) {
+      EXPECT_EQ(payload, nullptr);
+    } else {
+      ASSERT_NE(payload, nullptr);
+      EXPECT_TRUE(call.GetReflection()->HasField(call, payload));
+    }
+  }
+}
+
+TEST(Calls, EveryCallRoundTripsInBothEncodings) {
+  for (const auto& [type, call] : one_of_each()) {
+    for (auto enc : {mesoshttp::encoding::protobuf, mesoshttp::encoding::json}) {
+      SCOPED_TRACE(Call::Type_Name(type) + " " + std::string(mesoshttp::to_string(enc)));
+      std::string bytes, why;
+      ASSERT_FALSE(mesoshttp::encode(call, enc, bytes, &why)) << why;
+      ASSERT_FALSE(bytes.empty());
+      Call back;
+      ASSERT_FALSE(mesoshttp::decode(bytes, enc, back, &why)) << why;
+      std::string diff;
+      MessageDifferencer differ;
+      differ.ReportDifferencesToString(&diff);
+      EXPECT_TRUE(differ.Compare(call, back)) << diff;
+      EXPECT_TRUE(MessageDifferencer::Equals(call, back));
+      if (enc == mesoshttp::encoding::json) {
+        // The master looks fields up by proto name, and reads the type by name.
+        const auto* payload = payload_field(type);
+        if (payload) {
+          EXPECT_NE(bytes.find("\"" + payload->name() + "\""), std::string::npos) << bytes;
+        }
+        EXPECT_NE(bytes.find("\"" + Call::Type_Name(type) + "\""), std::string::npos) << bytes;
+      }
+    }
+  }
+}
+
+TEST(Calls, Subscribe) {
+  auto c = calls::subscribe(framework(), {"web"}, constraints());
+  EXPECT_EQ(c.type(), Call::SUBSCRIBE);
+  EXPECT_TRUE(MessageDifferencer::Equals(c.subscribe().framework_info(), framework()));
+  ASSERT_EQ(c.subscribe().suppressed_roles_size(), 1);
+  EXPECT_EQ(c.subscribe().suppressed_roles(0), "web");
+  EXPECT_TRUE(MessageDifferencer::Equals(c.subscribe().offer_constraints(), constraints()));
+  auto plain = calls::subscribe(framework());
+  EXPECT_EQ(plain.subscribe().suppressed_roles_size(), 0);
+  EXPECT_FALSE(plain.subscribe().has_offer_constraints());
+}
+
+TEST(Calls, AcceptAndDecline) {
+  auto op = ops::reserve({calls::scalar("cpus", 1)});
+  auto a = calls::accept(std::vector<std::string>{"O1", "O2"}, {op});
+  EXPECT_EQ(a.type(), Call::ACCEPT);
+  ASSERT_EQ(a.accept().offer_ids_size(), 2);
+  EXPECT_EQ(a.accept().offer_ids(1).value(), "O2");
+  ASSERT_EQ(a.accept().operations_size(), 1);
+  EXPECT_EQ(a.accept().operations(0).type(), v1::Offer::Operation::RESERVE);
+  EXPECT_FALSE(a.accept().has_filters());
+  auto a2 = calls::accept({calls::offer_id("O3")}, {}, calls::filters(7.5));
+  EXPECT_EQ(a2.accept().filters().refuse_seconds(), 7.5);
+  EXPECT_EQ(a2.accept().operations_size(), 0);
+
+  auto d = calls::decline({calls::offer_id("O1")}, calls::filters(0));
+  EXPECT_EQ(d.type(), Call::DECLINE);
+  EXPECT_EQ(d.decline().offer_ids(0).value(), "O1");
+  // 0 is a meaningful value (no filter), distinct from the default 5 s.
+  EXPECT_TRUE(d.decline().filters().has_refuse_seconds());
+  EXPECT_EQ(d.decline().filters().refuse_seconds(), 0);
+  EXPECT_FALSE(calls::decline(std::vector<std::string>{"O1"}).decline().has_filters());
+}
+
+TEST(Calls, InverseOffers) {
+  auto a = calls::accept_inverse_offers({calls::offer_id("I1"), calls::offer_id("I2")});
+  EXPECT_EQ(a.type(), Call::ACCEPT_INVERSE_OFFERS);
+  EXPECT_EQ(a.accept_inverse_offers().inverse_offer_ids_size(), 2);
+  EXPECT_FALSE(a.accept_inverse_offers().has_filters());
+  auto d = calls::decline_inverse_offers({calls::offer_id("I3")}, calls::filters(3));
+  EXPECT_EQ(d.type(), Call::DECLINE_INVERSE_OFFERS);
+  EXPECT_EQ(d.decline_inverse_offers().inverse_offer_ids(0).value(), "I3");
+  EXPECT_EQ(d.decline_inverse_offers().filters().refuse_seconds(), 3);
+}
+
+TEST(Calls, ReviveAndSuppressWithAndWithoutRoles) {
+  auto r = calls::revive();
+  EXPECT_EQ(r.type(), Call::REVIVE);
+  EXPECT_TRUE(r.has_revive());
+  EXPECT_EQ(r.revive().roles_size(), 0);
+  auto r2 = calls::revive({"a", "b"});
+  ASSERT_EQ(r2.revive().roles_size(), 2);
+  EXPECT_EQ(r2.revive().roles(1), "b");
+  auto s = calls::suppress();
+  EXPECT_EQ(s.type(), Call::SUPPRESS);
+  EXPECT_TRUE(s.has_suppress());
+  EXPECT_EQ(calls::suppress({"x"}).suppress().roles(0), "x");
+}
+
+TEST(Calls, Kill) {
+  auto k = calls::kill("t-1");
+  EXPECT_EQ(k.type(), Call::KILL);
+  EXPECT_EQ(k.kill().task_id().value(), "t-1");
+  EXPECT_FALSE(k.kill().has_agent_id());
+  EXPECT_FALSE(k.kill().has_kill_policy());
+  auto k2 = calls::kill("t-1", "S0");
+  EXPECT_EQ(k2.kill().agent_id().value(), "S0");
+  v1::KillPolicy p;
+  p.mutable_grace_period()->set_nanoseconds(42);
+  auto k3 = calls::kill(calls::task_id("t"), {}, p);
+  EXPECT_FALSE(k3.kill().has_agent_id());
+  EXPECT_EQ(k3.kill().kill_policy().grace_period().nanoseconds(), 42);
+}
+
+TEST(Calls, ShutdownAndMessage) {
+  auto s = calls::shutdown(calls::executor_id("E"), calls::agent_id("S"));
+  EXPECT_EQ(s.type(), Call::SHUTDOWN);
+  EXPECT_EQ(s.shutdown().executor_id().value(), "E");
+  EXPECT_EQ(s.shutdown().agent_id().value(), "S");
+  auto m = calls::message(calls::agent_id("S"), calls::executor_id("E"), std::string("\0\xff", 2));
+  EXPECT_EQ(m.type(), Call::MESSAGE);
+  EXPECT_EQ(m.message().data(), std::string("\0\xff", 2));
+  EXPECT_EQ(m.message().agent_id().value(), "S");
+  EXPECT_EQ(m.message().executor_id().value(), "E");
+}
+
+TEST(Calls, AcknowledgeKeepsRawUuidBytes) {
+  auto a = calls::acknowledge("S0", "t-1", kUuid);
+  EXPECT_EQ(a.type(), Call::ACKNOWLEDGE);
+  EXPECT_EQ(a.acknowledge().uuid(), kUuid);
+  EXPECT_EQ(a.acknowledge().uuid().size(), 16u);
+  EXPECT_EQ(a.acknowledge().agent_id().value(), "S0");
+  EXPECT_EQ(a.acknowledge().task_id().value(), "t-1");
+
+  v1::TaskStatus status;
+  status.mutable_task_id()->set_value("t-9");
+  status.set_state(v1::TASK_RUNNING);
+  status.mutable_agent_id()->set_value("S9");
+  status.set_uuid(kUuid);
+  auto from_status = calls::acknowledge(status);
+  EXPECT_EQ(from_status.acknowledge().task_id().value(), "t-9");
+  EXPECT_EQ(from_status.acknowledge().agent_id().value(), "S9");
+  EXPECT_EQ(from_status.acknowledge().uuid(), kUuid);
+
+  // The JSON a master reads carries the uuid in base64, as in the captures.
+  std::string json;
+  ASSERT_FALSE(mesoshttp::encode(calls::acknowledge("S", "t", std::string("\x01\x02\x03", 3)),
+                                 mesoshttp::encoding::json, json));
+  EXPECT_NE(json.find("\"uuid\":\"AQID\""), std::string::npos) << json;
+}
+
+TEST(Calls, AcknowledgeOperationStatus) {
+  auto a = calls::acknowledge_operation_status(calls::operation_id("op"), kUuid);
+  EXPECT_EQ(a.type(), Call::ACKNOWLEDGE_OPERATION_STATUS);
+  EXPECT_EQ(a.acknowledge_operation_status().operation_id().value(), "op");
+  EXPECT_EQ(a.acknowledge_operation_status().uuid(), kUuid);
+  EXPECT_FALSE(a.acknowledge_operation_status().has_agent_id());
+  EXPECT_FALSE(a.acknowledge_operation_status().has_resource_provider_id());
+
+  v1::OperationStatus status;
+  status.mutable_operation_id()->set_value("op2");
+  status.set_state(v1::OPERATION_FINISHED);
+  status.mutable_uuid()->set_value(kUuid);
+  status.mutable_agent_id()->set_value("S1");
+  status.mutable_resource_provider_id()->set_value("RP");
+  auto b = calls::acknowledge_operation_status(status);
+  const auto& ack = b.acknowledge_operation_status();
+  EXPECT_EQ(ack.operation_id().value(), "op2");
+  EXPECT_EQ(ack.uuid(), kUuid);
+  EXPECT_EQ(ack.agent_id().value(), "S1");
+  EXPECT_EQ(ack.resource_provider_id().value(), "RP");
+}
+
+TEST(Calls, ReconcileExplicitAndImplicit) {
+  auto implicit = calls::reconcile();
+  EXPECT_EQ(implicit.type(), Call::RECONCILE);
+  EXPECT_TRUE(implicit.has_reconcile());
+  EXPECT_EQ(implicit.reconcile().tasks_size(), 0);
+  auto ex = calls::reconcile({{calls::task_id("a"), calls::agent_id("S")}, {calls::task_id("b"), {}}});
+  ASSERT_EQ(ex.reconcile().tasks_size(), 2);
+  EXPECT_EQ(ex.reconcile().tasks(0).task_id().value(), "a");
+  EXPECT_EQ(ex.reconcile().tasks(0).agent_id().value(), "S");
+  EXPECT_FALSE(ex.reconcile().tasks(1).has_agent_id());
+  // Byte for byte the call of the captured session (framework id aside).
+  std::string json;
+  ASSERT_FALSE(mesoshttp::encode(calls::reconcile({{calls::task_id("capture-task-1"), {}}}),
+                                 mesoshttp::encoding::json, json));
+  EXPECT_EQ(json, R"({"type":"RECONCILE","reconcile":{"tasks":[{"task_id":{"value":"capture-task-1"}}]}})");
+
+  auto ops_implicit = calls::reconcile_operations();
+  EXPECT_EQ(ops_implicit.type(), Call::RECONCILE_OPERATIONS);
+  EXPECT_TRUE(ops_implicit.has_reconcile_operations());
+  auto ops_ex = calls::reconcile_operations(
+      {{calls::operation_id("o"), {}, calls::resource_provider_id("RP")}});
+  ASSERT_EQ(ops_ex.reconcile_operations().operations_size(), 1);
+  EXPECT_EQ(ops_ex.reconcile_operations().operations(0).operation_id().value(), "o");
+  EXPECT_FALSE(ops_ex.reconcile_operations().operations(0).has_agent_id());
+  EXPECT_EQ(ops_ex.reconcile_operations().operations(0).resource_provider_id().value(), "RP");
+}
+
+TEST(Calls, RequestAndUpdateFramework) {
+  v1::Request r;
+  *r.add_resources() = calls::scalar("mem", 128);
+  auto c = calls::request({r, r});
+  EXPECT_EQ(c.type(), Call::REQUEST);
+  EXPECT_EQ(c.request().requests_size(), 2);
+
+  auto fw = framework();
+  fw.mutable_id()->set_value("F");
+  auto u = calls::update_framework(fw);
+  EXPECT_EQ(u.type(), Call::UPDATE_FRAMEWORK);
+  EXPECT_EQ(u.update_framework().framework_info().id().value(), "F");
+  EXPECT_EQ(u.update_framework().suppressed_roles_size(), 0);
+  EXPECT_FALSE(u.update_framework().has_offer_constraints());
+  auto u2 = calls::update_framework(fw, {"web"}, constraints());
+  EXPECT_EQ(u2.update_framework().suppressed_roles(0), "web");
+  EXPECT_TRUE(u2.update_framework().has_offer_constraints());
+  // The call itself never carries the framework id; the client adds it.
+  EXPECT_FALSE(u2.has_framework_id());
+}
+
+TEST(Calls, TeardownHasNothingButItsType) {
+  auto t = calls::teardown();
+  EXPECT_EQ(t.type(), Call::TEARDOWN);
+  EXPECT_EQ(t.ByteSizeLong(), 2u);  // tag + enum value
+}
+
+// ---------------------------------------------------------------- operations
+
+TEST(Operations, EachSetsItsTypeAndPayload) {
+  using Op = v1::Offer::Operation;
+  v1::TaskInfo task = *calls::task_from_offer(sample_offer(), "t", "true", 0.1, 32);
+  v1::ExecutorInfo exec;
+  exec.mutable_executor_id()->set_value("E");
+  exec.set_type(v1::ExecutorInfo::DEFAULT);
+  v1::TaskGroupInfo group;
+  *group.add_tasks() = task;
+  auto volume = calls::scalar("disk", 100, "*");
+  volume.mutable_disk()->mutable_persistence()->set_id("v1");
+  volume.mutable_disk()->mutable_volume()->set_container_path("data");
+  volume.mutable_disk()->mutable_volume()->set_mode(v1::Volume::RW);
+  auto raw = calls::scalar("disk", 1000);
+  raw.mutable_disk()->mutable_source()->set_type(v1::Resource::DiskInfo::Source::RAW);
+
+  struct expect {
+    Op op;
+    Op::Type type;
+    const char* payload;
+  };
+  const std::vector<expect> all = {
+      {ops::launch({task}), Op::LAUNCH, "launch"},
+      {ops::launch_group(exec, group), Op::LAUNCH_GROUP, "launch_group"},
+      {ops::reserve({calls::with_reservation(calls::scalar("cpus", 1), "web")}), Op::RESERVE, "reserve"},
+      {ops::unreserve({calls::scalar("cpus", 1)}), Op::UNRESERVE, "unreserve"},
+      {ops::create({volume}), Op::CREATE, "create"},
+      {ops::destroy({volume}), Op::DESTROY, "destroy"},
+      {ops::grow_volume(volume, calls::scalar("disk", 50)), Op::GROW_VOLUME, "grow_volume"},
+      {ops::shrink_volume(volume, 25), Op::SHRINK_VOLUME, "shrink_volume"},
+      {ops::create_disk(raw, v1::Resource::DiskInfo::Source::MOUNT, "fast"), Op::CREATE_DISK, "create_disk"},
+      {ops::destroy_disk(raw), Op::DESTROY_DISK, "destroy_disk"},
+  };
+  std::set<int> covered;
+  for (const auto& e : all) {
+    SCOPED_TRACE(e.payload);
+    EXPECT_EQ(e.op.type(), e.type);
+    covered.insert(e.type);
+    const auto* field = Op::descriptor()->FindFieldByName(e.payload);
+    ASSERT_NE(field, nullptr);
+    EXPECT_TRUE(e.op.GetReflection()->HasField(e.op, field));
+    EXPECT_TRUE(e.op.IsInitialized()) << e.op.InitializationErrorString();
+    EXPECT_FALSE(e.op.has_id());
+    // Operations travel inside ACCEPT: check they survive both encodings.
+    auto call = calls::accept({calls::offer_id("O1")}, {e.op});
+    for (auto enc : {mesoshttp::encoding::protobuf, mesoshttp::encoding::json}) {
+      std::string bytes, why;
+      ASSERT_FALSE(mesoshttp::encode(call, enc, bytes, &why)) << why;
+      Call back;
+      ASSERT_FALSE(mesoshttp::decode(bytes, enc, back, &why)) << why;
+      EXPECT_TRUE(MessageDifferencer::Equals(call, back));
+    }
+  }
+  // Every operation type of the schema has a builder.
+  for (int i = 0; i < Op::Type_descriptor()->value_count(); ++i) {
+    const int n = Op::Type_descriptor()->value(i)->number();
+    if (n != Op::UNKNOWN) {
+      EXPECT_EQ(covered.count(n), 1u) << Op::Type_descriptor()->value(i)->name();
+    }
+  }
+}
+
+TEST(Operations, PayloadContents) {
+  auto src = calls::scalar("cpus", 2);
+  auto res = calls::with_reservation(calls::scalar("cpus", 2), "web", "alice");
+  auto r = ops::reserve({res}, {src});
+  ASSERT_EQ(r.reserve().resources_size(), 1);
+  ASSERT_EQ(r.reserve().source_size(), 1);
+  EXPECT_TRUE(MessageDifferencer::Equals(r.reserve().source(0), src));
+  EXPECT_EQ(r.reserve().resources(0).reservations(0).principal(), "alice");
+
+  auto s = ops::shrink_volume(calls::scalar("disk", 10), 2.5);
+  EXPECT_EQ(s.shrink_volume().subtract().value(), 2.5);
+  auto cd = ops::create_disk(calls::scalar("disk", 1), v1::Resource::DiskInfo::Source::BLOCK);
+  EXPECT_EQ(cd.create_disk().target_type(), v1::Resource::DiskInfo::Source::BLOCK);
+  EXPECT_FALSE(cd.create_disk().has_target_profile());
+  EXPECT_EQ(ops::create_disk(calls::scalar("disk", 1), v1::Resource::DiskInfo::Source::MOUNT, "p")
+                .create_disk().target_profile(), "p");
+  auto withid = ops::with_id(ops::unreserve({res}), "op-7");
+  EXPECT_EQ(withid.id().value(), "op-7");
+  EXPECT_EQ(withid.type(), v1::Offer::Operation::UNRESERVE);
+}
+
+// ---------------------------------------------------------------- helpers
+
+TEST(Helpers, Filters) {
+  auto f = calls::filters(12.5);
+  EXPECT_TRUE(f.has_refuse_seconds());
+  EXPECT_EQ(f.refuse_seconds(), 12.5);
+}
+
+TEST(Helpers, ResourceBuilders) {
+  auto c = calls::scalar("cpus", 1.5);
+  EXPECT_EQ(c.name(), "cpus");
+  EXPECT_EQ(c.type(), v1::Value::SCALAR);
+  EXPECT_EQ(c.scalar().value(), 1.5);
+  EXPECT_FALSE(c.has_allocation_info());
+  // The deprecated pre-refinement role field is never written.
+  EXPECT_FALSE(c.GetReflection()->HasField(c, c.GetDescriptor()->FindFieldByName("role")));
+  EXPECT_EQ(calls::scalar("mem", 1, "web").allocation_info().role(), "web");
+
+  auto p = calls::ranges("ports", {{31000, 31005}, {32000, 32000}}, "*");
+  EXPECT_EQ(p.type(), v1::Value::RANGES);
+  ASSERT_EQ(p.ranges().range_size(), 2);
+  EXPECT_EQ(p.ranges().range(0).begin(), 31000u);
+  EXPECT_EQ(p.ranges().range(0).end(), 31005u);
+  EXPECT_EQ(p.ranges().range(1).begin(), 32000u);
+  EXPECT_EQ(p.allocation_info().role(), "*");
+
+  auto s = calls::set("gpus_ids", {"a", "b"});
+  EXPECT_EQ(s.type(), v1::Value::SET);
+  ASSERT_EQ(s.set().item_size(), 2);
+  EXPECT_EQ(s.set().item(1), "b");
+
+  auto r = calls::with_reservation(calls::with_reservation(c, "eng"), "eng/web", "me");
+  ASSERT_EQ(r.reservations_size(), 2);
+  EXPECT_EQ(r.reservations(0).role(), "eng");
+  EXPECT_EQ(r.reservations(0).type(), v1::Resource::ReservationInfo::DYNAMIC);
+  EXPECT_FALSE(r.reservations(0).has_principal());
+  EXPECT_EQ(r.reservations(1).role(), "eng/web");
+  EXPECT_EQ(r.reservations(1).principal(), "me");
+  auto st = calls::with_reservation(c, "x", {}, v1::Resource::ReservationInfo::STATIC);
+  EXPECT_EQ(st.reservations(0).type(), v1::Resource::ReservationInfo::STATIC);
+  for (const auto& res : {c, p, s, r}) EXPECT_TRUE(res.IsInitialized());
+}
+
+TEST(Helpers, IdBuilders) {
+  EXPECT_EQ(calls::offer_id("a").value(), "a");
+  EXPECT_EQ(calls::agent_id("b").value(), "b");
+  EXPECT_EQ(calls::task_id("c").value(), "c");
+  EXPECT_EQ(calls::executor_id("d").value(), "d");
+  EXPECT_EQ(calls::operation_id("e").value(), "e");
+  EXPECT_EQ(calls::resource_provider_id("f").value(), "f");
+}
+
+TEST(Helpers, ScalarTotalSumsEveryPiece) {
+  const auto offer = sample_offer();
+  EXPECT_DOUBLE_EQ(calls::scalar_total(offer, "cpus"), 2.0);
+  EXPECT_DOUBLE_EQ(calls::scalar_total(offer, "mem"), 4096);
+  EXPECT_DOUBLE_EQ(calls::scalar_total(offer, "disk"), 600);
+  EXPECT_DOUBLE_EQ(calls::scalar_total(offer, "ports"), 0);  // not a scalar
+  EXPECT_DOUBLE_EQ(calls::scalar_total(offer, "gpus"), 0);
+}
+
+TEST(Helpers, ResourcesFit) {
+  const auto offer = sample_offer();
+  EXPECT_TRUE(calls::resources_fit(offer, 2, 4096, 100));
+  EXPECT_TRUE(calls::resources_fit(offer, 0, 0, 0));
+  EXPECT_FALSE(calls::resources_fit(offer, 2.1, 1, 0));
+  EXPECT_FALSE(calls::resources_fit(offer, 1, 4097, 0));
+  // The persistent volume is not free disk.
+  EXPECT_FALSE(calls::resources_fit(offer, 1, 1, 101));
+  EXPECT_FALSE(calls::resources_fit(v1::Offer{}, 0.1, 0, 0));
+}
+
+TEST(Helpers, TaskFromOfferCarvesTheOffersOwnPieces) {
+  const auto offer = sample_offer();
+  auto t = calls::task_from_offer(offer, "web", "python3 -m http.server", 1.0, 256, 50, "web-1");
+  ASSERT_TRUE(t);
+  EXPECT_EQ(t->name(), "web");
+  EXPECT_EQ(t->task_id().value(), "web-1");
+  EXPECT_EQ(t->agent_id().value(), "S0");
+  EXPECT_TRUE(t->command().shell());
+  EXPECT_EQ(t->command().value(), "python3 -m http.server");
+  EXPECT_TRUE(t->IsInitialized()) << t->InitializationErrorString();
+
+  // cpus: all 0.5 unreserved, then 0.5 of the reserved piece, each keeping
+  // its role, reservation and allocation.
+  std::map<std::string, double> totals;
+  std::vector<const v1::Resource*> cpus;
+  for (const auto& r : t->resources()) {
+    totals[r.name()] += r.scalar().value();
+    EXPECT_TRUE(r.has_allocation_info()) << r.ShortDebugString();
+    EXPECT_FALSE(r.has_disk()) << "took the persistent volume";
+    if (r.name() == "cpus") cpus.push_back(&r);
+  }
+  EXPECT_DOUBLE_EQ(totals["cpus"], 1.0);
+  EXPECT_DOUBLE_EQ(totals["mem"], 256);
+  EXPECT_DOUBLE_EQ(totals["disk"], 50);
+  EXPECT_EQ(totals.count("ports"), 0u);
+  ASSERT_EQ(cpus.size(), 2u);
+  EXPECT_DOUBLE_EQ(cpus[0]->scalar().value(), 0.5);
+  EXPECT_EQ(cpus[0]->allocation_info().role(), "*");
+  EXPECT_EQ(legacy_role(*cpus[0]), "*");
+  EXPECT_DOUBLE_EQ(cpus[1]->scalar().value(), 0.5);
+  EXPECT_EQ(cpus[1]->allocation_info().role(), "web");
+  ASSERT_EQ(cpus[1]->reservations_size(), 1);
+  EXPECT_EQ(cpus[1]->reservations(0).role(), "web");
+}
+
+TEST(Helpers, TaskFromOfferFillsAllocationFromTheOfferAndGeneratesIds) {
+  // As an older master sends it: allocation only on the offer.
+  auto offer = offer_from_text(R"pb(
+    id { value: "O" } framework_id { value: "F" } agent_id { value: "S7" } hostname: "h"
+    resources { name: "cpus" type: SCALAR scalar { value: 1 } }
+    resources { name: "mem" type: SCALAR scalar { value: 64 } }
+    allocation_info { role: "batch" })pb");
+  v1::CommandInfo cmd;
+  cmd.set_shell(false);
+  cmd.set_value("/bin/true");
+  cmd.add_arguments("true");
+  auto a = calls::task_from_offer(offer, "job", cmd, 0.25, 64);
+  auto b = calls::task_from_offer(offer, "job", cmd, 0.25, 64);
+  ASSERT_TRUE(a && b);
+  EXPECT_EQ(a->task_id().value().rfind("job-", 0), 0u) << a->task_id().value();
+  EXPECT_NE(a->task_id().value(), b->task_id().value());
+  EXPECT_EQ(a->agent_id().value(), "S7");
+  EXPECT_TRUE(MessageDifferencer::Equals(a->command(), cmd));
+  ASSERT_EQ(a->resources_size(), 2);  // no disk asked for, none taken
+  for (const auto& r : a->resources()) EXPECT_EQ(r.allocation_info().role(), "batch");
+  EXPECT_FALSE(calls::task_from_offer(offer, "job", cmd, 1.5, 64));
+  EXPECT_FALSE(calls::task_from_offer(offer, "job", "x", 0.1, 65));
+}
+
+TEST(Helpers, TaskFromCapturedOfferMatchesTheCapturedLaunch) {
+  // The captured session launched 0.1 cpus / 32 MB out of this offer.
+  const auto offer = offer_from_text(R"pb(
+    id { value: "a936efc3-37eb-496f-a668-0981b18c2def-O5" }
+    framework_id { value: "a936efc3-37eb-496f-a668-0981b18c2def-0003" }
+    agent_id { value: "61021e96-66e6-413c-80e1-1f198cc9e8fb-S0" } hostname: "127.0.0.1"
+    resources { name: "cpus" type: SCALAR scalar { value: 2 } role: "*" allocation_info { role: "*" } }
+    resources { name: "mem" type: SCALAR scalar { value: 4096 } role: "*" allocation_info { role: "*" } }
+    allocation_info { role: "*" })pb");
+  auto t = calls::task_from_offer(offer, "capture-task", "echo captured; sleep 1", 0.1, 32, 0,
+                                  "capture-task-1");
+  ASSERT_TRUE(t);
+  auto call = calls::accept({offer.id()}, {ops::launch({*t})}, calls::filters(1));
+  EXPECT_EQ(call.accept().operations(0).launch().task_infos(0).agent_id().value(),
+            "61021e96-66e6-413c-80e1-1f198cc9e8fb-S0");
+  std::string json;
+  ASSERT_FALSE(mesoshttp::encode(call, mesoshttp::encoding::json, json));
+  EXPECT_NE(json.find(R"("command":{"value":"echo captured; sleep 1","shell":true})"), std::string::npos)
+      << json;
+  EXPECT_NE(json.find(R"({"name":"cpus","type":"SCALAR","scalar":{"value":0.1},"role":"*","allocation_info":{"role":"*"}})"),
+            std::string::npos) << json;
+}
+
+} // namespace
