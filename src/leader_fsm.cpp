@@ -17,6 +17,16 @@ void set_why(std::string* why, std::string text) {
   if (why) *why = std::move(text);
 }
 
+// The URL as it may appear in a message: any user:password replaced.
+std::string redacted(std::string_view url) {
+  std::string text(url);
+  const auto start = text.find("://");
+  const auto from = start == std::string::npos ? 0 : start + 3;
+  const auto at = text.find('@', from);
+  if (at != std::string::npos && at < text.find('/', from)) text.replace(from, at - from, "***");
+  return text;
+}
+
 std::string default_port(std::string_view scheme) { return scheme == "https" ? "443" : "5050"; }
 
 // Fills `out` from an absolute http(s) URL view.
@@ -36,6 +46,15 @@ std::error_code from_url(const boost::urls::url_view& u, master_endpoint& out, b
     // that ends up in logs.
     set_why(why, "credentials in the master URL are not supported");
     return error::invalid_master_url;
+  }
+  if (u.has_port()) {
+    const std::string port(u.port());
+    const bool digits = !port.empty() && port.size() <= 5 &&
+                        std::all_of(port.begin(), port.end(), [](char c) { return c >= '0' && c <= '9'; });
+    if (!digits || std::stoul(port) == 0 || std::stoul(port) > 65535) {
+      set_why(why, "invalid port '" + port + "'");
+      return error::invalid_master_url;
+    }
   }
   out.scheme = scheme;
   // host() keeps IPv6 brackets off; encoded_host_address() is the bare address.
@@ -68,11 +87,11 @@ std::error_code parse_master_url(std::string_view text, master_endpoint& out, st
   if (spelled.find("://") == std::string::npos) spelled = "http://" + spelled;
   auto parsed = boost::urls::parse_uri(spelled);
   if (!parsed) {
-    set_why(why, "'" + std::string(text) + "' is not a URL: " + parsed.error().message());
+    set_why(why, "'" + redacted(text) + "' is not a URL: " + parsed.error().message());
     return error::invalid_master_url;
   }
   const auto ec = from_url(*parsed, out, false, why);
-  if (ec && why) *why = "'" + std::string(text) + "': " + *why;
+  if (ec && why) *why = "'" + redacted(text) + "': " + *why;
   return ec;
 }
 
