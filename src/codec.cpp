@@ -1,10 +1,17 @@
 #include "mesoshttp/codec.hpp"
 
+#include <google/protobuf/descriptor.h>
+#include <google/protobuf/descriptor.pb.h>
 #include <google/protobuf/util/json_util.h>
+#include <google/protobuf/util/type_resolver.h>
+#include <google/protobuf/util/type_resolver_util.h>
 
 #include <algorithm>
 #include <cctype>
 #include <limits>
+#include <memory>
+#include <mutex>
+#include <shared_mutex>
 
 #include "mesoshttp/error.hpp"
 
@@ -25,6 +32,71 @@ bool media_type_is(std::string_view value, std::string_view type) {
   if (!iequals_prefix(value, type)) return false;
   const std::string_view rest = value.substr(type.size());
   return rest.empty() || rest.front() == ';' || rest.front() == ' ' || rest.front() == '\t';
+}
+
+// The JSON parser checks proto2 required fields itself, and reports a type
+// error and a missing field alike (only the last of several). To tell them
+// apart, and to name every missing field the way the protobuf decoder does,
+// JSON is parsed into a copy of the message type whose required fields are
+// optional, then moved into the real message through the wire format. The
+// copies live in a private pool built once per file.
+class relaxed_schema {
+ public:
+  // JSON to wire format for `type`, required fields not checked; nullopt
+  // and `error` filled if the JSON is not a valid `type`.
+  std::optional<std::string> to_wire(std::string_view json, const google::protobuf::Descriptor* type,
+                                     const google::protobuf::util::JsonParseOptions& options,
+                                     std::string& error) {
+    {
+      std::unique_lock lock(mutex_);
+      if (!load(type->file()) || !pool_.FindMessageTypeByName(type->full_name())) {
+        error = "cannot derive a schema for " + type->full_name();
+        return std::nullopt;
+      }
+    }
+    // Conversions only read the pool; they run in parallel, never during a load.
+    std::shared_lock lock(mutex_);
+    std::string wire;
+    const auto status = google::protobuf::util::JsonToBinaryString(
+        resolver_.get(), std::string(type_url_prefix) + "/" + type->full_name(),
+        google::protobuf::StringPiece(json.data(), json.size()), &wire, options);
+    if (!status.ok()) {
+      error = std::string(status.message());
+      return std::nullopt;
+    }
+    return wire;
+  }
+
+ private:
+  static constexpr std::string_view type_url_prefix = "type.googleapis.com";
+
+  static void relax(google::protobuf::DescriptorProto& message) {
+    for (auto& field : *message.mutable_field())
+      if (field.label() == google::protobuf::FieldDescriptorProto::LABEL_REQUIRED)
+        field.set_label(google::protobuf::FieldDescriptorProto::LABEL_OPTIONAL);
+    for (auto& nested : *message.mutable_nested_type()) relax(nested);
+  }
+
+  bool load(const google::protobuf::FileDescriptor* file) {
+    if (pool_.FindFileByName(file->name())) return true;
+    for (int i = 0; i < file->dependency_count(); ++i)
+      if (!load(file->dependency(i))) return false;
+    google::protobuf::FileDescriptorProto proto;
+    file->CopyTo(&proto);
+    file->CopyJsonNameTo(&proto);
+    for (auto& message : *proto.mutable_message_type()) relax(message);
+    return pool_.BuildFile(proto) != nullptr;
+  }
+
+  std::shared_mutex mutex_;
+  google::protobuf::DescriptorPool pool_;
+  std::unique_ptr<google::protobuf::util::TypeResolver> resolver_{
+      google::protobuf::util::NewTypeResolverForDescriptorPool(std::string(type_url_prefix), &pool_)};
+};
+
+relaxed_schema& relaxed() {
+  static relaxed_schema schema;
+  return schema;
 }
 
 void set_why(std::string* why, std::string text) {
@@ -87,12 +159,12 @@ std::error_code decode(std::string_view bytes, encoding e, google::protobuf::Mes
   } else {
     google::protobuf::util::JsonParseOptions options;
     options.ignore_unknown_fields = true;
-    const auto status = google::protobuf::util::JsonStringToMessage(
-        google::protobuf::StringPiece(bytes.data(), bytes.size()), &out, options);
-    if (!status.ok()) {
+    std::string problem;
+    const auto wire = relaxed().to_wire(bytes, out.GetDescriptor(), options, problem);
+    if (!wire || !out.ParsePartialFromString(*wire)) {
       out.Clear();
       set_why(why, "not a valid JSON " + out.GetTypeName() + ": " +
-                       std::string(status.message()));
+                       (wire ? std::string("transcoded bytes do not parse") : problem));
       return error::decode_failed;
     }
   }
