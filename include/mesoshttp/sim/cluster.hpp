@@ -1,0 +1,196 @@
+// A simulated Apache Mesos cluster: one or more masters speaking the v1
+// scheduler HTTP API over real sockets, with simulated agents and tasks.
+// It answers as a real Mesos 1.11 master does (status codes, bodies, the 307
+// form, the RecordIO event stream), so a scheduler can be tested against it
+// without a real cluster, and it can inject the faults a real cluster shows
+// only rarely (failover, cut streams, garbage, floods).
+//
+// All masters share one io_context running on a thread owned by the cluster.
+// Every public method is thread-safe; methods that return a result wait for
+// the I/O thread to compute it.
+#pragma once
+
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <filesystem>
+#include <memory>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "mesos/v1/mesos.pb.h"
+
+namespace mesoshttp::sim {
+
+// One simulated agent. Its resources are offered to subscribed frameworks.
+struct agent_spec {
+  // Offer hostname; "agent-<n>" (n from 0) when empty, so offers are told apart.
+  std::string hostname;
+  // Defaults are a small but useful machine: enough for many small test tasks.
+  double cpus = 4;
+  double mem_mb = 8192;
+  double disk_mb = 65536;
+  // The port range a default Mesos agent offers.
+  std::vector<std::pair<std::uint64_t, std::uint64_t>> ports = {{31000, 32000}};
+  // TEXT attributes (name, value), offered as Offer.attributes.
+  std::vector<std::pair<std::string, std::string>> attributes;
+};
+
+// How launched tasks behave.
+enum class task_mode {
+  simulated,      // no process: STARTING, RUNNING, then task_outcome after task_run_time
+  local_process,  // the task's CommandInfo runs as a real local process
+};
+
+// Shapes of the events flood() sends.
+enum class flood_shape {
+  heartbeat,  // HEARTBEAT events (smallest possible records)
+  update,     // UPDATE events of a fake task, without uuid (nothing to acknowledge)
+  offers,     // OFFERS events with `offers_per_event` offers each (from fake agents)
+};
+
+struct cluster_config {
+  // Address every master binds to. Loopback: the simulator is for tests and
+  // local development, never meant to be reachable from elsewhere.
+  std::string host = "127.0.0.1";
+  // Number of masters in this process; master 0 leads at start.
+  std::size_t masters = 1;
+  // Port per master; missing entries or 0 = an ephemeral port (no clashes
+  // between tests running in parallel).
+  std::vector<std::uint16_t> ports;
+  // Heartbeat period: 15 s as a real master; tests shorten it.
+  std::chrono::milliseconds heartbeat_interval{15000};
+  // Agents; empty = one agent_spec{}.
+  std::vector<agent_spec> agents;
+  // How often the allocator runs: declined/unused resources come back this soon
+  // (a real master allocates every second).
+  std::chrono::milliseconds offer_interval{1000};
+  // Outstanding offers are rescinded after this; 0 = never (the Mesos default).
+  std::chrono::milliseconds offer_timeout{0};
+  // An unacknowledged status update is resent after this (an agent's first
+  // retry is 10 s; tests shorten it to see retries).
+  std::chrono::milliseconds status_update_retry{10000};
+  // How launched tasks behave.
+  task_mode tasks = task_mode::simulated;
+  // simulated mode: RUNNING lasts this long before task_outcome; 0 = until
+  // killed. A task label "mesos-sim/run-ms" overrides it per task.
+  std::chrono::milliseconds task_run_time{1000};
+  // simulated mode: the final state; a task label "mesos-sim/outcome" (e.g.
+  // "TASK_FAILED") overrides it per task.
+  mesos::v1::TaskState task_outcome = mesos::v1::TASK_FINISHED;
+  // local_process mode: sandboxes (<root>/<framework>/<task>/{stdout,stderr});
+  // a fresh temporary directory when empty.
+  std::filesystem::path sandbox_root;
+  // local_process mode: SIGTERM then, after this grace (unless the kill policy
+  // names one), SIGKILL. 3 s is the Mesos default grace period.
+  std::chrono::milliseconds kill_grace{3000};
+  // A disconnected framework is kept for min(failover_timeout, this): real
+  // frameworks ask for weeks, which a test never wants to wait for.
+  std::chrono::milliseconds failover_timeout_cap{std::chrono::hours(24 * 7)};
+  // Serve POST /sim/... on every master (fault injection from the command line).
+  bool control_endpoint = true;
+  // restart(): after the port reopens the master answers "404 Not Found." for
+  // this long, then 503 "Master has not finished recovery" for
+  // recovery_time, as a real master starting up does.
+  std::chrono::milliseconds restart_not_found{100};
+  std::chrono::milliseconds recovery_time{300};
+  // Request bodies above this get 413: nothing legitimate is near it, and it
+  // bounds what a broken client can make the simulator buffer.
+  std::size_t max_body_size = 16u * 1024u * 1024u;
+  // Version reported in MasterInfo.
+  std::string version = "1.11.0";
+};
+
+class cluster {
+ public:
+  explicit cluster(cluster_config config = {});
+  ~cluster();  // stops; safe at any time
+  cluster(const cluster&) = delete;
+  cluster& operator=(const cluster&) = delete;
+
+  // Binds all masters and runs the I/O thread; endpoints are valid on return.
+  // Throws std::system_error if a port cannot be bound.
+  void start();
+  // Closes every connection, kills local processes, joins the I/O thread.
+  void stop();
+
+  std::size_t size() const;
+  std::uint16_t port(std::size_t master) const;
+  std::string url(std::size_t master) const;  // "http://127.0.0.1:<port>"
+  std::vector<std::string> urls() const;
+  std::optional<std::size_t> leader() const;
+
+  // Leader change: the old leader's subscription streams end with a plain
+  // EOF; every other master 307s to the new one. Frameworks are kept (as the
+  // replicated log keeps them) and may resubscribe with their id.
+  void elect(std::size_t master);
+  // No leader: every master answers 503 "No leader elected".
+  void unelect();
+  // The master goes away (connections reset, port refuses) for `down`, then
+  // answers 404, then 503 "Master has not finished recovery", then serves.
+  // Frameworks are kept. Returns at once.
+  void restart(std::size_t master, std::chrono::milliseconds down);
+
+  // Faults (on the leader; thread-safe).
+  void cut_streams_mid_record();  // half a record into each stream, then close
+  void pause_heartbeats(bool paused);
+  void send_error_event(const std::string& message);
+  // The next n scheduler requests (any master) get `status` and `body`.
+  void fail_next(std::size_t n, unsigned status = 503,
+                 std::string body = "Master has not finished recovery");
+  // Every scheduler answer waits this long first; 0 = no delay.
+  void delay_answers(std::chrono::milliseconds delay);
+  // One OFFERS event to each subscriber with one offer per fake agent.
+  void send_offers_burst(std::size_t agents);
+  void send_garbage();       // non-RecordIO bytes into each stream
+  void reset_connections();  // RST every open connection, on every master
+  // `events` events into each subscriber stream, as fast as the socket takes
+  // them. Returns the number of streams flooded.
+  std::size_t flood(std::size_t events, flood_shape shape = flood_shape::heartbeat,
+                    std::size_t offers_per_event = 1);
+
+  // Observation, for tests.
+  struct call_record {
+    std::string type;          // Call.Type name ("SUBSCRIBE"), or "" if it did not parse
+    unsigned status;           // HTTP status answered
+    std::string stream_id;     // Mesos-Stream-Id header of the request (or the new stream's)
+    std::string framework_id;  // Call.framework_id, or the assigned id for SUBSCRIBE
+    std::size_t master;        // which master answered
+  };
+  std::vector<call_record> calls() const;
+  void clear_calls();
+  std::size_t subscribers() const;  // open SUBSCRIBE streams on all masters
+
+  struct framework_record {
+    std::string id;
+    std::string name;
+    bool connected;
+    bool suppressed;
+  };
+  std::vector<framework_record> frameworks() const;
+
+  struct task_record {
+    std::string framework_id;
+    std::string task_id;
+    std::string agent_id;
+    mesos::v1::TaskState state;  // latest state
+    std::size_t unacknowledged;  // updates not yet acknowledged
+    std::filesystem::path sandbox;  // local_process mode only
+  };
+  std::vector<task_record> tasks() const;
+  std::size_t offers_outstanding() const;
+  // Each agent's unreserved + reserved resources as the master now sees them.
+  std::vector<mesos::v1::Resource> agent_resources(std::size_t agent) const;
+  std::string agent_id(std::size_t agent) const;
+
+  const cluster_config& config() const noexcept;
+
+  struct impl;
+
+ private:
+  std::unique_ptr<impl> impl_;
+};
+
+}  // namespace mesoshttp::sim
