@@ -1,0 +1,261 @@
+// Several masters, leader changes, restarts and injected faults, over real
+// HTTP on 127.0.0.1.
+#include <boost/asio/error.hpp>
+
+#include "sim_common.hpp"
+
+namespace {
+
+using namespace simtest;
+using mesoshttp::sim::cluster;
+using mesoshttp::sim::flood_shape;
+
+std::unique_ptr<cluster> make(std::size_t masters) {
+  auto cfg = fast_config();
+  cfg.masters = masters;
+  cfg.restart_not_found = std::chrono::milliseconds(300);
+  cfg.recovery_time = std::chrono::milliseconds(1000);
+  auto c = std::make_unique<cluster>(cfg);
+  c->start();
+  return c;
+}
+
+TEST(SimMasters, NonLeadersRedirectWithTheExactForm) {
+  auto sim = make(3);
+  ASSERT_EQ(sim->size(), 3u);
+  ASSERT_EQ(sim->leader(), std::optional<std::size_t>(0));
+  EXPECT_EQ(sim->url(0), "http://127.0.0.1:" + std::to_string(sim->port(0)));
+  const std::string location =
+      "//127.0.0.1:" + std::to_string(sim->port(0)) + "/master/api/v1/scheduler";
+  for (std::size_t m : {1u, 2u}) {
+    connection c(sim->port(m));
+    // Any method, any body: the redirect comes first. One connection, many answers.
+    for (const std::string method : {"POST", "GET"}) {
+      auto r = c.request(method, "/api/v1/scheduler", method == "POST" ? "garbage" : "",
+                         {{"Content-Type", "text/plain"}});
+      ASSERT_TRUE(r);
+      EXPECT_EQ(r->status, 307u);
+      EXPECT_EQ(r->header("location"), location);
+      EXPECT_EQ(r->header("content-length"), "0");
+      EXPECT_EQ(r->headers.size(), 2u) << "only Location and Content-Length";
+    }
+    auto redirect = c.request("GET", "/master/redirect", "", {});
+    ASSERT_TRUE(redirect);
+    EXPECT_EQ(redirect->status, 307u);
+    EXPECT_EQ(redirect->header("location"), "//127.0.0.1:" + std::to_string(sim->port(0)));
+  }
+  connection leader(sim->port(0));
+  auto r = leader.request("GET", "/master/redirect", "", {});
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->status, 307u);
+}
+
+TEST(SimMasters, ElectionEndsOldStreamsAndKeepsFrameworks) {
+  auto sim = make(2);
+  auto fw = std::make_unique<framework>(sim->port(0), encoding::json,
+                                        subscribe_call("fw", 3600));
+  ASSERT_TRUE(fw->ok());
+  sim->elect(1);
+  EXPECT_EQ(sim->leader(), std::optional<std::size_t>(1));
+  EXPECT_TRUE(fw->stream->wait_end());
+  EXPECT_FALSE(fw->stream->complete()) << "a dead leader's stream ends with a plain EOF";
+  auto r = post(sim->port(0), encode_call(subscribe_call(), encoding::json),
+                call_headers(encoding::json, ""));
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->status, 307u);
+  EXPECT_EQ(r->header("location"),
+            "//127.0.0.1:" + std::to_string(sim->port(1)) + "/master/api/v1/scheduler");
+  framework again(sim->port(1), encoding::json, subscribe_call("fw", 3600, fw->id));
+  ASSERT_TRUE(again.ok());
+  EXPECT_EQ(again.id, fw->id);
+}
+
+TEST(SimMasters, NoLeaderMeans503Everywhere) {
+  auto sim = make(2);
+  sim->unelect();
+  EXPECT_FALSE(sim->leader());
+  for (std::size_t m : {0u, 1u}) {
+    auto r = post(sim->port(m), encode_call(subscribe_call(), encoding::json),
+                  call_headers(encoding::json, ""));
+    ASSERT_TRUE(r);
+    EXPECT_EQ(r->status, 503u);
+    EXPECT_EQ(r->body, "No leader elected");
+  }
+  sim->elect(1);
+  framework fw(sim->port(1), encoding::protobuf);
+  EXPECT_TRUE(fw.ok());
+}
+
+TEST(SimMasters, RestartRefusesThen404Then503ThenServes) {
+  auto sim = make(1);
+  auto fw = std::make_unique<framework>(sim->port(0), encoding::json,
+                                        subscribe_call("fw", 3600));
+  ASSERT_TRUE(fw->ok());
+  sim->restart(0, std::chrono::milliseconds(300));
+  EXPECT_TRUE(fw->stream->wait_end());
+  std::vector<unsigned> seen;  // distinct answers, in order; 0 = refused
+  ASSERT_TRUE(eventually([&] {
+    unsigned status = 0;
+    try {
+      // A stream, not a plain request: a 200 here never ends.
+      event_stream s(sim->port(0), encode_call(subscribe_call("fw", 3600, fw->id), encoding::json),
+                     encoding::json);
+      status = s.head().status;
+      if (status == 503) {
+        EXPECT_EQ(s.head().body, "Master has not finished recovery");
+      }
+    } catch (const boost::system::system_error&) {
+      status = 0;
+    }
+    if (seen.empty() || seen.back() != status) seen.push_back(status);
+    return status == 200;
+  }));
+  ASSERT_GE(seen.size(), 3u);
+  EXPECT_EQ(seen.back(), 200u);
+  EXPECT_EQ(seen[seen.size() - 2], 503u);
+  EXPECT_EQ(seen[seen.size() - 3], 404u);
+  ASSERT_EQ(sim->frameworks().size(), 1u);
+  EXPECT_EQ(sim->frameworks()[0].id, fw->id);
+}
+
+TEST(SimFaults, FailNextAnswersTheGivenStatus) {
+  auto sim = make(1);
+  sim->fail_next(2, 500, "boom");
+  for (int i = 0; i < 2; ++i) {
+    auto r = post(sim->port(0), encode_call(subscribe_call(), encoding::json),
+                  call_headers(encoding::json, ""));
+    ASSERT_TRUE(r);
+    EXPECT_EQ(r->status, 500u);
+    EXPECT_EQ(r->body, "boom");
+  }
+  framework fw(sim->port(0), encoding::json);
+  EXPECT_TRUE(fw.ok());
+}
+
+TEST(SimFaults, DelayedAnswersStillArrive) {
+  auto sim = make(1);
+  sim->delay_answers(std::chrono::milliseconds(50));
+  framework fw(sim->port(0), encoding::json);
+  ASSERT_TRUE(fw.ok());
+  Call revive;
+  revive.set_type(Call::REVIVE);
+  EXPECT_EQ(fw.call(revive)->status, 202u);
+}
+
+TEST(SimFaults, CutMidRecordLeavesAPartialRecord) {
+  auto sim = make(1);
+  framework fw(sim->port(0), encoding::protobuf);
+  ASSERT_TRUE(fw.ok());
+  sim->cut_streams_mid_record();
+  EXPECT_TRUE(fw.stream->wait_end());
+  EXPECT_FALSE(fw.stream->complete());
+  EXPECT_FALSE(fw.stream->decoder().at_record_boundary());
+  EXPECT_TRUE(eventually([&] { return sim->subscribers() == 0; }));
+}
+
+TEST(SimFaults, ErrorEventAndGarbage) {
+  auto sim = make(1);
+  framework fw(sim->port(0), encoding::json);
+  ASSERT_TRUE(fw.ok());
+  sim->send_error_event("simulated trouble");
+  auto e = fw.next_of(Event::ERROR);
+  ASSERT_TRUE(e);
+  EXPECT_EQ(e->error().message(), "simulated trouble");
+  sim->send_garbage();
+  EXPECT_TRUE(fw.stream->wait_end());
+  EXPECT_TRUE(fw.stream->decoder().failed());
+}
+
+TEST(SimFaults, PausedHeartbeatsStopAndResume) {
+  auto sim = make(1);
+  sim->pause_heartbeats(true);
+  framework fw(sim->port(0), encoding::json);
+  ASSERT_TRUE(fw.ok());
+  // Let several heartbeat periods pass, then mark the stream.
+  std::this_thread::sleep_for(std::chrono::milliseconds(700));
+  sim->send_error_event("marker");
+  for (;;) {
+    auto e = fw.stream->next();
+    ASSERT_TRUE(e);
+    ASSERT_NE(e->type(), Event::HEARTBEAT);
+    if (e->type() == Event::ERROR) break;
+  }
+  sim->pause_heartbeats(false);
+  EXPECT_TRUE(fw.next_of(Event::HEARTBEAT));
+}
+
+TEST(SimFaults, ResetConnectionsSendsRst) {
+  auto sim = make(1);
+  framework fw(sim->port(0), encoding::json);
+  ASSERT_TRUE(fw.ok());
+  sim->reset_connections();
+  EXPECT_TRUE(fw.stream->wait_end());
+  EXPECT_EQ(fw.stream->end_reason(), boost::asio::error::connection_reset);
+}
+
+TEST(SimFaults, FloodDeliversEveryEvent) {
+  auto sim = make(1);
+  for (auto enc : {encoding::json, encoding::protobuf}) {
+    framework fw(sim->port(0), enc);
+    ASSERT_TRUE(fw.ok());
+    sim->pause_heartbeats(true);
+    ASSERT_EQ(sim->flood(5000, flood_shape::update), 1u);
+    std::size_t updates = 0;
+    while (updates < 5000) {
+      auto e = fw.next_of(Event::UPDATE);
+      ASSERT_TRUE(e) << updates;
+      if (e->update().status().task_id().value() == "mesos-sim-flood") ++updates;
+    }
+    EXPECT_EQ(fw.stream->decode_errors(), 0u);
+    sim->pause_heartbeats(false);
+    Call teardown;
+    teardown.set_type(Call::TEARDOWN);
+    fw.call(teardown);
+  }
+}
+
+TEST(SimFaults, OffersBurstIsOneHugeEvent) {
+  auto sim = make(1);
+  framework fw(sim->port(0), encoding::protobuf);
+  ASSERT_TRUE(fw.ok());
+  ASSERT_TRUE(fw.offer());
+  sim->send_offers_burst(3000);
+  auto e = fw.next_of(Event::OFFERS);
+  ASSERT_TRUE(e);
+  EXPECT_EQ(e->offers().offers_size(), 3000);
+  EXPECT_EQ(e->offers().offers(0).framework_id().value(), fw.id);
+}
+
+TEST(SimFaults, ControlEndpointInjectsFaults) {
+  auto sim = make(2);
+  framework fw(sim->port(0), encoding::json);
+  ASSERT_TRUE(fw.ok());
+  // The control endpoint works on every master, not only the leader.
+  auto r = post(sim->port(1), R"({"fault":"error_event","message":"from control"})",
+                {{"Content-Type", "application/json"}}, "/sim/fault");
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->status, 200u);
+  auto e = fw.next_of(Event::ERROR);
+  ASSERT_TRUE(e);
+  EXPECT_EQ(e->error().message(), "from control");
+  r = post(sim->port(0), R"({"fault":"nope"})", {{"Content-Type", "application/json"}},
+           "/sim/fault");
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->status, 400u);
+  EXPECT_EQ(r->body, "Unknown fault 'nope'");
+  r = post(sim->port(0), "{", {{"Content-Type", "application/json"}}, "/sim/fault");
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->status, 400u);
+  r = post(sim->port(0), R"({"fault":"elect","master":1})", {{"Content-Type", "application/json"}},
+           "/sim/fault");
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->status, 200u);
+  EXPECT_EQ(sim->leader(), std::optional<std::size_t>(1));
+  connection c(sim->port(0));
+  auto state = c.request("GET", "/sim/state", "", {});
+  ASSERT_TRUE(state);
+  EXPECT_EQ(state->status, 200u);
+  EXPECT_NE(state->body.find("\"leader\":1"), std::string::npos) << state->body;
+}
+
+}  // namespace
