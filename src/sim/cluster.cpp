@@ -191,7 +191,7 @@ struct cluster::impl {
   std::thread thread;
   std::optional<net::executor_work_guard<net::io_context::executor_type>> guard;
   bool started = false;
-  bool stopped = false;
+  std::atomic<bool> stopped{false};
 
   std::vector<std::unique_ptr<sim_master>> masters;
   std::optional<std::size_t> leader_index = 0;
