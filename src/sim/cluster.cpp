@@ -74,6 +74,25 @@ void append_chunk(std::string& out, std::string_view data) {
   out += "\r\n";
 }
 
+// Protobuf's JSON printer quotes 64-bit integers; a real master prints range
+// bounds as plain numbers ("begin":31000), and a client with its own JSON
+// reader may depend on that.
+void unquote_ranges(std::string& json) {
+  for (const std::string_view key : {"\"begin\":\"", "\"end\":\""}) {
+    std::size_t pos = 0;
+    while ((pos = json.find(key, pos)) != std::string::npos) {
+      const std::size_t quote = pos + key.size() - 1;
+      std::size_t end = quote + 1;
+      while (end < json.size() && json[end] >= '0' && json[end] <= '9') ++end;
+      if (end < json.size() && json[end] == '"' && end > quote + 1) {
+        json.erase(end, 1);
+        json.erase(quote, 1);
+      }
+      pos = quote;
+    }
+  }
+}
+
 bool is_terminal(TaskState s) {
   switch (s) {
     case mesos::v1::TASK_FINISHED:
@@ -443,6 +462,7 @@ struct connection : std::enable_shared_from_this<connection> {
   void send_event(const Event& event) {
     std::string record;
     if (encode(event, enc, record)) return;
+    if (enc == encoding::json) unquote_ranges(record);
     std::string framed;
     recordio::encode(record, framed);
     std::string chunk;

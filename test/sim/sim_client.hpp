@@ -230,6 +230,8 @@ class event_stream {
   }
 
   bool ended() const { return ended_; }
+  // The body bytes received so far (RecordIO records).
+  const std::string& raw() const { return parser_.get().body(); }
   beast::error_code end_reason() const { return end_reason_; }
   // True when the chunked body ended with its terminating chunk.
   bool complete() const { return parser_.is_done(); }

@@ -53,6 +53,10 @@ TEST_P(SimApi, SubscribeStreamsSubscribedHeartbeatThenOffers) {
   EXPECT_EQ(offer->attributes(0).name(), "rack");
   EXPECT_EQ(offer->attributes(0).text().value(), "r1");
   EXPECT_EQ(offer->hostname(), "agent-0");
+  if (GetParam() == encoding::json) {
+    // As a real master prints them: range bounds are JSON numbers.
+    EXPECT_NE(fw.stream->raw().find(R"("begin":31000,"end":32000)"), std::string::npos);
+  }
   // The first event was consumed by the helper; resubscribe to inspect it.
   event_stream s(port(), encode_call(subscribe_call("inspect"), GetParam()), GetParam(),
                  std::string(mesoshttp::content_type(GetParam())));
