@@ -292,6 +292,10 @@ class consumer {
 // ------------------------------------------------------------------ calls
 
 struct pending_call {
+  // Constructed, never assigned: Boost 1.81's any_completion_handler move
+  // assignment recurses without end.
+  pending_call(Call c, asio::any_completion_handler<void(call_result)> h)
+      : call(std::move(c)), handler(std::move(h)) {}
   Call call;
   asio::any_completion_handler<void(call_result)> handler;
   std::chrono::steady_clock::time_point deadline;
@@ -367,9 +371,7 @@ class client_impl : public std::enable_shared_from_this<client_impl> {
   }
 
   void submit(Call call, asio::any_completion_handler<void(call_result)> handler) {
-    auto pc = std::make_shared<pending_call>();
-    pc->call = std::move(call);
-    pc->handler = std::move(handler);
+    auto pc = std::make_shared<pending_call>(std::move(call), std::move(handler));
     asio::dispatch(strand_, [self = shared_from_this(), pc] { self->enqueue(pc); });
   }
 

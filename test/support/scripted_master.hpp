@@ -1,0 +1,106 @@
+// A test peer that answers every HTTP request on 127.0.0.1 with a scripted
+// raw response: for the answers a well-behaved simulator never gives (every
+// 307 form, redirect loops, broken headers, hostile streams).
+#pragma once
+
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/read.hpp>
+#include <boost/asio/read_until.hpp>
+#include <boost/asio/streambuf.hpp>
+#include <boost/asio/write.hpp>
+
+#include <atomic>
+#include <functional>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <vector>
+
+namespace mesoshttp::test {
+
+class scripted_master {
+ public:
+  // Given the request number (from 0) and the raw request head, returns the
+  // raw bytes to answer with. After answering, the connection is closed when
+  // `close_after` says so.
+  using script = std::function<std::string(std::size_t index, const std::string& head)>;
+
+  explicit scripted_master(script s, bool close_after = true)
+      : script_(std::move(s)), close_after_(close_after), acceptor_(io_) {
+    using boost::asio::ip::tcp;
+    tcp::endpoint ep(boost::asio::ip::make_address("127.0.0.1"), 0);
+    acceptor_.open(ep.protocol());
+    acceptor_.set_option(tcp::acceptor::reuse_address(true));
+    acceptor_.bind(ep);
+    acceptor_.listen();
+    port_ = acceptor_.local_endpoint().port();
+    thread_ = std::thread([this] { run(); });
+  }
+
+  ~scripted_master() {
+    stopping_ = true;
+    // close() does not wake a blocking accept() on Linux; a connection does.
+    {
+      boost::asio::io_context io;
+      boost::asio::ip::tcp::socket wake(io);
+      boost::system::error_code ignored;
+      wake.connect({boost::asio::ip::make_address("127.0.0.1"), port_}, ignored);
+    }
+    thread_.join();
+    boost::system::error_code ignored;
+    acceptor_.close(ignored);
+    std::lock_guard lock(mutex_);
+    for (auto& t : workers_) t.join();
+  }
+
+  unsigned short port() const { return port_; }
+  std::string url() const { return "http://127.0.0.1:" + std::to_string(port_); }
+  std::size_t requests() const { return count_.load(); }
+
+ private:
+  void run() {
+    while (!stopping_) {
+      boost::asio::ip::tcp::socket socket(io_);
+      boost::system::error_code ec;
+      acceptor_.accept(socket, ec);
+      if (ec || stopping_) return;
+      std::lock_guard lock(mutex_);
+      workers_.emplace_back([this, s = std::move(socket)]() mutable { serve(std::move(s)); });
+    }
+  }
+
+  void serve(boost::asio::ip::tcp::socket socket) {
+    boost::asio::streambuf buf;
+    while (!stopping_) {
+      boost::system::error_code ec;
+      const auto n = boost::asio::read_until(socket, buf, "\r\n\r\n", ec);
+      if (ec) return;
+      std::string head(boost::asio::buffers_begin(buf.data()), boost::asio::buffers_begin(buf.data()) + static_cast<std::ptrdiff_t>(n));
+      buf.consume(n);
+      std::size_t length = 0;
+      const auto pos = head.find("Content-Length: ");
+      if (pos != std::string::npos) length = std::stoul(head.substr(pos + 16));
+      if (buf.size() < length) boost::asio::read(socket, buf, boost::asio::transfer_exactly(length - buf.size()), ec);
+      buf.consume(length);
+      const std::string answer = script_(count_++, head);
+      boost::asio::write(socket, boost::asio::buffer(answer), ec);
+      if (ec || close_after_) {
+        socket.shutdown(boost::asio::ip::tcp::socket::shutdown_both, ec);
+        return;
+      }
+    }
+  }
+
+  script script_;
+  bool close_after_;
+  boost::asio::io_context io_;
+  boost::asio::ip::tcp::acceptor acceptor_;
+  unsigned short port_ = 0;
+  std::atomic<bool> stopping_{false};
+  std::atomic<std::size_t> count_{0};
+  std::thread thread_;
+  std::mutex mutex_;
+  std::vector<std::thread> workers_;
+};
+
+}  // namespace mesoshttp::test
