@@ -21,6 +21,8 @@
 
 #include "mesoshttp/calls.hpp"
 #include "mesoshttp/sim/cluster.hpp"
+#include "mesoshttp/codec.hpp"
+#include "mesoshttp/recordio.hpp"
 #include "support/scripted_master.hpp"
 
 namespace {
@@ -670,6 +672,138 @@ TEST_P(ClientScripted, InvalidMasterUrlClosesWithTheReason) {
   auto closed = wait_for(events, is_kind(kind::closed));
   EXPECT_EQ(closed.error, error::invalid_master_url);
   EXPECT_NE(closed.message.find("ftp"), std::string::npos);
+}
+
+// A scripted master that speaks the real protocol for SUBSCRIBE (a chunked
+// RecordIO stream opening with SUBSCRIBED) and answers calls as `on_call`
+// says, so call-path failures can be produced exactly.
+class scheduler_peer {
+ public:
+  using call_policy = std::function<mesoshttp::test::scripted_master::reply(std::size_t call_index)>;
+
+  scheduler_peer(encoding wire, call_policy on_call)
+      : wire_(wire),
+        on_call_(std::move(on_call)),
+        master_([this](std::size_t, const std::string& head) { return answer(head); }) {}
+
+  std::string url() const { return master_.url(); }
+  std::size_t subscribes() const { return subscribes_.load(); }
+  std::size_t calls() const { return calls_.load(); }
+
+  static mesoshttp::test::scripted_master::reply status(unsigned code, const std::string& text, const std::string& body) {
+    return {"HTTP/1.1 " + std::to_string(code) + " " + text + "\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Length: " +
+                std::to_string(body.size()) + "\r\n\r\n" + body,
+            true};
+  }
+  static mesoshttp::test::scripted_master::reply drop() { return {"", false}; }
+
+ private:
+  mesoshttp::test::scripted_master::reply answer(const std::string& head) {
+    if (head.find("Mesos-Stream-Id") != std::string::npos) return on_call_(calls_++);
+    const auto n = ++subscribes_;
+    Event subscribed;
+    subscribed.set_type(Event::SUBSCRIBED);
+    subscribed.mutable_subscribed()->mutable_framework_id()->set_value("fw-scripted");
+    subscribed.mutable_subscribed()->set_heartbeat_interval_seconds(15);
+    std::string record;
+    EXPECT_FALSE(mesoshttp::encode(subscribed, wire_, record));
+    const std::string framed = mesoshttp::recordio::encode(record);
+    char size[32];
+    std::snprintf(size, sizeof size, "%zx", framed.size());
+    return {"HTTP/1.1 200 OK\r\nContent-Type: " + std::string(mesoshttp::content_type(wire_)) +
+                "\r\nMesos-Stream-Id: stream-" + std::to_string(n) +
+                "\r\nTransfer-Encoding: chunked\r\n\r\n" + size + "\r\n" + framed + "\r\n",
+            true};
+  }
+
+  encoding wire_;
+  call_policy on_call_;
+  std::atomic<std::size_t> subscribes_{0}, calls_{0};
+  mesoshttp::test::scripted_master master_;
+};
+
+TEST_P(ClientScripted, AcceptIsNeverRetriedButIdempotentCallsAre) {
+  // Calls 0 and 1 lose their connection before any answer; later ones get 202.
+  scheduler_peer peer(GetParam(), [](std::size_t i) {
+    return i < 2 ? scheduler_peer::drop() : scheduler_peer::status(202, "Accepted", "");
+  });
+  {
+    scheduler_client client(base_config(GetParam(), {peer.url()}));
+    auto events = client.events();
+    client.start();
+    wait_for(events, is_kind(kind::subscribed));
+
+    auto accept = send_and_wait(client, mesoshttp::calls::accept(std::vector<std::string>{"offer-1"}, {}));
+    EXPECT_EQ(accept.error, error::connection_lost) << accept.message;
+    EXPECT_EQ(accept.attempts, 1u);  // an ACCEPT sent twice could launch twice
+
+    auto revive = send_and_wait(client, mesoshttp::calls::revive());
+    EXPECT_TRUE(revive) << revive.message;
+    EXPECT_EQ(revive.status, 202u);
+    EXPECT_EQ(revive.attempts, 2u);
+    EXPECT_EQ(peer.calls(), 3u);
+    EXPECT_EQ(peer.subscribes(), 1u);  // a broken call connection is not a lost subscription
+  }
+}
+
+TEST_P(ClientScripted, A403OnACallMeansResubscribe) {
+  scheduler_peer peer(GetParam(), [](std::size_t i) {
+    return i == 0 ? scheduler_peer::status(403, "Forbidden", "Framework is not subscribed")
+                  : scheduler_peer::status(202, "Accepted", "");
+  });
+  {
+    scheduler_client client(base_config(GetParam(), {peer.url()}));
+    auto events = client.events();
+    client.start();
+    wait_for(events, is_kind(kind::subscribed));
+    auto revive = send_and_wait(client, mesoshttp::calls::revive());
+    EXPECT_TRUE(revive) << revive.message;
+    EXPECT_EQ(revive.attempts, 2u);
+    auto lost = wait_for(events, is_kind(kind::disconnected));
+    EXPECT_EQ(lost.error, error::not_subscribed);
+    wait_for(events, is_kind(kind::subscribed));
+    EXPECT_EQ(peer.subscribes(), 2u);
+  }
+}
+
+TEST_P(ClientScripted, AStreamIdRejectionFailsAnAcceptWithTheMastersWordsAndResubscribes) {
+  const std::string text =
+      "The stream ID 'stream-1' included in this request didn't match the stream ID currently associated with "
+      "framework ID 'fw-scripted'";
+  scheduler_peer peer(GetParam(), [&](std::size_t i) {
+    return i == 0 ? scheduler_peer::status(400, "Bad Request", text) : scheduler_peer::status(202, "Accepted", "");
+  });
+  {
+    scheduler_client client(base_config(GetParam(), {peer.url()}));
+    auto events = client.events();
+    client.start();
+    wait_for(events, is_kind(kind::subscribed));
+    auto accept = send_and_wait(client, mesoshttp::calls::accept(std::vector<std::string>{"offer-1"}, {}));
+    EXPECT_EQ(accept.error, error::call_rejected);
+    EXPECT_EQ(accept.status, 400u);
+    EXPECT_EQ(accept.body, text);
+    EXPECT_NE(accept.message.find("didn't match"), std::string::npos) << accept.message;
+    wait_for(events, is_kind(kind::disconnected));
+    wait_for(events, is_kind(kind::subscribed));
+    EXPECT_EQ(peer.subscribes(), 2u);
+  }
+}
+
+TEST_P(ClientScripted, CallTimeoutIsReportedWithTheCallAndTheMaster) {
+  // The call is read and never answered: the connection stays open, silent.
+  scheduler_peer peer(GetParam(), [](std::size_t) { return mesoshttp::test::scripted_master::reply{"", true}; });
+  {
+    auto cfg = base_config(GetParam(), {peer.url()});
+    cfg.call_timeout = 300ms;
+    scheduler_client client(cfg);
+    auto events = client.events();
+    client.start();
+    wait_for(events, is_kind(kind::subscribed));
+    auto r = send_and_wait(client, mesoshttp::calls::accept(std::vector<std::string>{"offer-1"}, {}));
+    EXPECT_EQ(r.error, error::call_timeout);
+    EXPECT_NE(r.message.find("ACCEPT"), std::string::npos) << r.message;
+    EXPECT_NE(r.message.find("127.0.0.1"), std::string::npos) << r.message;
+  }
 }
 
 INSTANTIATE_TEST_SUITE_P(Encodings, ClientScripted, ::testing::Values(encoding::protobuf, encoding::json),

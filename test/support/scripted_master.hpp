@@ -25,8 +25,20 @@ class scripted_master {
   // `close_after` says so.
   using script = std::function<std::string(std::size_t index, const std::string& head)>;
 
+  // A reply that may keep the connection open (an event stream) or close it
+  // without a word (an empty `bytes` with keep_open false).
+  struct reply {
+    std::string bytes;
+    bool keep_open = false;
+  };
+  using reply_script = std::function<reply(std::size_t index, const std::string& head)>;
+
   explicit scripted_master(script s, bool close_after = true)
-      : script_(std::move(s)), close_after_(close_after), acceptor_(io_) {
+      : scripted_master(reply_script([s = std::move(s), close_after](std::size_t i, const std::string& h) {
+          return reply{s(i, h), !close_after};
+        })) {}
+
+  explicit scripted_master(reply_script s) : script_(std::move(s)), acceptor_(io_) {
     using boost::asio::ip::tcp;
     tcp::endpoint ep(boost::asio::ip::make_address("127.0.0.1"), 0);
     acceptor_.open(ep.protocol());
@@ -82,17 +94,16 @@ class scripted_master {
       if (pos != std::string::npos) length = std::stoul(head.substr(pos + 16));
       if (buf.size() < length) boost::asio::read(socket, buf, boost::asio::transfer_exactly(length - buf.size()), ec);
       buf.consume(length);
-      const std::string answer = script_(count_++, head);
-      boost::asio::write(socket, boost::asio::buffer(answer), ec);
-      if (ec || close_after_) {
+      const reply answer = script_(count_++, head);
+      if (!answer.bytes.empty()) boost::asio::write(socket, boost::asio::buffer(answer.bytes), ec);
+      if (ec || !answer.keep_open) {
         socket.shutdown(boost::asio::ip::tcp::socket::shutdown_both, ec);
         return;
       }
     }
   }
 
-  script script_;
-  bool close_after_;
+  reply_script script_;
   boost::asio::io_context io_;
   boost::asio::ip::tcp::acceptor acceptor_;
   unsigned short port_ = 0;
