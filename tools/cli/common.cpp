@@ -1,0 +1,189 @@
+#include "common.hpp"
+
+#include <pwd.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <cstdlib>
+#include <iostream>
+#include <sstream>
+
+#include "mesoshttp/calls.hpp"
+
+namespace mesoshttp::cli {
+
+using mesos::v1::scheduler::Event;
+
+namespace {
+std::atomic<bool> quiet{false};
+}  // namespace
+
+void expect_disconnect() { quiet = true; }
+bool disconnect_expected() { return quiet; }
+
+void add_connection_options(CLI::App& app, connection_options& o) {
+  app.add_option("--master", o.masters,
+                 "Master URL, e.g. http://mesos.example.com:5050 (repeatable or comma-separated; "
+                 "any master of a cluster will do, non-leaders redirect). Default: start a "
+                 "simulated master in this process, running tasks as local processes")
+      ->delimiter(',');
+  app.add_option("--log-level", o.log_level, "Library log lines on stderr from this level on")
+      ->check(CLI::IsMember({"debug", "info", "warning", "error"}))
+      ->default_val("warning");
+  app.add_option("--encoding", o.wire, "Wire encoding of calls and events")
+      ->check(CLI::IsMember({"protobuf", "json"}))
+      ->default_val("protobuf");
+  app.add_flag("--json", o.json, "Same as --encoding json");
+  app.add_option("--max-reconnects", o.reconnects,
+                 "Failed attempts to (re)subscribe before giving up; 0 = never give up")
+      ->default_val(5);
+  app.add_option("--user", o.user, "User the framework runs tasks as (default: you)");
+  app.add_option("--framework-name", o.framework_name, "Framework name shown by the master");
+}
+
+std::string current_user() {
+  if (const char* u = std::getenv("USER"); u && *u) return u;
+  if (const passwd* pw = ::getpwuid(::getuid()); pw && pw->pw_name) return pw->pw_name;
+  return "root";
+}
+
+void complain(const std::string& subcommand, const std::string& text) {
+  std::cerr << "mesoshttp " << subcommand << ": " << text << std::endl;
+}
+
+std::optional<client_config> make_client_config(const connection_options& o,
+                                                std::vector<std::string> masters,
+                                                const std::string& subcommand) {
+  client_config cfg;
+  for (const auto& m : masters) {
+    // The client would report this too, but only after starting; saying it
+    // here names the option the user got wrong.
+    if (m.rfind("http://", 0) != 0 && m.rfind("https://", 0) != 0) {
+      complain(subcommand, "--master " + m + ": expected a URL starting with http:// or https://");
+      return std::nullopt;
+    }
+  }
+  cfg.masters = std::move(masters);
+  cfg.wire_encoding = (o.json || o.wire == "json") ? encoding::json : encoding::protobuf;
+  cfg.framework.set_user(o.user.empty() ? current_user() : o.user);
+  cfg.framework.set_name(o.framework_name.empty() ? "mesoshttp " + subcommand : o.framework_name);
+  // Without a cap the client retries forever, which for a command typed by
+  // hand looks like a hang when the URL is wrong.
+  cfg.reconnect.max_attempts = o.reconnects;
+  cfg.reconnect.initial_wait = std::chrono::milliseconds(200);
+  cfg.reconnect.max_wait = std::chrono::milliseconds(2000);
+  cfg.connect_timeout = std::chrono::milliseconds(3000);
+  if (o.log_level == "debug") cfg.min_log_level = log_level::debug;
+  else if (o.log_level == "info") cfg.min_log_level = log_level::info;
+  else if (o.log_level == "error") cfg.min_log_level = log_level::error;
+  else cfg.min_log_level = log_level::warning;
+  cfg.logger = [](log_level level, std::string_view text) {
+    if (quiet && level < log_level::error) return;
+    std::cerr << "mesoshttp [" << to_string(level) << "] " << text << std::endl;
+  };
+  return cfg;
+}
+
+std::unique_ptr<sim::cluster> start_embedded_sim(const std::string& subcommand) {
+  sim::cluster_config cfg;
+  cfg.tasks = sim::task_mode::local_process;
+  cfg.sandbox_root = std::filesystem::temp_directory_path() /
+                     ("mesoshttp-sandboxes-" + std::to_string(::getuid()));
+  // A one-shot command should not wait a second for its first offer.
+  cfg.offer_interval = std::chrono::milliseconds(200);
+  auto sim = std::make_unique<sim::cluster>(cfg);
+  try {
+    sim->start();
+  } catch (const std::exception& e) {
+    complain(subcommand, std::string("cannot start the embedded simulated master: ") + e.what());
+    return nullptr;
+  }
+  return sim;
+}
+
+std::string describe_resources(const mesos::v1::Offer& offer) {
+  std::ostringstream out;
+  out << "cpus " << calls::scalar_total(offer, "cpus") << ", mem "
+      << calls::scalar_total(offer, "mem") << " MB, disk " << calls::scalar_total(offer, "disk")
+      << " MB";
+  return out.str();
+}
+
+std::string describe(const mesos::v1::Offer& offer) {
+  return offer.id().value() + " on " + offer.hostname() + " (" + describe_resources(offer) + ")";
+}
+
+std::string describe(const Event& e) {
+  std::ostringstream out;
+  out << Event::Type_Name(e.type());
+  switch (e.type()) {
+    case Event::SUBSCRIBED:
+      out << " framework " << e.subscribed().framework_id().value() << ", heartbeat every "
+          << e.subscribed().heartbeat_interval_seconds() << " s";
+      if (e.subscribed().has_master_info())
+        out << ", master " << e.subscribed().master_info().hostname() << ":"
+            << e.subscribed().master_info().port() << " version "
+            << e.subscribed().master_info().version();
+      break;
+    case Event::OFFERS:
+      out << " " << e.offers().offers_size() << " offer(s)";
+      for (const auto& o : e.offers().offers()) out << "; " << describe(o);
+      break;
+    case Event::RESCIND:
+      out << " offer " << e.rescind().offer_id().value();
+      break;
+    case Event::UPDATE: {
+      const auto& s = e.update().status();
+      out << " task " << s.task_id().value() << " " << mesos::v1::TaskState_Name(s.state());
+      if (s.has_reason()) out << " (" << mesos::v1::TaskStatus::Reason_Name(s.reason()) << ")";
+      if (!s.message().empty()) out << ": " << s.message();
+      out << (s.has_uuid() ? "" : " [no uuid]");
+      break;
+    }
+    case Event::UPDATE_OPERATION_STATUS: {
+      const auto& s = e.update_operation_status().status();
+      out << " operation " << s.operation_id().value() << " "
+          << mesos::v1::OperationState_Name(s.state());
+      if (!s.message().empty()) out << ": " << s.message();
+      break;
+    }
+    case Event::MESSAGE:
+      out << " from executor " << e.message().executor_id().value() << " on agent "
+          << e.message().agent_id().value() << ", " << e.message().data().size() << " bytes";
+      break;
+    case Event::FAILURE:
+      if (e.failure().has_executor_id()) out << " executor " << e.failure().executor_id().value();
+      if (e.failure().has_agent_id()) out << " agent " << e.failure().agent_id().value();
+      if (e.failure().has_status()) out << " status " << e.failure().status();
+      break;
+    case Event::ERROR:
+      out << " " << e.error().message();
+      break;
+    case Event::INVERSE_OFFERS:
+      out << " " << e.inverse_offers().inverse_offers_size() << " inverse offer(s)";
+      break;
+    case Event::RESCIND_INVERSE_OFFER:
+      out << " " << e.rescind_inverse_offer().inverse_offer_id().value();
+      break;
+    default:
+      break;
+  }
+  return out.str();
+}
+
+std::string describe(const client_event& item) {
+  switch (item.type) {
+    case client_event::kind::connecting: return "connecting to " + item.master;
+    case client_event::kind::subscribed:
+      return "subscribed to " + item.master + " as framework " + item.framework_id;
+    case client_event::kind::disconnected:
+      return "disconnected: " + item.message + " (" + item.error.message() + "); reconnecting";
+    case client_event::kind::closed:
+      if (!item.error) return "closed";
+      return "closed: " + item.message + " (" + item.error.message() + ")";
+    case client_event::kind::event: return {};
+  }
+  return {};
+}
+
+}  // namespace mesoshttp::cli

@@ -1,0 +1,77 @@
+// Pieces every `mesoshttp` subcommand shares: the connection options, the
+// client configuration they make, the in-process simulator used when no
+// master is given, and one-line descriptions of events.
+#pragma once
+
+#include <CLI/CLI.hpp>
+
+#include <filesystem>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "mesoshttp/client.hpp"
+#include "mesoshttp/sim/cluster.hpp"
+
+namespace mesoshttp::cli {
+
+// Exit codes of the tool itself (a task's own status is passed through by `run`).
+inline constexpr int exit_failure = 1;
+inline constexpr int exit_usage = 2;
+
+struct connection_options {
+  std::vector<std::string> masters;  // empty: start the simulator in-process
+  std::string log_level = "warning";
+  std::string wire = "protobuf";
+  bool json = false;
+  std::size_t reconnects = 5;
+  std::string user;
+  std::string framework_name;
+};
+
+void add_connection_options(CLI::App& app, connection_options& options);
+
+// A client configuration for `masters` (the --master values or the embedded
+// simulator's URL); nullopt and a message on stderr if an option is unusable.
+std::optional<client_config> make_client_config(const connection_options& options,
+                                                std::vector<std::string> masters,
+                                                const std::string& subcommand);
+
+// Called once a command has asked for TEARDOWN or shutdown: the end of the
+// event stream that follows is expected, so the library's warnings about it
+// are dropped (errors still show).
+void expect_disconnect();
+bool disconnect_expected();
+
+// The simulator that stands in for a cluster when no --master is given. Tasks
+// run as local processes, so `mesoshttp run -- echo hi` really runs echo.
+// Sandboxes are kept after exit (under the temporary directory) so the
+// printed output locations stay valid.
+std::unique_ptr<sim::cluster> start_embedded_sim(const std::string& subcommand);
+
+// One line per event, for humans.
+std::string describe(const mesos::v1::scheduler::Event& event);
+std::string describe(const mesos::v1::Offer& offer);
+std::string describe_resources(const mesos::v1::Offer& offer);
+
+// "mesoshttp <command>: <text>" on stderr.
+void complain(const std::string& subcommand, const std::string& text);
+
+// The connection state change as the text `watch` prints to stderr and the
+// text other commands use in errors; empty for master events.
+std::string describe(const client_event& item);
+
+// The name to subscribe as: --user, else the login name, else "root".
+std::string current_user();
+
+// Each subcommand adds itself to the app and returns what runs it once the
+// command line has been parsed; the result is the process' exit code.
+using command = std::function<int()>;
+command add_run(CLI::App& app);
+command add_watch(CLI::App& app);
+command add_sim(CLI::App& app);
+command add_call(CLI::App& app);
+
+}  // namespace mesoshttp::cli

@@ -1,0 +1,102 @@
+// Command-line options of the simulated cluster, shared by `mesos-sim` and
+// `mesoshttp sim` so the two commands cannot drift apart.
+#pragma once
+
+#include <CLI/CLI.hpp>
+
+#include <chrono>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "mesoshttp/sim/cluster.hpp"
+
+namespace mesoshttp::tools {
+
+struct sim_options {
+  std::size_t masters = 1;
+  std::size_t agents = 1;
+  unsigned port = 0;
+  double heartbeat = 15;
+  bool local = false;
+  double cpus = 4, mem = 8192, disk = 65536;
+  double offer_interval = 1, offer_timeout = 0, task_seconds = 1, retry = 10;
+  std::string outcome = "TASK_FINISHED";
+  std::string sandbox;
+  std::vector<std::string> attributes;
+};
+
+inline void add_sim_options(CLI::App& app, sim_options& o) {
+  app.add_option("--masters", o.masters, "Number of masters; master 0 leads")
+      ->default_val(1)->check(CLI::Range(1, 64));
+  app.add_option("--agents", o.agents, "Number of simulated agents")
+      ->default_val(1)->check(CLI::Range(1, 100000));
+  app.add_option("--port", o.port,
+                 "Port of the first master; the others use the next ports. 0 = ephemeral ports")
+      ->default_val(0)->check(CLI::Range(0, 65535));
+  app.add_option("--heartbeat", o.heartbeat, "Heartbeat interval in seconds")
+      ->default_val(15)->check(CLI::PositiveNumber);
+  app.add_flag("--local-agent", o.local,
+               "Run tasks' commands as real local processes (sandboxes under --sandbox)");
+  app.add_option("--sandbox", o.sandbox,
+                 "Where --local-agent puts task sandboxes (default: a temporary directory)");
+  app.add_option("--cpus", o.cpus, "CPUs per agent")->default_val(4)->check(CLI::PositiveNumber);
+  app.add_option("--mem", o.mem, "Memory per agent, MB")->default_val(8192)->check(CLI::PositiveNumber);
+  app.add_option("--disk", o.disk, "Disk per agent, MB")->default_val(65536)->check(CLI::NonNegativeNumber);
+  app.add_option("--attribute", o.attributes,
+                 "Text attribute name=value given to every agent (repeatable)");
+  app.add_option("--offer-interval", o.offer_interval,
+                 "Seconds between allocation rounds (unused resources come back this soon)")
+      ->default_val(1)->check(CLI::PositiveNumber);
+  app.add_option("--offer-timeout", o.offer_timeout,
+                 "Seconds after which an unused offer is rescinded; 0 = never")
+      ->default_val(0)->check(CLI::NonNegativeNumber);
+  app.add_option("--task-seconds", o.task_seconds,
+                 "Simulated tasks run this long; 0 = until killed")
+      ->default_val(1)->check(CLI::NonNegativeNumber);
+  app.add_option("--task-outcome", o.outcome, "Final state of simulated tasks")
+      ->default_val("TASK_FINISHED");
+  app.add_option("--update-retry", o.retry,
+                 "Seconds before an unacknowledged status update is resent")
+      ->default_val(10)->check(CLI::PositiveNumber);
+}
+
+// The cluster configuration the options describe, or why they do not make one.
+inline std::optional<std::string> to_cluster_config(const sim_options& o,
+                                                    mesoshttp::sim::cluster_config& cfg) {
+  const auto ms = [](double seconds) {
+    return std::chrono::milliseconds(static_cast<long long>(seconds * 1000.0));
+  };
+  cfg.masters = o.masters;
+  cfg.ports.clear();
+  for (std::size_t i = 0; i < o.masters && o.port != 0; ++i) {
+    if (o.port + i > 65535)
+      return "--port " + std::to_string(o.port) + " leaves no room for " +
+             std::to_string(o.masters) + " masters";
+    cfg.ports.push_back(static_cast<std::uint16_t>(o.port + i));
+  }
+  cfg.heartbeat_interval = ms(o.heartbeat);
+  cfg.offer_interval = ms(o.offer_interval);
+  cfg.offer_timeout = ms(o.offer_timeout);
+  cfg.task_run_time = ms(o.task_seconds);
+  cfg.status_update_retry = ms(o.retry);
+  cfg.tasks = o.local ? mesoshttp::sim::task_mode::local_process
+                      : mesoshttp::sim::task_mode::simulated;
+  cfg.sandbox_root = o.sandbox;
+  if (!mesos::v1::TaskState_Parse(o.outcome, &cfg.task_outcome))
+    return "unknown --task-outcome " + o.outcome + " (e.g. TASK_FINISHED, TASK_FAILED)";
+  mesoshttp::sim::agent_spec spec;
+  spec.cpus = o.cpus;
+  spec.mem_mb = o.mem;
+  spec.disk_mb = o.disk;
+  for (const auto& a : o.attributes) {
+    const auto eq = a.find('=');
+    if (eq == std::string::npos || eq == 0) return "--attribute wants name=value, got " + a;
+    spec.attributes.emplace_back(a.substr(0, eq), a.substr(eq + 1));
+  }
+  cfg.agents.assign(o.agents, spec);
+  return std::nullopt;
+}
+
+}  // namespace mesoshttp::tools
