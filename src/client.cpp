@@ -531,10 +531,11 @@ class client_impl : public std::enable_shared_from_this<client_impl> {
     set_public_info();
     publish(make_item(client_event::kind::connecting));
     log(log_level::info, "subscribing at " + leader_.current().url());
-    sub_ = std::make_unique<subscription>(strand_, config_.max_record_size);
+    sub_ = std::make_shared<subscription>(strand_, config_.max_record_size);
     resolver_.async_resolve(
         leader_.current().host, leader_.current().port,
-        [self = shared_from_this(), generation](beast::error_code ec, tcp::resolver::results_type results) {
+        [self = shared_from_this(), sub = sub_, generation](beast::error_code ec,
+                                                            tcp::resolver::results_type results) {
           self->on_resolved(generation, ec, std::move(results));
         });
   }
@@ -543,8 +544,8 @@ class client_impl : public std::enable_shared_from_this<client_impl> {
     if (stale(generation)) return;
     if (ec) return attempt_failed(ec, "cannot resolve " + leader_.current().host + ": " + ec.message());
     sub_->tcp.expires_after(config_.connect_timeout);
-    sub_->tcp.async_connect(results, [self = shared_from_this(), generation](beast::error_code err,
-                                                                             const tcp::endpoint&) {
+    sub_->tcp.async_connect(results, [self = shared_from_this(), sub = sub_, generation](beast::error_code err,
+                                                                                        const tcp::endpoint&) {
       self->on_connected(generation, err);
     });
   }
@@ -571,7 +572,7 @@ class client_impl : public std::enable_shared_from_this<client_impl> {
     sub_->request = build_post(leader_.current(), config_.wire_encoding, config_.user_agent, {}, body, true);
     sub_->tcp.expires_after(config_.subscribe_timeout);
     asio::async_write(sub_->tcp, asio::buffer(sub_->request),
-                      [self = shared_from_this(), generation](beast::error_code err, std::size_t) {
+                      [self = shared_from_this(), sub = sub_, generation](beast::error_code err, std::size_t) {
                         if (self->stale(generation)) return;
                         if (err) {
                           return self->attempt_failed(err, "cannot send SUBSCRIBE to " +
@@ -579,7 +580,7 @@ class client_impl : public std::enable_shared_from_this<client_impl> {
                                                                err.message());
                         }
                         http::async_read_header(self->sub_->tcp, self->sub_->buffer, self->sub_->parser,
-                                                [self, generation](beast::error_code e, std::size_t) {
+                                                [self, sub, generation](beast::error_code e, std::size_t) {
                                                   self->on_subscribe_header(generation, e);
                                                 });
                       });
@@ -605,7 +606,8 @@ class client_impl : public std::enable_shared_from_this<client_impl> {
       // Read the body to quote it; bounded, since this is not the stream.
       sub_->parser.body_limit(64 * 1024);
       http::async_read(sub_->tcp, sub_->buffer, sub_->parser,
-                       [self = shared_from_this(), generation, status, where](beast::error_code, std::size_t) {
+                       [self = shared_from_this(), sub = sub_, generation, status, where](beast::error_code,
+                                                                                          std::size_t) {
                          if (self->stale(generation)) return;
                          const std::string body = self->sub_->parser.get().body();
                          const std::string text = where + " answered SUBSCRIBE with " + status_text(status, body);
@@ -629,8 +631,9 @@ class client_impl : public std::enable_shared_from_this<client_impl> {
     sub_->wire = *wire;
     stream_id_ = stream_id;
     // Beast keeps a reference to the callback: it lives in the subscription.
-    sub_->on_chunk = [this, generation](std::uint64_t, std::string_view data, beast::error_code& err) {
-      on_stream_bytes(generation, data, err);
+    sub_->on_chunk = [this, owner = sub_.get(), generation](std::uint64_t, std::string_view data,
+                                                          beast::error_code& err) {
+      on_stream_bytes(*owner, generation, data, err);
       return data.size();
     };
     sub_->parser.on_chunk_body(sub_->on_chunk);
@@ -638,8 +641,12 @@ class client_impl : public std::enable_shared_from_this<client_impl> {
   }
 
   // Inside the parser: frames, decodes and publishes. Errors stop the read.
-  void on_stream_bytes(std::uint64_t generation, std::string_view data, beast::error_code& ec) {
-    auto& sub = *sub_;
+  void on_stream_bytes(subscription& sub, std::uint64_t generation, std::string_view data,
+                       beast::error_code& ec) {
+    if (stale(generation)) {
+      ec = asio::error::operation_aborted;
+      return;
+    }
     const auto framing = sub.decoder.feed(data, [&](std::string_view record) {
       if (sub.stream_error || stale(generation)) return;
       on_record(generation, record);
@@ -708,7 +715,7 @@ class client_impl : public std::enable_shared_from_this<client_impl> {
     // "No bytes for tolerance x interval" is exactly a read that times out.
     sub_->tcp.expires_after(watchdog_timeout());
     http::async_read_some(sub_->tcp, sub_->buffer, sub_->parser,
-                          [self = shared_from_this(), generation](beast::error_code ec, std::size_t) {
+                          [self = shared_from_this(), sub = sub_, generation](beast::error_code ec, std::size_t) {
                             self->on_stream_read(generation, ec);
                           });
   }
@@ -1114,7 +1121,9 @@ class client_impl : public std::enable_shared_from_this<client_impl> {
   std::atomic<connection_state> state_{connection_state::idle};
 
   std::uint64_t generation_ = 0;
-  std::unique_ptr<subscription> sub_;
+  // Shared with the handlers of its pending operations: a subscription that
+  // is replaced or closed must outlive the completions it still owes.
+  std::shared_ptr<subscription> sub_;
   bool subscribed_ = false;
   bool paused_ = false;
   std::string stream_id_;

@@ -85,9 +85,10 @@ bool contains(const pool& p, const Resource& r) {
   if (r.type() == Value::SCALAR) return fixed(it->scalar().value()) >= fixed(r.scalar().value());
   if (r.type() == Value::RANGES) {
     const ranges have = to_ranges(*it);
-    for (const auto& [b, e] : to_ranges(r)) {
+    for (const auto& want : to_ranges(r)) {
+      // Not a structured binding: clang 14 cannot capture those in a lambda.
       const bool inside = std::any_of(have.begin(), have.end(), [&](const auto& h) {
-        return h.first <= b && e <= h.second;
+        return h.first <= want.first && want.second <= h.second;
       });
       if (!inside) return false;
     }
