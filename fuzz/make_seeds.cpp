@@ -1,0 +1,124 @@
+// Writes the seed corpora (fuzz/corpus/<target>/) from events and calls built
+// here, so no outside data enters the project. Run once after changing it:
+//   build/fuzz/fuzz_make_seeds fuzz/corpus
+#include <cstdint>
+#include <filesystem>
+#include <fstream>
+#include <string>
+
+#include "events.hpp"
+#include "mesoshttp/calls.hpp"
+
+namespace {
+
+using mesoshttp::encoding;
+using mesoshttp::bench::encoded;
+using mesos::v1::scheduler::Call;
+using mesos::v1::scheduler::Event;
+
+std::filesystem::path root;
+
+void write(const std::string& target, const std::string& name, const std::string& bytes) {
+  std::filesystem::create_directories(root / target);
+  std::ofstream(root / target / name, std::ios::binary) << bytes;
+}
+
+Event subscribed() {
+  Event e;
+  e.set_type(Event::SUBSCRIBED);
+  e.mutable_subscribed()->mutable_framework_id()->set_value("fw-0001");
+  e.mutable_subscribed()->set_heartbeat_interval_seconds(15);
+  return e;
+}
+
+Event error_event() {
+  Event e;
+  e.set_type(Event::ERROR);
+  e.mutable_error()->set_message("Framework has been removed");
+  return e;
+}
+
+std::string chunked(const std::string& body) {
+  char size[32];
+  std::snprintf(size, sizeof size, "%zx\r\n", body.size());
+  return std::string(size) + body + "\r\n";
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  root = argc > 1 ? argv[1] : "corpus";
+  const Event events[] = {subscribed(), mesoshttp::bench::heartbeat_event(), mesoshttp::bench::update_event(3),
+                          mesoshttp::bench::offers_event(1), mesoshttp::bench::offers_event(3), error_event()};
+  const char* names[] = {"subscribed", "heartbeat", "update", "offers1", "offers3", "error"};
+
+  // Event decoding: first byte picks the encoding.
+  for (std::size_t i = 0; i < std::size(events); ++i) {
+    write("event_decode", std::string(names[i]) + ".pb", std::string(1, '\0') + encoded(events[i], encoding::protobuf));
+    write("event_decode", std::string(names[i]) + ".json", std::string(1, '\1') + encoded(events[i], encoding::json));
+  }
+
+  // RecordIO: limit byte, four piece sizes, then a framed stream.
+  for (auto enc : {encoding::protobuf, encoding::json}) {
+    std::string stream;
+    for (const auto& e : events) mesoshttp::recordio::encode(encoded(e, enc), stream);
+    const std::string tag = enc == encoding::json ? "json" : "pb";
+    write("recordio", "stream." + tag, std::string("\xff\x00\x06\x3f\xff", 5) + stream);
+    write("recordio", "stream-bytewise." + tag, std::string("\xff\x00\x00\x00\x00", 5) + stream);
+    write("recordio", "stream-small-limit." + tag, std::string("\x01\x07\x01\x20\x02", 5) + stream);
+  }
+  write("recordio", "bad-length", std::string("\x10\x03\x03\x03\x03", 5) + "12x\nabc");
+  write("recordio", "zero-length", std::string("\x10\x03\x03\x03\x03", 5) + "0\n");
+  write("recordio", "overflow", std::string("\x10\x03\x03\x03\x03", 5) + "99999999999999999999999\n");
+  write("recordio", "truncated", std::string("\x10\x03\x03\x03\x03", 5) + "10\nabc");
+
+  // HTTP answers: three piece sizes, a flag (start at the https master), the bytes.
+  const std::string ctl("\x20\x05\xff\x00", 4);
+  std::string stream;
+  for (const auto& e : events) mesoshttp::recordio::encode(encoded(e, encoding::protobuf), stream);
+  write("http_response", "subscribe-200",
+        ctl + "HTTP/1.1 200 OK\r\nContent-Type: application/x-protobuf\r\nMesos-Stream-Id: "
+              "0a1b2c3d-0000-4000-8000-000000000001\r\nTransfer-Encoding: chunked\r\n\r\n" +
+            chunked(stream.substr(0, 40)) + chunked(stream.substr(40)) + "0\r\n\r\n");
+  write("http_response", "redirect-307",
+        ctl + "HTTP/1.1 307 Temporary Redirect\r\nLocation: //127.0.0.1:5051/master/api/v1/scheduler\r\n"
+              "Content-Length: 0\r\n\r\n");
+  write("http_response", "redirect-307-https",
+        std::string("\x20\x05\xff\x01", 4) +
+            "HTTP/1.1 307 Temporary Redirect\r\nLocation: http://10.0.0.2:5050/master/api/v1/scheduler?x=1\r\n"
+            "Content-Length: 0\r\n\r\n");
+  write("http_response", "redirect-ipv6",
+        ctl + "HTTP/1.1 307 Temporary Redirect\r\nLocation: //[::1]:5050/master/api/v1/scheduler\r\n\r\n");
+  write("http_response", "unavailable-503",
+        ctl + "HTTP/1.1 503 Service Unavailable\r\nContent-Type: text/plain; charset=utf-8\r\n"
+              "Content-Length: 32\r\n\r\nMaster has not finished recovery");
+  write("http_response", "accepted-202", ctl + "HTTP/1.1 202 Accepted\r\nContent-Length: 0\r\n\r\n");
+  write("http_response", "master-url", ctl + "http://user:secret@127.0.0.1:5050/path");
+
+  // Simulator requests: presence flags, then method, target, content type,
+  // accept, stream id (NUL separated) and the body.
+  const auto request = [](std::string_view ct, std::string_view accept, std::string_view stream_id,
+                          const std::string& body) {
+    return std::string("\x07POST\0/api/v1/scheduler\0", 24) + std::string(ct) + '\0' + std::string(accept) + '\0' +
+           std::string(stream_id) + '\0' + body;
+  };
+  Call subscribe;
+  subscribe.set_type(Call::SUBSCRIBE);
+  subscribe.mutable_subscribe()->mutable_framework_info()->set_user("root");
+  subscribe.mutable_subscribe()->mutable_framework_info()->set_name("seed");
+  Call decline = mesoshttp::calls::decline(std::vector<std::string>{"O1"});
+  decline.mutable_framework_id()->set_value("fw-0001");
+  Call accept;
+  accept.set_type(Call::ACCEPT);
+  accept.mutable_framework_id()->set_value("fw-0001");
+  accept.mutable_accept()->add_offer_ids()->set_value("O1");
+  for (auto enc : {encoding::protobuf, encoding::json}) {
+    const std::string ct(mesoshttp::content_type(enc));
+    const std::string tag = enc == encoding::json ? "json" : "pb";
+    write("sim_request", "subscribe." + tag, request(ct, ct, "", encoded(subscribe, enc)));
+    write("sim_request", "decline." + tag, request(ct, ct, "0a1b2c3d-0000-4000-8000-000000000001", encoded(decline, enc)));
+    write("sim_request", "accept." + tag, request(ct, ct, "0a1b2c3d-0000-4000-8000-000000000001", encoded(accept, enc)));
+  }
+  write("sim_request", "get", std::string("\x00GET\0/api/v1/scheduler\0\0\0\0", 26));
+  return 0;
+}
