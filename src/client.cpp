@@ -429,6 +429,10 @@ class client_impl : public std::enable_shared_from_this<client_impl> {
         config_error_ = why;
         continue;
       }
+      if (ep.tls()) {
+        config_error_ = "'" + ep.url() + "': https:// masters need TLS support, which this build does not have yet";
+        continue;
+      }
       out.push_back(std::move(ep));
     }
     if (out.empty() && config_error_.empty()) config_error_ = "no master configured";
@@ -598,6 +602,11 @@ class client_impl : public std::enable_shared_from_this<client_impl> {
       close_subscription();
       std::string why;
       if (auto err = leader_.on_redirect(location, &why)) return attempt_failed(err, why);
+      if (leader_.current().tls()) {
+        return attempt_failed(make_error_code(error::invalid_master_url),
+                              where + " redirected to " + leader_.current().url() +
+                                  ", but this build has no TLS support");
+      }
       log(log_level::info, where + " is not the leader; redirected to " + leader_.current().url());
       return attempt();
     }
