@@ -14,6 +14,31 @@
 
 namespace mesoshttp::tools {
 
+// CLI11's own number checks print the double range in full (a 300-digit
+// number); these say what is wanted.
+inline CLI::Validator positive() {
+  return CLI::Validator(
+      [](std::string& v) {
+        try {
+          if (std::stod(v) > 0) return std::string();
+        } catch (const std::exception&) {
+        }
+        return "must be a number greater than 0, got '" + v + "'";
+      },
+      "> 0");
+}
+inline CLI::Validator non_negative() {
+  return CLI::Validator(
+      [](std::string& v) {
+        try {
+          if (std::stod(v) >= 0) return std::string();
+        } catch (const std::exception&) {
+        }
+        return "must be a number >= 0, got '" + v + "'";
+      },
+      ">= 0");
+}
+
 struct sim_options {
   std::size_t masters = 1;
   std::size_t agents = 1;
@@ -36,30 +61,30 @@ inline void add_sim_options(CLI::App& app, sim_options& o) {
                  "Port of the first master; the others use the next ports. 0 = ephemeral ports")
       ->default_val(0)->check(CLI::Range(0, 65535));
   app.add_option("--heartbeat", o.heartbeat, "Heartbeat interval in seconds")
-      ->default_val(15)->check(CLI::PositiveNumber);
+      ->default_val(15)->check(positive());
   app.add_flag("--local-agent", o.local,
                "Run tasks' commands as real local processes (sandboxes under --sandbox)");
   app.add_option("--sandbox", o.sandbox,
                  "Where --local-agent puts task sandboxes (default: a temporary directory)");
-  app.add_option("--cpus", o.cpus, "CPUs per agent")->default_val(4)->check(CLI::PositiveNumber);
-  app.add_option("--mem", o.mem, "Memory per agent, MB")->default_val(8192)->check(CLI::PositiveNumber);
-  app.add_option("--disk", o.disk, "Disk per agent, MB")->default_val(65536)->check(CLI::NonNegativeNumber);
+  app.add_option("--cpus", o.cpus, "CPUs per agent")->default_val(4)->check(positive());
+  app.add_option("--mem", o.mem, "Memory per agent, MB")->default_val(8192)->check(positive());
+  app.add_option("--disk", o.disk, "Disk per agent, MB")->default_val(65536)->check(non_negative());
   app.add_option("--attribute", o.attributes,
                  "Text attribute name=value given to every agent (repeatable)");
   app.add_option("--offer-interval", o.offer_interval,
                  "Seconds between allocation rounds (unused resources come back this soon)")
-      ->default_val(1)->check(CLI::PositiveNumber);
+      ->default_val(1)->check(positive());
   app.add_option("--offer-timeout", o.offer_timeout,
                  "Seconds after which an unused offer is rescinded; 0 = never")
-      ->default_val(0)->check(CLI::NonNegativeNumber);
+      ->default_val(0)->check(non_negative());
   app.add_option("--task-seconds", o.task_seconds,
                  "Simulated tasks run this long; 0 = until killed")
-      ->default_val(1)->check(CLI::NonNegativeNumber);
+      ->default_val(1)->check(non_negative());
   app.add_option("--task-outcome", o.outcome, "Final state of simulated tasks")
       ->default_val("TASK_FINISHED");
   app.add_option("--update-retry", o.retry,
                  "Seconds before an unacknowledged status update is resent")
-      ->default_val(10)->check(CLI::PositiveNumber);
+      ->default_val(10)->check(positive());
 }
 
 // The cluster configuration the options describe, or why they do not make one.

@@ -26,10 +26,12 @@ void add_connection_options(CLI::App& app, connection_options& o) {
                  "Master URL, e.g. http://mesos.example.com:5050 (repeatable or comma-separated; "
                  "any master of a cluster will do, non-leaders redirect). Default: start a "
                  "simulated master in this process, running tasks as local processes")
-      ->delimiter(',');
+      ->delimiter(',')
+      // One value per --master, or it would swallow the arguments after it.
+      ->allow_extra_args(false);
   app.add_option("--log-level", o.log_level, "Library log lines on stderr from this level on")
       ->check(CLI::IsMember({"debug", "info", "warning", "error"}))
-      ->default_val("warning");
+      ->default_val("error");
   app.add_option("--encoding", o.wire, "Wire encoding of calls and events")
       ->check(CLI::IsMember({"protobuf", "json"}))
       ->default_val("protobuf");

@@ -23,7 +23,7 @@ inline constexpr int exit_usage = 2;
 
 struct connection_options {
   std::vector<std::string> masters;  // empty: start the simulator in-process
-  std::string log_level = "warning";
+  std::string log_level = "error";
   std::string wire = "protobuf";
   bool json = false;
   std::size_t reconnects = 5;

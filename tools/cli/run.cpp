@@ -16,6 +16,7 @@
 #include <regex>
 #include <sstream>
 
+#include "../sim_options.hpp"
 #include "common.hpp"
 #include "mesoshttp/calls.hpp"
 
@@ -152,7 +153,8 @@ class runner {
       case client_event::kind::disconnected:
         if (done_) break;
         last_failure_ = item.message;
-        progress_.line("mesoshttp run: lost " + item.master + ": " + item.message + "; reconnecting");
+        if (subscriptions_ == 0) progress_.status("cannot subscribe yet: " + item.message + "; retrying");
+        else progress_.line("mesoshttp run: lost " + item.master + ": " + item.message + "; reconnecting");
         break;
       case client_event::kind::closed:
         on_closed(item);
@@ -410,20 +412,21 @@ command add_run(CLI::App& app) {
       "  mesoshttp run -- echo hello\n"
       "  mesoshttp run --master http://127.0.0.1:5050 --cpus 1 --mem 256 -- sh -c 'exit 3'");
   add_connection_options(*sub, o->connection);
-  sub->add_option("--cpus", o->cpus, "CPUs for the task")->default_val(0.1)->check(CLI::PositiveNumber);
-  sub->add_option("--mem", o->mem, "Memory for the task, MB")->default_val(32)->check(CLI::PositiveNumber);
-  sub->add_option("--disk", o->disk, "Disk for the task, MB")->default_val(0)->check(CLI::NonNegativeNumber);
+  sub->add_option("--cpus", o->cpus, "CPUs for the task")->default_val(0.1)->check(tools::positive());
+  sub->add_option("--mem", o->mem, "Memory for the task, MB")->default_val(32)->check(tools::positive());
+  sub->add_option("--disk", o->disk, "Disk for the task, MB")->default_val(0)->check(tools::non_negative());
   sub->add_option("--name", o->name, "Task name (the id is the name plus a random suffix)")
       ->default_val("mesoshttp-run");
   sub->add_option("--role", o->role, "Role to subscribe with (default: the master's default, *)");
   sub->add_option("--env", o->env, "Environment variable K=V for the command (repeatable)")
+      ->allow_extra_args(false)
       ->check([](const std::string& kv) {
         const auto eq = kv.find('=');
         return eq == std::string::npos || eq == 0 ? "expected K=V, got '" + kv + "'" : std::string();
       });
   sub->add_option("--offer-timeout", o->offer_timeout,
                   "Seconds to wait for an offer that fits before giving up")
-      ->default_val(60)->check(CLI::PositiveNumber);
+      ->default_val(60)->check(tools::positive());
   sub->add_option("command", o->command, "The command (after --)")->required();
   return [o] {
     std::unique_ptr<sim::cluster> sim;

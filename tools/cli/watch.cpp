@@ -5,6 +5,7 @@
 #include <csignal>
 #include <iostream>
 
+#include "../sim_options.hpp"
 #include "common.hpp"
 #include "mesoshttp/calls.hpp"
 #include "mesoshttp/codec.hpp"
@@ -110,7 +111,7 @@ command add_watch(CLI::App& app) {
   sub->add_option("--format", o->format, "Output format")
       ->check(CLI::IsMember({"json", "text"}))->default_val("text");
   sub->add_option("--count", o->count, "Exit after this many events; 0 = until Ctrl-C")
-      ->default_val(0);
+      ->default_val(0)->check(tools::non_negative());
   sub->add_flag("--keep-offers", o->keep_offers, "Hold offers instead of declining them");
   return [o] {
     std::unique_ptr<sim::cluster> sim;

@@ -1,0 +1,278 @@
+// The `mesoshttp` command, run as a subprocess against the simulated master
+// (embedded in the command, or a sim::cluster in this test process), over
+// real sockets on 127.0.0.1. Waits are for conditions; deadlines only bound
+// a failing test.
+#include <gtest/gtest.h>
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+
+#include <sstream>
+
+#include "mesos/v1/scheduler/scheduler.pb.h"
+#include "mesoshttp/codec.hpp"
+#include "mesoshttp/sim/cluster.hpp"
+#include "subprocess.hpp"
+
+namespace {
+
+using namespace std::chrono_literals;
+using mesoshttp::test::subprocess;
+using mesos::v1::scheduler::Event;
+
+constexpr auto deadline = 120s;
+
+struct outcome {
+  int code = -1;
+  std::string out, err;
+  std::string all() const { return out + err; }
+};
+
+outcome cli(std::vector<std::string> args, const std::string& input = {}) {
+  args.insert(args.begin(), MESOSHTTP_CLI);
+  subprocess p(args, input);
+  auto code = p.wait(deadline);
+  EXPECT_TRUE(code) << "the command did not end: " << p.out << p.err;
+  return {code.value_or(-1), p.out, p.err};
+}
+
+std::vector<std::string> lines_of(const std::string& text) {
+  std::vector<std::string> lines;
+  std::istringstream in(text);
+  for (std::string line; std::getline(in, line);)
+    if (!line.empty()) lines.push_back(line);
+  return lines;
+}
+
+mesoshttp::sim::cluster_config fast_sim() {
+  mesoshttp::sim::cluster_config cfg;
+  cfg.heartbeat_interval = 100ms;
+  cfg.offer_interval = 50ms;
+  cfg.task_run_time = 50ms;
+  return cfg;
+}
+
+// A port nothing listens on: bound, read, released.
+unsigned short closed_port() {
+  boost::asio::io_context io;
+  boost::asio::ip::tcp::acceptor acc(io, {boost::asio::ip::make_address("127.0.0.1"), 0});
+  return acc.local_endpoint().port();
+}
+
+class Cli : public ::testing::TestWithParam<std::string> {
+ protected:
+  std::string wire() const { return GetParam(); }
+};
+
+TEST_P(Cli, RunEchoOnTheEmbeddedSimulatorFinishesAndShowsTheOutput) {
+  auto r = cli({"run", "--encoding", wire(), "--", "echo", "hello", "from", "mesos"});
+  EXPECT_EQ(r.code, 0) << r.all();
+  EXPECT_NE(r.out.find("TASK_FINISHED"), std::string::npos) << r.all();
+  EXPECT_NE(r.out.find("hello from mesos"), std::string::npos) << r.all();
+  EXPECT_NE(r.out.find("sandbox: "), std::string::npos) << r.all();
+  EXPECT_NE(r.out.find("agent-0"), std::string::npos) << r.all();
+}
+
+TEST_P(Cli, RunPassesTheCommandsExitStatusThrough) {
+  auto r = cli({"run", "--encoding", wire(), "--", "sh", "-c", "exit 3"});
+  EXPECT_EQ(r.code, 3) << r.all();
+  EXPECT_NE(r.out.find("TASK_FAILED"), std::string::npos) << r.all();
+  EXPECT_NE(r.out.find("exited with status 3"), std::string::npos) << r.all();
+}
+
+TEST_P(Cli, RunOneArgumentIsAShellCommandLineWithTheEnvironment) {
+  auto r = cli({"run", "--encoding", wire(), "--env", "GREETING=hi", "--env", "N=20",
+                "--", "echo \"$GREETING $((N + 1))\"; exit 0"});
+  EXPECT_EQ(r.code, 0) << r.all();
+  EXPECT_NE(r.out.find("hi 21"), std::string::npos) << r.all();
+}
+
+TEST_P(Cli, RunWithoutAFittingOfferGivesUpWithAMessage) {
+  auto r = cli({"run", "--encoding", wire(), "--cpus", "1000", "--offer-timeout", "0.5", "--",
+                "true"});
+  EXPECT_NE(r.code, 0) << r.all();
+  EXPECT_NE(r.err.find("no offer with cpus 1000"), std::string::npos) << r.all();
+  EXPECT_NE(r.err.find("largest offer"), std::string::npos) << r.all();
+}
+
+TEST_P(Cli, RunAgainstAClusterTearsTheFrameworkDownInEveryCase) {
+  mesoshttp::sim::cluster sim(fast_sim());
+  sim.start();
+  auto ok = cli({"run", "--master", sim.url(0), "--encoding", wire(), "--", "true"});
+  EXPECT_EQ(ok.code, 0) << ok.all();  // simulated tasks finish
+  auto failed = cli({"run", "--master", sim.url(0), "--encoding", wire(), "--cpus", "99",
+                     "--offer-timeout", "0.5", "--", "true"});
+  EXPECT_NE(failed.code, 0) << failed.all();
+  std::size_t teardowns = 0;
+  for (const auto& c : sim.calls()) teardowns += c.type == "TEARDOWN" && c.status == 202;
+  EXPECT_EQ(teardowns, 2u);
+  EXPECT_TRUE(sim.frameworks().empty());
+}
+
+TEST_P(Cli, RunReportsATaskTheMasterFailsWithItsReason) {
+  auto cfg = fast_sim();
+  cfg.task_outcome = mesos::v1::TASK_LOST;
+  mesoshttp::sim::cluster sim(cfg);
+  sim.start();
+  auto r = cli({"run", "--master", sim.url(0), "--encoding", wire(), "--", "true"});
+  EXPECT_EQ(r.code, 1) << r.all();
+  EXPECT_NE(r.out.find("TASK_LOST"), std::string::npos) << r.all();
+}
+
+TEST_P(Cli, RunAgainstAnUnreachableMasterNamesTheUrl) {
+  const std::string url = "http://127.0.0.1:" + std::to_string(closed_port());
+  auto r = cli({"run", "--master", url, "--encoding", wire(), "--max-reconnects", "2", "--",
+                "true"});
+  EXPECT_NE(r.code, 0) << r.all();
+  EXPECT_NE(r.err.find("cannot use the master at " + url), std::string::npos) << r.all();
+  EXPECT_NE(r.err.find("Connection refused"), std::string::npos) << r.all();
+}
+
+TEST_P(Cli, CtrlCKillsTheTaskAndWaitsForTaskKilled) {
+  subprocess p({MESOSHTTP_CLI, "run", "--encoding", wire(), "--", "sleep", "600"});
+  ASSERT_TRUE(p.wait_for_output("TASK_RUNNING", deadline)) << p.out << p.err;
+  p.signal(SIGINT);
+  auto code = p.wait(deadline);
+  ASSERT_TRUE(code) << p.out << p.err;
+  EXPECT_EQ(*code, 128 + SIGINT) << p.out << p.err;
+  EXPECT_NE(p.out.find("TASK_KILLED"), std::string::npos) << p.out << p.err;
+}
+
+TEST_P(Cli, WatchPrintsOneParseableJsonEventPerLine) {
+  mesoshttp::sim::cluster sim(fast_sim());
+  sim.start();
+  auto r = cli({"watch", "--master", sim.url(0), "--encoding", wire(), "--format", "json",
+                "--count", "3"});
+  EXPECT_EQ(r.code, 0) << r.all();
+  const auto lines = lines_of(r.out);
+  ASSERT_EQ(lines.size(), 3u) << r.all();
+  for (const auto& line : lines) {
+    Event event;
+    std::string why;
+    EXPECT_FALSE(mesoshttp::decode(line, mesoshttp::encoding::json, event, &why)) << why << ": " << line;
+    EXPECT_NE(event.type(), Event::UNKNOWN) << line;
+  }
+  Event first;
+  ASSERT_FALSE(mesoshttp::decode(lines[0], mesoshttp::encoding::json, first));
+  EXPECT_EQ(first.type(), Event::SUBSCRIBED);
+  EXPECT_NE(lines[0].find("\"framework_id\""), std::string::npos) << "proto field names";
+  EXPECT_NE(r.err.find("subscribed to"), std::string::npos) << r.all();  // state on stderr
+  EXPECT_TRUE(sim.frameworks().empty()) << "watch tears down at the end";
+}
+
+TEST_P(Cli, WatchTextIsOneSummaryPerEvent) {
+  mesoshttp::sim::cluster sim(fast_sim());
+  sim.start();
+  auto r = cli({"watch", "--master", sim.url(0), "--encoding", wire(), "--count", "4"});
+  EXPECT_EQ(r.code, 0) << r.all();
+  const auto lines = lines_of(r.out);
+  ASSERT_EQ(lines.size(), 4u) << r.all();
+  EXPECT_EQ(lines[0].rfind("SUBSCRIBED framework ", 0), 0u) << lines[0];
+  bool offers = false;
+  for (const auto& l : lines) offers |= l.rfind("OFFERS 1 offer(s); ", 0) == 0;
+  EXPECT_TRUE(offers) << r.out;
+}
+
+TEST_P(Cli, CallOfReviveIsAnswered202) {
+  mesoshttp::sim::cluster sim(fast_sim());
+  sim.start();
+  auto r = cli({"call", "--master", sim.url(0), "--encoding", wire(), R"({"type":"REVIVE"})"});
+  EXPECT_EQ(r.code, 0) << r.all();
+  EXPECT_EQ(lines_of(r.out).at(0), "HTTP 202") << r.all();
+  bool revived = false;
+  for (const auto& c : sim.calls()) revived |= c.type == "REVIVE" && c.status == 202;
+  EXPECT_TRUE(revived);
+}
+
+TEST_P(Cli, CallFromStdinShowsTheMastersRefusal) {
+  mesoshttp::sim::cluster sim(fast_sim());
+  sim.start();
+  auto r = cli({"call", "--master", sim.url(0), "--encoding", wire(), "-"},
+               R"({"type":"ACKNOWLEDGE","acknowledge":{"agent_id":{"value":"a"},)"
+               R"("task_id":{"value":"t"},"uuid":"c2hvcnQ="}})");
+  EXPECT_EQ(r.code, 1) << r.all();
+  EXPECT_EQ(lines_of(r.out).at(0), "HTTP 400") << r.all();
+  EXPECT_NE(r.out.find("Not a valid UUID"), std::string::npos) << r.all();
+}
+
+TEST_P(Cli, CallTeardownWithTheFrameworkIdRemovesTheFramework) {
+  mesoshttp::sim::cluster sim(fast_sim());
+  sim.start();
+  // A framework that outlives its first command, then torn down by a second.
+  auto first = cli({"call", "--master", sim.url(0), "--encoding", wire(), "--failover-timeout",
+                    "300", R"({"type":"SUPPRESS"})"});
+  ASSERT_EQ(first.code, 0) << first.all();
+  ASSERT_EQ(sim.frameworks().size(), 1u);
+  const std::string id = sim.frameworks()[0].id;
+  auto second = cli({"call", "--master", sim.url(0), "--encoding", wire(), "--framework-id", id,
+                     R"({"type":"TEARDOWN"})"});
+  EXPECT_EQ(second.code, 0) << second.all();
+  EXPECT_NE(second.err.find("as framework " + id), std::string::npos) << second.all();
+  EXPECT_TRUE(sim.frameworks().empty());
+}
+
+INSTANTIATE_TEST_SUITE_P(Encodings, Cli, ::testing::Values("protobuf", "json"),
+                         [](const auto& p) { return p.param; });
+
+TEST(CliArguments, BadArgumentsExitNonZeroWithAMessage) {
+  const std::vector<std::pair<std::vector<std::string>, std::string>> cases = {
+      {{}, "subcommand"},
+      {{"run"}, "command is required"},
+      {{"run", "--cpus", "-1", "--", "true"}, "--cpus"},
+      {{"run", "--mem", "lots", "--", "true"}, "--mem"},
+      {{"run", "--offer-timeout", "0", "--", "true"}, "--offer-timeout"},
+      {{"run", "--env", "NOEQUALS", "--", "true"}, "K=V"},
+      {{"run", "--encoding", "xml", "--", "true"}, "--encoding"},
+      {{"run", "--log-level", "loud", "--", "true"}, "--log-level"},
+      {{"run", "--master", "ftp://127.0.0.1:5050", "--", "true"}, "ftp://127.0.0.1:5050"},
+      {{"watch", "--format", "yaml"}, "--format"},
+      {{"watch", "--count", "-2"}, "--count"},
+      {{"call", "{not json"}, "not a scheduler Call"},
+      {{"call", R"({"type":"SUBSCRIBE"})"}, "SUBSCRIBE"},
+      {{"call", "{}"}, "type"},
+      {{"sim", "--masters", "0"}, "--masters"},
+      {{"sim", "--task-outcome", "TASK_NOPE"}, "TASK_NOPE"},
+      {{"sim", "--attribute", "novalue"}, "name=value"},
+      {{"frobnicate"}, "subcommand"},
+  };
+  for (const auto& [args, expected] : cases) {
+    auto r = cli(args);
+    std::string line;
+    for (const auto& a : args) line += a + " ";
+    EXPECT_NE(r.code, 0) << line;
+    EXPECT_NE(r.code, -1) << line;
+    EXPECT_NE(r.err.find(expected), std::string::npos) << line << "-> " << r.err;
+  }
+}
+
+TEST(CliArguments, EverySubcommandHasHelp) {
+  for (const std::string sub : {"run", "watch", "sim", "call"}) {
+    auto r = cli({sub, "--help"});
+    EXPECT_EQ(r.code, 0) << sub;
+    EXPECT_NE(r.out.find("--help"), std::string::npos) << sub << ": " << r.out;
+  }
+  auto r = cli({"--help"});
+  EXPECT_EQ(r.code, 0);
+  for (const std::string sub : {"run", "watch", "sim", "call"})
+    EXPECT_NE(r.out.find(sub), std::string::npos) << r.out;
+}
+
+TEST(CliSim, ServesUntilSignalledAndAnswersCalls) {
+  subprocess sim({MESOSHTTP_CLI, "sim", "--masters", "2", "--heartbeat", "0.1"});
+  ASSERT_TRUE(sim.wait_for_output("master 1 ", deadline)) << sim.out << sim.err;
+  const auto lines = lines_of(sim.out);
+  ASSERT_GE(lines.size(), 2u);
+  ASSERT_EQ(lines[0].rfind("master 0 http://127.0.0.1:", 0), 0u) << lines[0];
+  EXPECT_NE(lines[0].find("(leader)"), std::string::npos) << lines[0];
+  // Any master will do: the non-leader redirects.
+  const std::string follower = lines[1].substr(9, lines[1].find(' ', 9) - 9);
+  auto r = cli({"call", "--master", follower, R"({"type":"REVIVE"})"});
+  EXPECT_EQ(r.code, 0) << r.all();
+  EXPECT_NE(r.out.find("HTTP 202"), std::string::npos) << r.all();
+  sim.signal(SIGTERM);
+  auto code = sim.wait(deadline);
+  ASSERT_TRUE(code);
+  EXPECT_EQ(*code, 0) << sim.err;
+}
+
+}  // namespace
