@@ -12,6 +12,7 @@ packages=(
   libbenchmark-dev
   libcli11-dev
   pkg-config
+  libzookeeper-mt-dev zookeeper default-jre-headless
 )
 
 missing=()
