@@ -195,7 +195,10 @@ void run_ingest() {
   for (auto shape : {mesoshttp::sim::flood_shape::update, mesoshttp::sim::flood_shape::offers}) {
     const std::string shape_name = shape == mesoshttp::sim::flood_shape::update ? "update" : "offers10";
     const std::size_t n = shape == mesoshttp::sim::flood_shape::update ? events : events / 10;
+    if (arg("offers", 1) == 0 && shape == mesoshttp::sim::flood_shape::offers) continue;
     for (std::size_t consumers : {1u, 4u, 16u}) {
+      // --consumers N: only that configuration (profiling runs).
+      if (arg("consumers", 0) != 0 && static_cast<long>(consumers) != arg("consumers", 0)) continue;
       // Interleaved rounds, so drift of the machine's load hits both sides alike.
       std::vector<double> bare, ours;
       for (int r = 0; r < rounds; ++r) {
