@@ -16,7 +16,9 @@ if(region STREQUAL "\n")
   message(FATAL_ERROR "${TOUR}: no [tour] region")
 endif()
 # The region sits inside main(), two spaces in; the README shows it flush left.
-string(REGEX REPLACE "(^|\n)  " "\\1" region "${region}")
+# (string(REPLACE), not a regex: CMake's ^ also matches after each replacement.)
+string(REPLACE "\n  " "\n" region "\n${region}")
+string(SUBSTRING "${region}" 1 -1 region)
 
 if(NOT snippet STREQUAL region)
   file(WRITE ${CMAKE_CURRENT_BINARY_DIR}/tour-from-readme.txt "${snippet}")
