@@ -16,6 +16,7 @@
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/ssl.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/strand.hpp>
@@ -38,7 +39,9 @@
 
 #include "mesoshttp/codec.hpp"
 #include "mesoshttp/detail/backoff.hpp"
+#include "mesoshttp/detail/auth.hpp"
 #include "mesoshttp/detail/leader_fsm.hpp"
+#include "mesoshttp/detail/maybe_tls_stream.hpp"
 #include "mesoshttp/recordio.hpp"
 
 namespace mesoshttp {
@@ -47,6 +50,7 @@ namespace asio = boost::asio;
 namespace beast = boost::beast;
 namespace http = boost::beast::http;
 using tcp = asio::ip::tcp;
+using master_stream = detail::maybe_tls_stream<beast::tcp_stream>;
 using mesos::v1::scheduler::Call;
 using mesos::v1::scheduler::Event;
 
@@ -127,7 +131,8 @@ std::string status_text(unsigned status, std::string_view body) {
 // One HTTP/1.1 POST, head and body in one buffer so it goes out in one write
 // (with TCP_NODELAY: no 40 ms delayed-ACK stall between head and body).
 std::string build_post(const master_endpoint& master, encoding enc, const std::string& user_agent,
-                       const std::string& stream_id, std::string_view body, bool subscribe) {
+                       const std::string& stream_id, const std::string& authorization, std::string_view body,
+                       bool subscribe) {
   std::string req;
   req.reserve(256 + body.size());
   req += "POST ";
@@ -143,6 +148,10 @@ std::string build_post(const master_endpoint& master, encoding enc, const std::s
   if (!stream_id.empty() && !subscribe) {
     req += "\r\nMesos-Stream-Id: ";
     req += stream_id;
+  }
+  if (!authorization.empty()) {
+    req += "\r\nAuthorization: ";
+    req += authorization;
   }
   req += "\r\nConnection: keep-alive\r\nContent-Length: ";
   req += std::to_string(body.size());
@@ -304,12 +313,15 @@ struct pending_call {
   bool idempotent = false;
   bool done = false;
   bool in_flight = false;
+  bool authorization_retried = false;
 };
 
 struct call_connection {
   enum class state { connecting, idle, busy, dead };
-  explicit call_connection(const asio::strand<asio::any_io_executor>& ex) : tcp(ex) {}
-  beast::tcp_stream tcp;
+  call_connection(const asio::strand<asio::any_io_executor>& ex, asio::ssl::context* tls)
+      : stream(beast::tcp_stream(ex), tls) {}
+  beast::tcp_stream& tcp() noexcept { return stream.next_layer(); }
+  master_stream stream;
   beast::flat_buffer buffer;
   std::optional<http::response_parser<http::string_body>> parser;
   std::string request;
@@ -331,6 +343,7 @@ class client_impl : public std::enable_shared_from_this<client_impl> {
         resolver_(strand_),
         retry_timer_(strand_) {
     if (config_.framework.has_id()) framework_id_ = config_.framework.id();
+    make_tls_context();
   }
 
   asio::any_io_executor executor() const { return strand_; }
@@ -429,10 +442,6 @@ class client_impl : public std::enable_shared_from_this<client_impl> {
         config_error_ = why;
         continue;
       }
-      if (ep.tls()) {
-        config_error_ = "'" + ep.url() + "': https:// masters need TLS support, which this build does not have yet";
-        continue;
-      }
       out.push_back(std::move(ep));
     }
     if (out.empty() && config_error_.empty()) config_error_ = "no master configured";
@@ -458,6 +467,77 @@ class client_impl : public std::enable_shared_from_this<client_impl> {
 
   std::error_code end_error() const {
     return closed_reason_ ? closed_reason_ : make_error_code(error::shut_down);
+  }
+
+  // ---------------------------------------------------------------- security
+  // The TLS context, built once, for https:// masters; a configuration error
+  // (unreadable CA file, ...) closes the client at start() with the reason.
+  void make_tls_context() {
+    try {
+      asio::ssl::context ctx(asio::ssl::context::tls_client);
+      ctx.set_options(asio::ssl::context::default_workarounds | asio::ssl::context::no_sslv2 |
+                      asio::ssl::context::no_sslv3 | asio::ssl::context::no_tlsv1 |
+                      asio::ssl::context::no_tlsv1_1);
+      const auto& t = config_.tls;
+      ctx.set_verify_mode(t.verify_peer ? asio::ssl::verify_peer : asio::ssl::verify_none);
+      if (!t.ca_file.empty()) ctx.load_verify_file(t.ca_file);
+      if (!t.ca_dir.empty()) ctx.add_verify_path(t.ca_dir);
+      if (t.ca_file.empty() && t.ca_dir.empty()) ctx.set_default_verify_paths();
+      if (!t.client_certificate_file.empty()) ctx.use_certificate_chain_file(t.client_certificate_file);
+      if (!t.client_private_key_file.empty()) {
+        ctx.use_private_key_file(t.client_private_key_file, asio::ssl::context::pem);
+      }
+      tls_context_.emplace(std::move(ctx));
+    } catch (const boost::system::system_error& e) {
+      if (config_error_.empty()) config_error_ = std::string("TLS configuration: ") + e.what();
+    }
+  }
+
+  asio::ssl::context* tls_for(const master_endpoint& master) {
+    return master.tls() && tls_context_ ? &*tls_context_ : nullptr;
+  }
+
+  // SNI and the hostname check, per connection.
+  void prepare_tls(asio::ssl::stream<beast::tcp_stream>& stream, const master_endpoint& master) {
+    const std::string name = config_.tls.server_name.empty() ? master.host : config_.tls.server_name;
+    beast::error_code not_ip;
+    asio::ip::make_address(name, not_ip);
+    if (not_ip) {
+      // SNI is for names only. (SSL_set_tlsext_host_name is this call behind
+      // a macro with a C cast.)
+      SSL_ctrl(stream.native_handle(), SSL_CTRL_SET_TLSEXT_HOSTNAME, TLSEXT_NAMETYPE_host_name,
+               static_cast<void*>(const_cast<char*>(name.c_str())));
+    }
+    if (!config_.tls.verify_peer) return;
+    stream.set_verify_callback([check = asio::ssl::host_name_verification(name)](
+                                   bool preverified, asio::ssl::verify_context& ctx) mutable {
+      const bool ok = check(preverified, ctx);
+      // A sound chain for another host: say so, rather than a bare "verify failed".
+      if (preverified && !ok) X509_STORE_CTX_set_error(ctx.native_handle(), X509_V_ERR_HOSTNAME_MISMATCH);
+      return ok;
+    });
+  }
+
+  static std::string tls_failure(asio::ssl::stream<beast::tcp_stream>& stream, const master_endpoint& master,
+                                 beast::error_code ec) {
+    std::string text = "TLS handshake with " + master.url() + " failed: " + ec.message();
+    const long verify = SSL_get_verify_result(stream.native_handle());
+    if (verify != X509_V_OK) text += " (" + std::string(X509_verify_cert_error_string(verify)) + ")";
+    return text;
+  }
+
+  // The Authorization header value (empty: none). A secret: never logged.
+  const std::string& authorization(bool refresh) {
+    if (config_.authorization) {
+      if (refresh || !authorization_known_) {
+        authorization_ = config_.authorization(refresh).value_or("");
+        authorization_known_ = true;
+      }
+    } else if (config_.credentials && !authorization_known_) {
+      authorization_ = basic_authorization(config_.credentials->principal, config_.credentials->secret);
+      authorization_known_ = true;
+    }
+    return authorization_;
   }
 
   // ---------------------------------------------------------------- fan-out
@@ -510,11 +590,12 @@ class client_impl : public std::enable_shared_from_this<client_impl> {
 
   // ---------------------------------------------------------------- subscription
   struct subscription {
-    subscription(const asio::strand<asio::any_io_executor>& ex, std::size_t max_record)
-        : tcp(ex), decoder(max_record) {
+    subscription(const asio::strand<asio::any_io_executor>& ex, std::size_t max_record, asio::ssl::context* tls)
+        : stream(beast::tcp_stream(ex), tls), decoder(max_record) {
       parser.body_limit(boost::none);  // the stream is endless; the record limit applies
     }
-    beast::tcp_stream tcp;
+    beast::tcp_stream& tcp() noexcept { return stream.next_layer(); }
+    master_stream stream;
     beast::flat_buffer buffer;
     http::response_parser<http::string_body> parser;
     recordio::decoder decoder;
@@ -535,7 +616,7 @@ class client_impl : public std::enable_shared_from_this<client_impl> {
     set_public_info();
     publish(make_item(client_event::kind::connecting));
     log(log_level::info, "subscribing at " + leader_.current().url());
-    sub_ = std::make_shared<subscription>(strand_, config_.max_record_size);
+    sub_ = std::make_shared<subscription>(strand_, config_.max_record_size, tls_for(leader_.current()));
     resolver_.async_resolve(
         leader_.current().host, leader_.current().port,
         [self = shared_from_this(), sub = sub_, generation](beast::error_code ec,
@@ -547,8 +628,8 @@ class client_impl : public std::enable_shared_from_this<client_impl> {
   void on_resolved(std::uint64_t generation, beast::error_code ec, tcp::resolver::results_type results) {
     if (stale(generation)) return;
     if (ec) return attempt_failed(ec, "cannot resolve " + leader_.current().host + ": " + ec.message());
-    sub_->tcp.expires_after(config_.connect_timeout);
-    sub_->tcp.async_connect(results, [self = shared_from_this(), sub = sub_, generation](beast::error_code err,
+    sub_->tcp().expires_after(config_.connect_timeout);
+    sub_->tcp().async_connect(results, [self = shared_from_this(), sub = sub_, generation](beast::error_code err,
                                                                                         const tcp::endpoint&) {
       self->on_connected(generation, err);
     });
@@ -558,8 +639,23 @@ class client_impl : public std::enable_shared_from_this<client_impl> {
     if (stale(generation)) return;
     if (ec) return attempt_failed(ec, "cannot connect to " + leader_.current().url() + ": " + ec.message());
     beast::error_code ignored;
-    sub_->tcp.socket().set_option(tcp::no_delay(true), ignored);
+    sub_->tcp().socket().set_option(tcp::no_delay(true), ignored);
+    auto* tls = sub_->stream.tls();
+    if (!tls) return send_subscribe(generation);
+    prepare_tls(*tls, leader_.current());
+    sub_->tcp().expires_after(config_.connect_timeout);
+    tls->async_handshake(asio::ssl::stream_base::client,
+                         [self = shared_from_this(), sub = sub_, generation](beast::error_code err) {
+                           if (self->stale(generation)) return;
+                           if (err) {
+                             return self->attempt_failed(
+                                 err, self->tls_failure(*sub->stream.tls(), self->leader_.current(), err));
+                           }
+                           self->send_subscribe(generation);
+                         });
+  }
 
+  void send_subscribe(std::uint64_t generation) {
     Call subscribe;
     subscribe.set_type(Call::SUBSCRIBE);
     auto* info = subscribe.mutable_subscribe()->mutable_framework_info();
@@ -573,9 +669,10 @@ class client_impl : public std::enable_shared_from_this<client_impl> {
     if (auto err = encode(subscribe, config_.wire_encoding, body, &why)) {
       return close(err, "cannot encode SUBSCRIBE: " + why);
     }
-    sub_->request = build_post(leader_.current(), config_.wire_encoding, config_.user_agent, {}, body, true);
-    sub_->tcp.expires_after(config_.subscribe_timeout);
-    asio::async_write(sub_->tcp, asio::buffer(sub_->request),
+    sub_->request = build_post(leader_.current(), config_.wire_encoding, config_.user_agent, {},
+                               authorization(false), body, true);
+    sub_->tcp().expires_after(config_.subscribe_timeout);
+    asio::async_write(sub_->stream, asio::buffer(sub_->request),
                       [self = shared_from_this(), sub = sub_, generation](beast::error_code err, std::size_t) {
                         if (self->stale(generation)) return;
                         if (err) {
@@ -583,7 +680,7 @@ class client_impl : public std::enable_shared_from_this<client_impl> {
                                                                self->leader_.current().url() + ": " +
                                                                err.message());
                         }
-                        http::async_read_header(self->sub_->tcp, self->sub_->buffer, self->sub_->parser,
+                        http::async_read_header(self->sub_->stream, self->sub_->buffer, self->sub_->parser,
                                                 [self, sub, generation](beast::error_code e, std::size_t) {
                                                   self->on_subscribe_header(generation, e);
                                                 });
@@ -602,19 +699,23 @@ class client_impl : public std::enable_shared_from_this<client_impl> {
       close_subscription();
       std::string why;
       if (auto err = leader_.on_redirect(location, &why)) return attempt_failed(err, why);
-      if (leader_.current().tls()) {
-        return attempt_failed(make_error_code(error::invalid_master_url),
-                              where + " redirected to " + leader_.current().url() +
-                                  ", but this build has no TLS support");
-      }
       log(log_level::info, where + " is not the leader; redirected to " + leader_.current().url());
+      return attempt();
+    }
+
+    if (status == 401 && config_.authorization && !authorization_refreshed_) {
+      // The token may have expired: ask the provider once more, then retry.
+      authorization_refreshed_ = true;
+      close_subscription();
+      authorization(true);
+      log(log_level::info, where + " answered SUBSCRIBE with 401; retrying with refreshed authorization");
       return attempt();
     }
 
     if (status != 200) {
       // Read the body to quote it; bounded, since this is not the stream.
       sub_->parser.body_limit(64 * 1024);
-      http::async_read(sub_->tcp, sub_->buffer, sub_->parser,
+      http::async_read(sub_->stream, sub_->buffer, sub_->parser,
                        [self = shared_from_this(), sub = sub_, generation, status, where](beast::error_code,
                                                                                           std::size_t) {
                          if (self->stale(generation)) return;
@@ -694,6 +795,7 @@ class client_impl : public std::enable_shared_from_this<client_impl> {
                                 : 15.0;
     heartbeat_interval_ = std::chrono::milliseconds(static_cast<std::int64_t>(interval * 1000.0));
     subscribed_ = true;
+    authorization_refreshed_ = false;
     backoff_.reset();
     leader_.on_subscribed();
     set_state(connection_state::subscribed);
@@ -717,13 +819,13 @@ class client_impl : public std::enable_shared_from_this<client_impl> {
       // Backpressure: stop reading (and watching the heartbeat, since the
       // silence is ours) until the slow consumer makes room.
       paused_ = true;
-      sub_->tcp.expires_never();
+      sub_->tcp().expires_never();
       return;
     }
     paused_ = false;
     // "No bytes for tolerance x interval" is exactly a read that times out.
-    sub_->tcp.expires_after(watchdog_timeout());
-    http::async_read_some(sub_->tcp, sub_->buffer, sub_->parser,
+    sub_->tcp().expires_after(watchdog_timeout());
+    http::async_read_some(sub_->stream, sub_->buffer, sub_->parser,
                           [self = shared_from_this(), sub = sub_, generation](beast::error_code ec, std::size_t) {
                             self->on_stream_read(generation, ec);
                           });
@@ -758,8 +860,8 @@ class client_impl : public std::enable_shared_from_this<client_impl> {
   void close_subscription() {
     if (!sub_) return;
     beast::error_code ignored;
-    sub_->tcp.socket().shutdown(tcp::socket::shutdown_both, ignored);
-    sub_->tcp.close();
+    sub_->tcp().socket().shutdown(tcp::socket::shutdown_both, ignored);
+    sub_->tcp().close();
   }
 
   // An established (or establishing) subscription broke: resubscribe with
@@ -892,7 +994,7 @@ class client_impl : public std::enable_shared_from_this<client_impl> {
       conn->current.reset();
       conn->st = call_connection::state::dead;
       beast::error_code ignored;
-      conn->tcp.socket().close(ignored);
+      conn->tcp().socket().close(ignored);
       if (pc) retry_or_fail(pc, fail(ec, text));
     }
   }
@@ -901,7 +1003,7 @@ class client_impl : public std::enable_shared_from_this<client_impl> {
     conn->st = call_connection::state::dead;
     conn->current.reset();
     beast::error_code ignored;
-    conn->tcp.socket().close(ignored);
+    conn->tcp().socket().close(ignored);
     connections_.erase(std::remove(connections_.begin(), connections_.end(), conn), connections_.end());
   }
 
@@ -935,7 +1037,7 @@ class client_impl : public std::enable_shared_from_this<client_impl> {
   }
 
   void open_call_connection() {
-    auto conn = std::make_shared<call_connection>(strand_);
+    auto conn = std::make_shared<call_connection>(strand_, tls_for(leader_.current()));
     conn->generation = generation_;
     conn->master = leader_.current();
     connections_.push_back(conn);
@@ -943,14 +1045,24 @@ class client_impl : public std::enable_shared_from_this<client_impl> {
                             [self = shared_from_this(), conn](beast::error_code ec, tcp::resolver::results_type r) {
                               if (conn->st == call_connection::state::dead) return;
                               if (ec) return self->call_connection_failed(conn, ec);
-                              conn->tcp.expires_after(self->config_.connect_timeout);
-                              conn->tcp.async_connect(r, [self, conn](beast::error_code err, const tcp::endpoint&) {
+                              conn->tcp().expires_after(self->config_.connect_timeout);
+                              conn->tcp().async_connect(r, [self, conn](beast::error_code err, const tcp::endpoint&) {
                                 if (conn->st == call_connection::state::dead) return;
                                 if (err) return self->call_connection_failed(conn, err);
                                 beast::error_code ignored;
-                                conn->tcp.socket().set_option(tcp::no_delay(true), ignored);
-                                conn->st = call_connection::state::idle;
-                                self->pump_calls();
+                                conn->tcp().socket().set_option(tcp::no_delay(true), ignored);
+                                auto* tls = conn->stream.tls();
+                                if (!tls) {
+                                  conn->st = call_connection::state::idle;
+                                  return self->pump_calls();
+                                }
+                                self->prepare_tls(*tls, conn->master);
+                                tls->async_handshake(asio::ssl::stream_base::client, [self, conn](beast::error_code e) {
+                                  if (conn->st == call_connection::state::dead) return;
+                                  if (e) return self->call_connection_failed(conn, e);
+                                  conn->st = call_connection::state::idle;
+                                  self->pump_calls();
+                                });
                               });
                             });
   }
@@ -982,16 +1094,17 @@ class client_impl : public std::enable_shared_from_this<client_impl> {
     conn->current = pc;
     pc->in_flight = true;
     ++pc->attempts;
-    conn->request = build_post(conn->master, config_.wire_encoding, config_.user_agent, stream_id_, body, false);
+    conn->request = build_post(conn->master, config_.wire_encoding, config_.user_agent, stream_id_,
+                               authorization(false), body, false);
     conn->parser.emplace();
     conn->parser->body_limit(16u * 1024u * 1024u);
     const auto left = pc->deadline - std::chrono::steady_clock::now();
-    conn->tcp.expires_after(std::max<std::chrono::steady_clock::duration>(left, std::chrono::milliseconds(1)));
-    asio::async_write(conn->tcp, asio::buffer(conn->request),
+    conn->tcp().expires_after(std::max<std::chrono::steady_clock::duration>(left, std::chrono::milliseconds(1)));
+    asio::async_write(conn->stream, asio::buffer(conn->request),
                       [self = shared_from_this(), conn](beast::error_code ec, std::size_t) {
                         if (conn->st == call_connection::state::dead) return;
                         if (ec) return self->on_call_answer(conn, ec);
-                        http::async_read(conn->tcp, conn->buffer, *conn->parser,
+                        http::async_read(conn->stream, conn->buffer, *conn->parser,
                                          [self, conn](beast::error_code e, std::size_t) {
                                            if (conn->st == call_connection::state::dead) return;
                                            self->on_call_answer(conn, e);
@@ -1041,6 +1154,13 @@ class client_impl : public std::enable_shared_from_this<client_impl> {
       return pump_calls();
     }
 
+    if (result.status == 401 && config_.authorization && !pc->authorization_retried) {
+      pc->authorization_retried = true;
+      authorization(true);
+      queue_.push_front(pc);
+      return pump_calls();
+    }
+
     result.error = make_error_code(error::call_rejected);
     result.message = type + " rejected by " + where + ": " + status_text(result.status, result.body);
     const bool subscription_gone = result.status == 307 || result.status == 403 ||
@@ -1078,7 +1198,7 @@ class client_impl : public std::enable_shared_from_this<client_impl> {
     for (auto& conn : conns) {
       conn->st = call_connection::state::dead;
       beast::error_code ignored;
-      conn->tcp.socket().close(ignored);
+      conn->tcp().socket().close(ignored);
       if (conn->current) complete(conn->current, fail(call_error, "client closed while the call was in flight" +
                                                                       (message.empty() ? "" : ": " + message)));
       conn->current.reset();
@@ -1141,6 +1261,11 @@ class client_impl : public std::enable_shared_from_this<client_impl> {
 
   std::deque<std::shared_ptr<pending_call>> queue_;
   std::vector<std::shared_ptr<call_connection>> connections_;
+
+  std::optional<asio::ssl::context> tls_context_;
+  std::string authorization_;
+  bool authorization_known_ = false;
+  bool authorization_refreshed_ = false;  // one refresh per subscription after a 401
 
   mutable std::mutex hub_mutex_;
   std::vector<std::shared_ptr<consumer>> consumers_;

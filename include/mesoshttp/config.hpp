@@ -5,6 +5,7 @@
 #include <chrono>
 #include <cstddef>
 #include <functional>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -53,6 +54,36 @@ enum class overflow_policy {
   // go on at full speed.
   detach,
 };
+
+// TLS for https:// masters.
+struct tls_config {
+  // Check the master's certificate chain and that it names the host we
+  // connect to. Turn off only for a throwaway test master.
+  bool verify_peer = true;
+  // Trusted CAs: a PEM bundle and/or a directory of hashed certificates.
+  // Both empty: the system's default store.
+  std::string ca_file;
+  std::string ca_dir;
+  // A client certificate and key (PEM), for masters that require one.
+  std::string client_certificate_file;
+  std::string client_private_key_file;
+  // Name for SNI and the hostname check when it differs from the URL's host
+  // (e.g. connecting by IP to a certificate issued for a name).
+  std::string server_name;
+};
+
+// Principal and secret for HTTP Basic authentication, as Mesos's HTTP
+// framework authentication (--authenticate_http_frameworks with the basic
+// authenticator) expects. Never logged.
+struct credentials {
+  std::string principal;
+  std::string secret;
+};
+
+// Supplies the whole Authorization header value ("Bearer <token>", ...).
+// Called before the first request and, with refresh = true, once after a 401
+// (a token may have expired); returning nullopt sends no header.
+using authorization_provider = std::function<std::optional<std::string>(bool refresh)>;
 
 struct client_config {
   // Masters to try, in order: "http://host:port" (a path is ignored; the
@@ -107,6 +138,13 @@ struct client_config {
   unsigned max_redirects = 8;
 
   std::string user_agent = "mesoshttp/0.1";
+
+  // Used for https:// masters (and redirects to them).
+  tls_config tls;
+  // HTTP Basic credentials sent with every request, when set.
+  std::optional<mesoshttp::credentials> credentials;
+  // Takes precedence over `credentials` when set.
+  authorization_provider authorization;
 
   // Log sink; nothing is logged when empty.
   mesoshttp::logger logger;

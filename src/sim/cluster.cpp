@@ -23,7 +23,11 @@
 #include <set>
 #include <thread>
 
+#include <boost/asio/ssl.hpp>
+
 #include "mesoshttp/codec.hpp"
+#include "mesoshttp/detail/auth.hpp"
+#include "mesoshttp/detail/maybe_tls_stream.hpp"
 #include "mesoshttp/recordio.hpp"
 #include "mesoshttp/sim/protocol.hpp"
 #include "process.hpp"
@@ -207,6 +211,7 @@ struct sim_master {
 struct cluster::impl {
   net::io_context ioc;  // first member: destroyed last, after everything using it
   cluster_config cfg;
+  std::optional<net::ssl::context> tls;  // set when cfg names a certificate
   std::thread thread;
   std::optional<net::executor_work_guard<net::io_context::executor_type>> guard;
   bool started = false;
@@ -257,6 +262,19 @@ struct cluster::impl {
   void shutdown_now();
   void accept_next(sim_master& m);
   void handle_request(const std::shared_ptr<connection>& c, http::request<http::string_body> req);
+  // True when no credentials are configured, or the request carries valid ones.
+  bool authenticated(const http::request<http::string_body>& req) const {
+    if (cfg.credentials.empty() && cfg.bearer_tokens.empty()) return true;
+    const auto given = req[http::field::authorization];
+    for (const auto& [principal, secret] : cfg.credentials) {
+      if (given == mesoshttp::detail::basic_authorization(principal, secret)) return true;
+    }
+    for (const auto& token : cfg.bearer_tokens) {
+      if (given == "Bearer " + token) return true;
+    }
+    return false;
+  }
+
   void handle_scheduler(const std::shared_ptr<connection>& c,
                         const http::request<http::string_body>& req);
   protocol::answer handle_control(const http::request<http::string_body>& req);
@@ -317,7 +335,8 @@ struct connection : std::enable_shared_from_this<connection> {
   cluster::impl& sim;
   std::size_t master;
   std::uint64_t id;
-  tcp::socket socket;
+  mesoshttp::detail::maybe_tls_stream<tcp::socket> stream;
+  tcp::socket& socket;  // the TCP layer under `stream`
   beast::flat_buffer buffer;
   std::optional<http::request_parser<http::string_body>> parser;
   std::deque<std::string> out;
@@ -337,15 +356,31 @@ struct connection : std::enable_shared_from_this<connection> {
   std::array<char, 4096> discard{};
   net::steady_timer delay;
 
-  connection(cluster::impl& s, std::size_t m, std::uint64_t i, tcp::socket sock)
-      : sim(s), master(m), id(i), socket(std::move(sock)), heartbeat(s.ioc), delay(s.ioc) {}
+  connection(cluster::impl& s, std::size_t m, std::uint64_t i, tcp::socket sock, net::ssl::context* tls)
+      : sim(s),
+        master(m),
+        id(i),
+        stream(std::move(sock), tls),
+        socket(stream.next_layer()),
+        heartbeat(s.ioc),
+        delay(s.ioc) {}
+
+  // TLS connections shake hands before the first request.
+  void start() {
+    if (!stream.tls()) return read_request();
+    stream.tls()->async_handshake(net::ssl::stream_base::server,
+                                  [self = shared_from_this()](beast::error_code ec) {
+                                    if (ec) return self->close();
+                                    self->read_request();
+                                  });
+  }
 
   void read_request() {
     if (closed) return;
     parser.emplace();
     parser->body_limit(sim.cfg.max_body_size);
     parser->header_limit(64 * 1024);
-    http::async_read(socket, buffer, *parser,
+    http::async_read(stream, buffer, *parser,
                      [self = shared_from_this()](beast::error_code ec, std::size_t) {
                        self->on_request(ec);
                      });
@@ -409,7 +444,7 @@ struct connection : std::enable_shared_from_this<connection> {
       return;
     }
     writing = true;
-    net::async_write(socket, net::buffer(batch),
+    net::async_write(stream, net::buffer(batch),
                      [self = shared_from_this()](beast::error_code ec, std::size_t) {
                        self->writing = false;
                        if (ec) {
@@ -422,7 +457,7 @@ struct connection : std::enable_shared_from_this<connection> {
 
   // Streams keep reading only to notice the client going away.
   void watch_stream() {
-    socket.async_read_some(net::buffer(discard),
+    stream.async_read_some(net::buffer(discard),
                            [self = shared_from_this()](beast::error_code ec, std::size_t) {
                              if (ec) {
                                self->close();
@@ -487,6 +522,15 @@ struct connection : std::enable_shared_from_this<connection> {
 // ------------------------------------------------------------------ server
 
 void cluster::impl::start_now() {
+  if (!cfg.tls_certificate.empty() || !cfg.tls_private_key.empty()) {
+    tls.emplace(net::ssl::context::tls_server);
+    tls->set_options(net::ssl::context::default_workarounds | net::ssl::context::no_sslv2 |
+                     net::ssl::context::no_sslv3 | net::ssl::context::no_tlsv1 |
+                     net::ssl::context::no_tlsv1_1);
+    // Throws with OpenSSL's reason when a file is missing or does not match.
+    tls->use_certificate_chain_file(cfg.tls_certificate.string());
+    tls->use_private_key_file(cfg.tls_private_key.string(), net::ssl::context::pem);
+  }
   if (cfg.agents.empty()) cfg.agents.emplace_back();
   for (std::size_t i = 0; i < cfg.agents.size(); ++i) {
     sim_agent a;
@@ -557,9 +601,10 @@ void cluster::impl::accept_next(sim_master& m) {
     beast::error_code ignored;
     // Events must leave at once, not wait for Nagle to fill a segment.
     socket.set_option(tcp::no_delay(true), ignored);
-    auto c = std::make_shared<connection>(*this, m.index, next_connection++, std::move(socket));
+    auto c = std::make_shared<connection>(*this, m.index, next_connection++, std::move(socket),
+                                          tls ? &*tls : nullptr);
     m.connections[c->id] = c;
-    c->read_request();
+    c->start();
     accept_next(m);
   });
 }
@@ -619,6 +664,14 @@ void cluster::impl::handle_request(const std::shared_ptr<connection>& c,
   }
   if (!protocol::is_scheduler_path(target)) {
     c->answer(protocol::empty(404), keep_alive);
+    return;
+  }
+  if (!authenticated(req)) {
+    // As libprocess's HTTP authenticator: before the endpoint's own checks.
+    protocol::answer a = protocol::text(401, "401 Unauthorized.");
+    a.headers.emplace_back("WWW-Authenticate", "Basic realm=\"mesos\"");
+    c->answer(a, keep_alive);
+    call_log.push_back({"", 401, "", "", c->master});
     return;
   }
   if (answer_delay.count() > 0) {
@@ -1765,7 +1818,7 @@ std::uint16_t cluster::port(std::size_t master) const {
 }
 
 std::string cluster::url(std::size_t master) const {
-  return "http://" + impl_->cfg.host + ":" + std::to_string(port(master));
+  return (impl_->tls ? "https://" : "http://") + impl_->cfg.host + ":" + std::to_string(port(master));
 }
 
 std::vector<std::string> cluster::urls() const {

@@ -99,6 +99,18 @@ struct cluster_config {
   // Request bodies above this get 413: nothing legitimate is near it, and it
   // bounds what a broken client can make the simulator buffer.
   std::size_t max_body_size = 16u * 1024u * 1024u;
+  // Serve HTTPS with this certificate chain and private key (PEM files);
+  // plain HTTP when empty. Redirects stay protocol-relative, as a real
+  // master's, so they keep the scheme.
+  std::filesystem::path tls_certificate;
+  std::filesystem::path tls_private_key;
+  // When either list is not empty, every scheduler request must
+  // authenticate, as with Mesos's --authenticate_frameworks and HTTP
+  // authentication: HTTP Basic with one of these (principal, secret) pairs,
+  // or "Bearer <token>" with one of the tokens. Otherwise 401 with
+  // WWW-Authenticate.
+  std::vector<std::pair<std::string, std::string>> credentials;
+  std::vector<std::string> bearer_tokens;
   // Version reported in MasterInfo.
   std::string version = "1.11.0";
 };
