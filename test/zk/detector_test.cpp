@@ -1,0 +1,410 @@
+// The leader detector against a real ZooKeeper server (started here on
+// loopback) and simulated masters registered in it as real masters register.
+#include "mesoshttp/zk/leader_detector.hpp"
+
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <condition_variable>
+#include <cstdlib>
+#include <functional>
+#include <iostream>
+#include <mutex>
+#include <thread>
+#include <vector>
+
+#include <boost/asio/executor_work_guard.hpp>
+#include <boost/asio/io_context.hpp>
+
+#include "mesoshttp/client.hpp"
+#include "mesoshttp/error.hpp"
+#include "mesoshttp/sim/cluster.hpp"
+#include "support/registrar.hpp"
+#include "support/tcp_proxy.hpp"
+#include "support/zk_server.hpp"
+
+namespace {
+
+using namespace std::chrono_literals;
+using mesoshttp::test::master_registrar;
+using mesoshttp::test::zk_server;
+using mesoshttp::zk::leader_detector;
+
+// Generous: a loaded machine may take seconds to start a JVM or expire a session.
+constexpr auto deadline = 60s;
+
+struct report {
+  std::error_code error;
+  std::optional<std::string> leader;
+  std::string reason;
+};
+
+std::string describe(const report& r) {
+  return (r.error ? "error " + r.error.message() + " " : std::string()) + r.leader.value_or("(none)") + " [" +
+         r.reason + "]";
+}
+
+// Collects a detector's reports and log lines; tests wait on conditions.
+class recorder {
+ public:
+  void add(report r) {
+    std::lock_guard lock(mutex_);
+    reports_.push_back(std::move(r));
+    changed_.notify_all();
+  }
+  void log(std::string line) {
+    if (std::getenv("MESOSHTTP_TEST_LOG")) std::cerr << "[detector] " << line << "\n";
+    std::lock_guard lock(mutex_);
+    logs_.push_back(std::move(line));
+    changed_.notify_all();
+  }
+  std::vector<report> reports() const {
+    std::lock_guard lock(mutex_);
+    return reports_;
+  }
+  // Waits for the report that satisfies `pred` after the first `from`.
+  std::optional<report> wait(std::function<bool(const report&)> pred, std::size_t from = 0) {
+    std::unique_lock lock(mutex_);
+    std::optional<report> found;
+    changed_.wait_for(lock, deadline, [&] {
+      for (std::size_t i = from; i < reports_.size(); ++i)
+        if (pred(reports_[i])) {
+          found = reports_[i];
+          return true;
+        }
+      return false;
+    });
+    if (!found) {
+      std::string seen;
+      for (const auto& r : reports_) seen += "\n  " + describe(r);
+      ADD_FAILURE() << "no matching report within the deadline; reports:" << seen;
+    }
+    return found;
+  }
+  std::optional<report> wait_leader(const std::string& url, std::size_t from = 0) {
+    return wait([&](const report& r) { return r.leader == url; }, from);
+  }
+  bool wait_log(const std::string& text, std::size_t count = 1) {
+    std::unique_lock lock(mutex_);
+    return changed_.wait_for(lock, deadline, [&] {
+      std::size_t n = 0;
+      for (const auto& line : logs_) n += line.find(text) != std::string::npos;
+      return n >= count;
+    });
+  }
+  std::size_t size() const {
+    std::lock_guard lock(mutex_);
+    return reports_.size();
+  }
+
+ private:
+  mutable std::mutex mutex_;
+  std::condition_variable changed_;
+  std::vector<report> reports_;
+  std::vector<std::string> logs_;
+};
+
+// Runs detectors' executor on a thread of its own.
+class executor_thread {
+ public:
+  executor_thread() : work_(io_.get_executor()), thread_([this] { io_.run(); }) {}
+  ~executor_thread() {
+    work_.reset();
+    thread_.join();
+  }
+  boost::asio::any_io_executor get() { return io_.get_executor(); }
+
+ private:
+  boost::asio::io_context io_;
+  boost::asio::executor_work_guard<boost::asio::io_context::executor_type> work_;
+  std::thread thread_;
+};
+
+std::shared_ptr<leader_detector> make_detector(executor_thread& io, const std::string& url, recorder& rec,
+                                               std::chrono::milliseconds session_timeout = 4000ms) {
+  mesoshttp::zk::detector_config cfg;
+  cfg.url = url;
+  cfg.session_timeout = session_timeout;
+  cfg.logger = [&rec](mesoshttp::log_level, std::string_view line) { rec.log(std::string(line)); };
+  return leader_detector::create(io.get(), cfg,
+                                 [&rec](std::error_code ec, std::optional<std::string> leader, std::string reason) {
+                                   rec.add({ec, std::move(leader), std::move(reason)});
+                                 });
+}
+
+// Needs no server: the URL is checked before any session.
+TEST(ZkDetectorUrl, InvalidUrlIsReportedOnceAndFinal) {
+  executor_thread io;
+  recorder rec;
+  auto detector = make_detector(io, "zk://admin:hunter2@127.0.0.1:notaport/mesos", rec);
+  detector->start();
+  auto r = rec.wait([](const report& x) { return static_cast<bool>(x.error); });
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->error, mesoshttp::error::invalid_master_url);
+  EXPECT_FALSE(r->leader);
+  EXPECT_EQ(r->reason.find("hunter2"), std::string::npos) << r->reason;
+  detector->stop();
+  EXPECT_EQ(rec.size(), 1u);
+  EXPECT_FALSE(detector->leader());
+}
+
+class ZkDetector : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    if (auto why = zk_server::unavailable()) GTEST_SKIP() << "no ZooKeeper server available: " << *why;
+    server_ = std::make_unique<zk_server>();
+    server_->start();
+    mesoshttp::sim::cluster_config cfg;
+    cfg.masters = 3;
+    cfg.heartbeat_interval = 200ms;
+    sim_ = std::make_unique<mesoshttp::sim::cluster>(cfg);
+    sim_->start();
+    registrar_ = std::make_unique<master_registrar>(server_->hosts(), path_, *sim_);
+  }
+  void TearDown() override {
+    for (auto& d : detectors_) d->stop();
+    registrar_.reset();
+    sim_.reset();
+    server_.reset();
+  }
+  std::string url() const { return "zk://" + server_->hosts() + path_; }
+  std::shared_ptr<leader_detector> detector(recorder& rec) {
+    detectors_.push_back(make_detector(io_, url(), rec));
+    detectors_.back()->start();
+    return detectors_.back();
+  }
+  void register_all() {
+    for (std::size_t i = 0; i < 3; ++i) registrar_->register_master(i);
+  }
+
+  std::string path_ = "/mesos";
+  std::unique_ptr<zk_server> server_;
+  std::unique_ptr<mesoshttp::sim::cluster> sim_;
+  std::unique_ptr<master_registrar> registrar_;
+  executor_thread io_;
+  std::vector<std::shared_ptr<leader_detector>> detectors_;
+};
+
+TEST_F(ZkDetector, LeaderIsTheLowestSequenceNotTheFirstMaster) {
+  // Master 1 registers first: it leads, whatever its index or port.
+  registrar_->register_master(1);
+  registrar_->register_master(0);
+  registrar_->register_master(2);
+  EXPECT_LT(registrar_->node(1), registrar_->node(0));
+  recorder rec;
+  auto d = detector(rec);
+  auto r = rec.wait([](const report& x) { return x.leader.has_value(); });
+  ASSERT_TRUE(r);
+  EXPECT_EQ(*r->leader, sim_->url(1));
+  EXPECT_EQ(d->leader(), sim_->url(1));
+  EXPECT_FALSE(r->error);
+}
+
+TEST_F(ZkDetector, LeaderLeavingMovesToTheNextAndALaterMasterNeverTakesOver) {
+  registrar_->register_master(0);
+  registrar_->register_master(1);
+  // Nodes that are not masters, even with lower-looking names, are ignored.
+  registrar_->admin().create(path_ + "/log_replicas", "", false, false);
+  registrar_->admin().create(path_ + "/json.info_x", "{}", false, false);
+  recorder rec;
+  auto d = detector(rec);
+  ASSERT_TRUE(rec.wait_leader(sim_->url(0)));
+
+  // A master joining later gets a higher number: no leader change.
+  registrar_->register_master(2);
+  registrar_->remove(0);
+  ASSERT_TRUE(rec.wait_leader(sim_->url(1)));
+  registrar_->remove(1);
+  ASSERT_TRUE(rec.wait_leader(sim_->url(2)));
+  std::vector<std::string> seen;
+  for (const auto& r : rec.reports()) seen.push_back(r.leader.value_or("(none)"));
+  EXPECT_EQ(seen, (std::vector<std::string>{sim_->url(0), sim_->url(1), sim_->url(2)}));
+}
+
+TEST_F(ZkDetector, NoMasterNodeMeansNoLeaderWithAReason) {
+  recorder rec;
+  // The path does not exist yet: no master ever registered.
+  auto d = detector(rec);
+  auto missing = rec.wait([](const report& x) { return !x.leader; });
+  ASSERT_TRUE(missing);
+  EXPECT_NE(missing->reason.find("does not exist"), std::string::npos) << missing->reason;
+  EXPECT_FALSE(missing->error);
+
+  // Its creation is watched: the first master is seen.
+  registrar_->register_master(0);
+  ASSERT_TRUE(rec.wait_leader(sim_->url(0)));
+
+  // The last master leaving leaves the path empty.
+  const auto before = rec.size();
+  registrar_->remove(0);
+  auto none = rec.wait([](const report& x) { return !x.leader; }, before);
+  ASSERT_TRUE(none);
+  EXPECT_NE(none->reason.find("no master"), std::string::npos) << none->reason;
+  EXPECT_FALSE(d->leader());
+}
+
+TEST_F(ZkDetector, LeaderNodeDataChangesAreFollowed) {
+  register_all();
+  recorder rec;
+  auto d = detector(rec);
+  ASSERT_TRUE(rec.wait_leader(sim_->url(0)));
+  auto& leader = registrar_->session(0);
+  const auto node = path_ + "/" + registrar_->node(0);
+
+  leader.set(node, "this is not a MasterInfo");
+  auto bad = rec.wait([](const report& x) { return !x.leader; });
+  ASSERT_TRUE(bad);
+  EXPECT_NE(bad->reason.find("MasterInfo"), std::string::npos) << bad->reason;
+
+  leader.set(node, master_registrar::master_info_json(sim_->port(2), "moved"));
+  ASSERT_TRUE(rec.wait_leader(sim_->url(2)));
+}
+
+TEST_F(ZkDetector, KeepsTheLeaderWhileZooKeeperIsDownAndWatchesAgainAfter) {
+  register_all();
+  recorder rec;
+  auto d = detector(rec);
+  ASSERT_TRUE(rec.wait_leader(sim_->url(0)));
+
+  server_->kill();
+  ASSERT_TRUE(rec.wait_log("lost the ZooKeeper connection"));
+  // Disconnected is not "no leader": the framework keeps its master.
+  EXPECT_EQ(d->leader(), sim_->url(0));
+  EXPECT_EQ(rec.size(), 1u);
+
+  server_->start();  // same data: every session is still valid
+  ASSERT_TRUE(rec.wait_log("connected to ZooKeeper", 2));
+  ASSERT_TRUE(registrar_->session(1).wait_connected());
+  registrar_->remove(0);
+  ASSERT_TRUE(rec.wait_leader(sim_->url(1)));
+  for (const auto& r : rec.reports()) EXPECT_TRUE(r.leader) << describe(r);
+}
+
+TEST_F(ZkDetector, ExpiredSessionMeansLeaderUnknownThenANewSessionFindsIt) {
+  register_all();
+  // The detector reaches ZooKeeper through a proxy that can cut it off while
+  // the server goes on: the server then expires its session.
+  mesoshttp::test::tcp_proxy proxy(server_->port());
+  recorder rec;
+  auto d = make_detector(io_, "zk://127.0.0.1:" + std::to_string(proxy.port()) + path_, rec, 1000ms);
+  detectors_.push_back(d);
+  d->start();
+  ASSERT_TRUE(rec.wait_leader(sim_->url(0)));
+
+  proxy.set_cut(true);
+  ASSERT_TRUE(rec.wait_log("lost the ZooKeeper connection"));
+  // Meanwhile the leader changes: master 0's session ends.
+  registrar_->remove(0);
+  sim_->elect(1);
+  // The only session left to expire is the detector's (the masters' are
+  // connected or were closed).
+  if (!server_->wait_log("Expiring session")) {
+    GTEST_SKIP() << "the server does not log session expiry (no slf4j-simple on its class path)";
+  }
+  EXPECT_EQ(d->leader(), sim_->url(0)) << "a disconnection alone must not drop the leader";
+  proxy.set_cut(false);
+
+  auto expired = rec.wait([](const report& x) { return !x.leader; });
+  ASSERT_TRUE(expired);
+  EXPECT_NE(expired->reason.find("expired"), std::string::npos) << expired->reason;
+  EXPECT_FALSE(expired->error);
+  // A new session reads the group again and finds the new leader.
+  ASSERT_TRUE(rec.wait_leader(sim_->url(1)));
+  EXPECT_EQ(d->leader(), sim_->url(1));
+}
+
+TEST_F(ZkDetector, StopFromInsideTheCallbackEndsReports) {
+  register_all();
+  recorder rec;
+  std::atomic<bool> stop_returned{false};
+  std::shared_ptr<leader_detector> stopping;
+  mesoshttp::zk::detector_config cfg;
+  cfg.url = url();
+  stopping = leader_detector::create(io_.get(), cfg,
+                                     [&](std::error_code ec, std::optional<std::string> leader, std::string reason) {
+                                       rec.add({ec, std::move(leader), std::move(reason)});
+                                       stopping->stop();
+                                       stop_returned = true;
+                                     });
+  stopping->start();
+  ASSERT_TRUE(rec.wait_leader(sim_->url(0)));
+  // Would deadlock here if stop() waited for the callback it runs in.
+  recorder witness_rec;
+  auto witness = detector(witness_rec);
+  ASSERT_TRUE(witness_rec.wait_leader(sim_->url(0)));
+  EXPECT_TRUE(stop_returned);
+
+  registrar_->remove(0);
+  // The witness sees the change; the stopped detector must not.
+  ASSERT_TRUE(witness_rec.wait_leader(sim_->url(1)));
+  EXPECT_EQ(rec.size(), 1u);
+  stopping.reset();
+}
+
+TEST_F(ZkDetector, StopFromAnotherThreadAndDestroyWithoutStop) {
+  register_all();
+  for (int round = 0; round < 5; ++round) {
+    recorder rec;
+    auto d = make_detector(io_, url(), rec);
+    d->start();
+    if (round % 2 == 0) {
+      ASSERT_TRUE(rec.wait_leader(sim_->url(0)));
+    }
+    if (round < 3) d->stop();
+    const auto after = rec.size();
+    d.reset();  // no stop() for the last rounds: the destructor closes
+    EXPECT_EQ(rec.size(), after);
+  }
+}
+
+TEST_F(ZkDetector, SchedulerSubscribesToTheLeaderTheDetectorNames) {
+  register_all();
+  recorder rec;
+  auto d = detector(rec);
+  auto first = rec.wait([](const report& x) { return x.leader.has_value(); });
+  ASSERT_TRUE(first);
+
+  auto subscribe = [&](const std::string& master, const std::string& framework_id) {
+    mesoshttp::client_config cfg;
+    cfg.masters = {master};
+    cfg.framework.set_user("tester");
+    cfg.framework.set_name("zk-follow");
+    cfg.framework.set_failover_timeout(60);
+    if (!framework_id.empty()) cfg.framework.mutable_id()->set_value(framework_id);
+    cfg.reconnect.initial_wait = 10ms;
+    cfg.reconnect.max_wait = 200ms;
+    auto client = std::make_unique<mesoshttp::scheduler_client>(cfg);
+    auto events = client->events();
+    client->start();
+    const auto until = std::chrono::steady_clock::now() + deadline;
+    while (std::chrono::steady_clock::now() < until) {
+      auto item = events.next(1s);
+      if (item && item->type == mesoshttp::client_event::kind::subscribed) {
+        const auto result = std::make_pair(item->master, item->framework_id);
+        client->shutdown();
+        return result;
+      }
+    }
+    ADD_FAILURE() << "not subscribed to " << master;
+    return std::make_pair(std::string(), std::string());
+  };
+
+  // The detector's URL is the leader itself: subscribed there, no redirect.
+  const auto [master0, framework_id] = subscribe(*first->leader, "");
+  EXPECT_EQ(master0.rfind(sim_->url(0), 0), 0u) << master0;
+  ASSERT_FALSE(framework_id.empty());
+
+  // Failover: master 0's session ends and master 1 leads (in ZooKeeper and in
+  // the simulator); the framework follows the detector to it.
+  const auto before = rec.size();
+  registrar_->remove(0);
+  sim_->elect(1);
+  auto next = rec.wait([](const report& x) { return x.leader.has_value(); }, before);
+  ASSERT_TRUE(next);
+  EXPECT_EQ(*next->leader, sim_->url(1));
+  const auto [master1, same_id] = subscribe(*next->leader, framework_id);
+  EXPECT_EQ(master1.rfind(sim_->url(1), 0), 0u) << master1;
+  EXPECT_EQ(same_id, framework_id);
+}
+
+}  // namespace
