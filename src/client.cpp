@@ -51,6 +51,11 @@ namespace beast = boost::beast;
 namespace http = boost::beast::http;
 using tcp = asio::ip::tcp;
 using master_stream = detail::maybe_tls_stream<beast::tcp_stream>;
+
+// Bytes asked of the socket per read of the event stream.
+constexpr std::size_t stream_read_size = 64 * 1024;
+// Bytes parsed between two checks for a full consumer queue.
+constexpr std::size_t parse_slice_size = 4 * 1024;
 using mesos::v1::scheduler::Call;
 using mesos::v1::scheduler::Event;
 
@@ -593,6 +598,7 @@ class client_impl : public std::enable_shared_from_this<client_impl> {
     subscription(const asio::strand<asio::any_io_executor>& ex, std::size_t max_record, asio::ssl::context* tls)
         : stream(beast::tcp_stream(ex), tls), decoder(max_record) {
       parser.body_limit(boost::none);  // the stream is endless; the record limit applies
+      parser.eager(true);              // put() parses every chunk it is given
     }
     beast::tcp_stream& tcp() noexcept { return stream.next_layer(); }
     master_stream stream;
@@ -813,8 +819,52 @@ class client_impl : public std::enable_shared_from_this<client_impl> {
     return heartbeat_interval_ * std::max(1u, config_.heartbeat_tolerance);
   }
 
+  // Parses what is buffered: the chunk callback frames, decodes and
+  // publishes. Returns false once the stream is over (lost() was called).
+  bool parse_buffered(std::uint64_t generation) {
+    auto& sub = *sub_;
+    beast::error_code ec;
+    // In slices, so that a consumer that fills up stops the parsing within a
+    // slice's worth of events: that is the whole overshoot of its queue.
+    std::size_t slice = parse_slice_size;
+    while (sub.buffer.size() > 0 && !sub.parser.is_done()) {
+      const auto data = sub.buffer.data();
+      const std::size_t take = std::min(slice, data.size());
+      const std::size_t used = sub.parser.put(asio::buffer(data.data(), take), ec);
+      sub.buffer.consume(used);
+      if (ec == http::error::need_more) {
+        ec = {};
+        if (take == data.size()) break;  // wait for more bytes
+        slice = data.size();             // a chunk header cut by the slice
+        continue;
+      }
+      if (ec || stale(generation)) break;
+      slice = parse_slice_size;
+      if (any_consumer_full()) break;
+    }
+    if (stale(generation)) return false;
+    if (sub.stream_error) {
+      lost(sub.stream_error, sub.stream_error_text);
+      return false;
+    }
+    if (ec) {
+      lost(ec, "malformed HTTP from " + leader_.current().url() + ": " + ec.message());
+      return false;
+    }
+    if (sub.parser.is_done()) {
+      std::error_code why = sub.decoder.finish();
+      if (!why) why = make_error_code(error::connection_lost);
+      lost(why, "event stream from " + leader_.current().url() + " ended: " + why.message());
+      return false;
+    }
+    return true;
+  }
+
+  // One socket read per turn, however many events it carries: the watchdog
+  // is re-armed and backpressure checked once per read, not per event.
   void read_stream(std::uint64_t generation) {
     if (stale(generation)) return;
+    if (!parse_buffered(generation)) return;
     if (any_consumer_full()) {
       // Backpressure: stop reading (and watching the heartbeat, since the
       // silence is ours) until the slow consumer makes room.
@@ -825,10 +875,11 @@ class client_impl : public std::enable_shared_from_this<client_impl> {
     paused_ = false;
     // "No bytes for tolerance x interval" is exactly a read that times out.
     sub_->tcp().expires_after(watchdog_timeout());
-    http::async_read_some(sub_->stream, sub_->buffer, sub_->parser,
-                          [self = shared_from_this(), sub = sub_, generation](beast::error_code ec, std::size_t) {
-                            self->on_stream_read(generation, ec);
-                          });
+    sub_->stream.async_read_some(sub_->buffer.prepare(stream_read_size),
+                                 [self = shared_from_this(), sub = sub_, generation](beast::error_code ec,
+                                                                                     std::size_t n) {
+                                   self->on_stream_read(generation, ec, n);
+                                 });
   }
 
   void maybe_resume() {
@@ -837,21 +888,21 @@ class client_impl : public std::enable_shared_from_this<client_impl> {
     read_stream(generation_);
   }
 
-  void on_stream_read(std::uint64_t generation, beast::error_code ec) {
+  void on_stream_read(std::uint64_t generation, beast::error_code ec, std::size_t n) {
     if (stale(generation)) return;
     auto& sub = *sub_;
-    if (sub.stream_error) return lost(sub.stream_error, sub.stream_error_text);
+    sub.buffer.commit(n);
     if (ec == beast::error::timeout) {
       return lost(make_error_code(error::heartbeat_timeout),
                   "no data from " + leader_.current().url() + " for " +
                       std::to_string(watchdog_timeout().count()) + " ms");
     }
-    if (ec || sub.parser.is_done()) {
-      std::error_code why = ec ? std::error_code(ec) : std::error_code(make_error_code(error::connection_lost));
-      if (auto framing = sub.decoder.finish(); framing && (ec == http::error::end_of_stream || !ec ||
-                                                            ec == http::error::partial_message)) {
-        why = framing;
-      }
+    if (ec) {
+      // Deliver what arrived before the end, then say how it ended: inside a
+      // record is a truncated stream, between records a closed connection.
+      if (!parse_buffered(generation)) return;
+      std::error_code why = sub.decoder.finish();
+      if (!why) why = ec;
       return lost(why, "event stream from " + leader_.current().url() + " ended: " + why.message());
     }
     read_stream(generation);
