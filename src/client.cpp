@@ -318,6 +318,7 @@ struct pending_call {
   bool idempotent = false;
   bool done = false;
   bool in_flight = false;
+  bool sent = false;  // went out at least once
   bool authorization_retried = false;
 };
 
@@ -348,7 +349,13 @@ class client_impl : public std::enable_shared_from_this<client_impl> {
         resolver_(strand_),
         retry_timer_(strand_) {
     if (config_.framework.has_id()) framework_id_ = config_.framework.id();
-    make_tls_context();
+    leader_known_ = !config_.detector;
+    // Built eagerly only when a configured master needs it (loading the
+    // system's CA store is not free); a redirect to https builds it later.
+    const auto& masters = leader_.masters();
+    if (std::any_of(masters.begin(), masters.end(), [](const master_endpoint& m) { return m.tls(); })) {
+      make_tls_context();
+    }
   }
 
   asio::any_io_executor executor() const { return strand_; }
@@ -360,6 +367,13 @@ class client_impl : public std::enable_shared_from_this<client_impl> {
       if (!self->config_error_.empty()) {
         self->close(make_error_code(error::invalid_master_url), self->config_error_);
         return;
+      }
+      if (self->config_.detector) {
+        std::weak_ptr<client_impl> weak = self;
+        self->config_.detector->start(self->strand_, [weak](std::error_code ec, std::optional<std::string> url,
+                                                           std::string reason) {
+          if (auto me = weak.lock()) me->on_detected(ec, std::move(url), std::move(reason));
+        });
       }
       self->attempt();
     });
@@ -440,7 +454,13 @@ class client_impl : public std::enable_shared_from_this<client_impl> {
   // ---------------------------------------------------------------- helpers
   std::vector<master_endpoint> parse_masters() {
     std::vector<master_endpoint> out;
+    if (config_.detector) return out;  // the detector names the leader
     for (const auto& url : config_.masters) {
+      if (url.rfind("zk://", 0) == 0) {
+        config_error_ = "zk:// master URLs are resolved by mesoshttp::zk: link mesoshttp::zk and call "
+                        "mesoshttp::zk::use_zookeeper(config) before constructing the client";
+        continue;
+      }
       master_endpoint ep;
       std::string why;
       if (parse_master_url(url, ep, &why)) {
@@ -499,7 +519,9 @@ class client_impl : public std::enable_shared_from_this<client_impl> {
   }
 
   asio::ssl::context* tls_for(const master_endpoint& master) {
-    return master.tls() && tls_context_ ? &*tls_context_ : nullptr;
+    if (!master.tls()) return nullptr;
+    if (!tls_context_) make_tls_context();
+    return tls_context_ ? &*tls_context_ : nullptr;
   }
 
   // SNI and the hostname check, per connection.
@@ -616,6 +638,14 @@ class client_impl : public std::enable_shared_from_this<client_impl> {
 
   void attempt() {
     if (closed_) return;
+    if (!leader_known_) {
+      // The detector knows no leader: wait for it to name one.
+      set_state(connection_state::disconnected);
+      return;
+    }
+    if (!connections_.empty()) {
+      fail_in_flight(make_error_code(error::connection_lost), "the subscription was lost while the call was in flight");
+    }
     ++generation_;
     const auto generation = generation_;
     set_state(connection_state::connecting);
@@ -853,7 +883,7 @@ class client_impl : public std::enable_shared_from_this<client_impl> {
     }
     if (sub.parser.is_done()) {
       std::error_code why = sub.decoder.finish();
-      if (!why) why = make_error_code(error::connection_lost);
+      if (!why) why = make_error_code(error::stream_closed);
       lost(why, "event stream from " + leader_.current().url() + " ended: " + why.message());
       return false;
     }
@@ -902,7 +932,10 @@ class client_impl : public std::enable_shared_from_this<client_impl> {
       // record is a truncated stream, between records a closed connection.
       if (!parse_buffered(generation)) return;
       std::error_code why = sub.decoder.finish();
-      if (!why) why = ec;
+      if (!why) {
+        const bool clean_end = ec == asio::error::eof || ec == asio::ssl::error::stream_truncated;
+        why = clean_end ? std::error_code(make_error_code(error::stream_closed)) : std::error_code(ec);
+      }
       return lost(why, "event stream from " + leader_.current().url() + " ended: " + why.message());
     }
     read_stream(generation);
@@ -919,6 +952,15 @@ class client_impl : public std::enable_shared_from_this<client_impl> {
   // the framework id, the last leader first.
   void lost(std::error_code why, const std::string& text) {
     if (closed_) return;
+    if (teardown_in_flight_) {
+      // The master ends the stream as it accepts TEARDOWN: expected, not a
+      // loss. The TEARDOWN's answer closes the client.
+      log(log_level::debug, "event stream ended during TEARDOWN: " + text);
+      close_subscription();
+      subscribed_ = false;
+      ++generation_;
+      return;
+    }
     log(log_level::warning, text);
     const bool was_subscribed = subscribed_;
     drop_connection(why, text);
@@ -938,6 +980,10 @@ class client_impl : public std::enable_shared_from_this<client_impl> {
     schedule_retry(leader_.on_failure());
   }
 
+  // Calls already on the wire keep their connections: their answers are the
+  // master's and still arrive. They are failed (or retried) only when the
+  // next attempt starts, so no answer of an old connection is delivered
+  // after a new one started.
   void drop_connection(std::error_code why, const std::string& text) {
     close_subscription();
     subscribed_ = false;
@@ -948,8 +994,7 @@ class client_impl : public std::enable_shared_from_this<client_impl> {
     item.error = why;
     item.message = text;
     publish(std::move(item));
-    ++generation_;  // nothing of the old connection is delivered from now on
-    fail_in_flight(make_error_code(error::connection_lost), "subscription lost: " + text);
+    ++generation_;  // nothing of the old stream is delivered from now on
   }
 
   void schedule_retry(bool with_backoff) {
@@ -1002,6 +1047,7 @@ class client_impl : public std::enable_shared_from_this<client_impl> {
   void complete(const std::shared_ptr<pending_call>& pc, call_result result) {
     if (pc->done) return;
     pc->done = true;
+    if (pc->call.type() == Call::TEARDOWN && pc->sent) after_teardown(result);
     if (pc->timer) pc->timer->cancel();
     result.attempts = pc->attempts;
     if (result.error) {
@@ -1144,6 +1190,8 @@ class client_impl : public std::enable_shared_from_this<client_impl> {
     conn->st = call_connection::state::busy;
     conn->current = pc;
     pc->in_flight = true;
+    pc->sent = true;
+    if (pc->call.type() == Call::TEARDOWN) teardown_in_flight_ = true;
     ++pc->attempts;
     conn->request = build_post(conn->master, config_.wire_encoding, config_.user_agent, stream_id_,
                                authorization(false), body, false);
@@ -1227,9 +1275,51 @@ class client_impl : public std::enable_shared_from_this<client_impl> {
     pump_calls();
   }
 
+  // ---------------------------------------------------------------- detector
+  void on_detected(std::error_code ec, std::optional<std::string> url, const std::string& reason) {
+    if (closed_) return;
+    if (ec) return close(ec, "master detector: " + reason);
+    if (!url) {
+      // Keep a live subscription: the old leader may still serve (ZooKeeper
+      // only lost its node). Without one, wait for a leader to be named.
+      leader_known_ = false;
+      log(log_level::warning, "no leading master known: " + reason);
+      return;
+    }
+    master_endpoint leader;
+    std::string why;
+    if (parse_master_url(*url, leader, &why)) {
+      leader_known_ = false;
+      log(log_level::error, "the detector named an unusable leader: " + why);
+      return;
+    }
+    const bool changed = !leader_known_ || !leader_.current().same_master(leader);
+    leader_ = leader_fsm({leader}, config_.max_redirects);
+    leader_known_ = true;
+    if (!changed) return;
+    log(log_level::info, "leading master is now " + leader.url());
+    if (state_.load() == connection_state::subscribed || state_.load() == connection_state::connecting) {
+      drop_connection(make_error_code(error::no_leader), "the leader changed to " + leader.url());
+    }
+    retry_timer_.cancel();
+    schedule_retry(false);
+  }
+
+  void after_teardown(const call_result& result) {
+    teardown_in_flight_ = false;
+    if (result.ok()) {
+      asio::post(strand_, [self = shared_from_this()] { self->close({}, "framework torn down"); });
+    } else if (!closed_ && !subscribed_ && state_.load() != connection_state::connecting) {
+      // The stream ended while the TEARDOWN was in flight, and it failed:
+      // the framework is still there, so subscribe again.
+      schedule_retry(true);
+    }
+  }
+
   // ---------------------------------------------------------------- closing
   void close(std::error_code reason, std::string message) {
     if (closed_) return;
+    if (config_.detector) config_.detector->stop();
     if (reason) {
       log(log_level::error, "closing: " + message);
     } else {
@@ -1314,6 +1404,8 @@ class client_impl : public std::enable_shared_from_this<client_impl> {
   std::vector<std::shared_ptr<call_connection>> connections_;
 
   std::optional<asio::ssl::context> tls_context_;
+  bool teardown_in_flight_ = false;
+  bool leader_known_ = true;  // false while a detector names no leader
   std::string authorization_;
   bool authorization_known_ = false;
   bool authorization_refreshed_ = false;  // one refresh per subscription after a 401

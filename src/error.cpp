@@ -38,6 +38,8 @@ class category final : public std::error_category {
       case error::no_master_reachable: return "no master reachable";
       case error::reconnect_attempts_exhausted: return "reconnect attempts exhausted";
       case error::consumer_overflow: return "event consumer fell behind and was detached";
+      case error::stream_closed: return "the master closed the event stream";
+      case error::no_leader: return "no leading master known";
     }
     return "unknown mesoshttp error";
   }

@@ -300,7 +300,7 @@ TEST_P(Client, FollowsALeaderChangeAndResubscribesWithTheSameFrameworkId) {
   auto first = wait_for(events, is_kind(kind::subscribed));
   sim_->elect(2);
   auto lost = wait_for(events, is_kind(kind::disconnected));
-  EXPECT_FALSE(lost.message.empty());
+  EXPECT_EQ(lost.error, error::stream_closed) << lost.message;  // a plain EOF between records
   auto again = wait_for(events, is_kind(kind::subscribed));
   EXPECT_EQ(again.framework_id, first.framework_id);
   EXPECT_GT(again.generation, first.generation);
@@ -536,10 +536,28 @@ TEST_P(Client, TeardownFromInsideACallbackRemovesTheFramework) {
     if (e.type == kind::event && e.event->type() == Event::OFFERS) client.teardown();
   });
   client.start();
-  wait_for(events, is_kind(kind::closed));
+  std::vector<client_event> seen;
+  auto closed = wait_for(events, is_kind(kind::closed), &seen);
+  EXPECT_FALSE(closed.error) << closed.message;
+  // The stream's end during TEARDOWN is expected: no "disconnected" first.
+  for (const auto& e : seen) EXPECT_NE(e.type, kind::disconnected) << e.message;
   bool torn_down = false;
   for (const auto& c : sim_->calls()) torn_down |= c.type == "TEARDOWN" && c.status == 202;
   EXPECT_TRUE(torn_down);
+  EXPECT_TRUE(sim_->frameworks().empty());
+}
+
+TEST_P(Client, ATeardownSentAsACallGetsItsAnswerAndClosesTheClient) {
+  start_sim();
+  scheduler_client client(config());
+  auto events = client.events();
+  client.start();
+  wait_for(events, is_kind(kind::subscribed));
+  auto r = send_and_wait(client, mesoshttp::calls::teardown());
+  EXPECT_TRUE(r) << r.message;
+  EXPECT_EQ(r.status, 202u);
+  auto closed = wait_for(events, is_kind(kind::closed));
+  EXPECT_FALSE(closed.error) << closed.message;
   EXPECT_TRUE(sim_->frameworks().empty());
 }
 

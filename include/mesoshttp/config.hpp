@@ -5,12 +5,14 @@
 #include <chrono>
 #include <cstddef>
 #include <functional>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
 
 #include "mesoshttp/codec.hpp"
+#include "mesoshttp/master_detector.hpp"
 #include "mesoshttp/recordio.hpp"
 #include "mesos/v1/mesos.pb.h"
 
@@ -91,6 +93,11 @@ struct client_config {
   // leader, so any one master of a cluster is enough; list several so a dead
   // one can be skipped.
   std::vector<std::string> masters{"http://127.0.0.1:5050"};
+
+  // When set, the leader comes from this detector (e.g. ZooKeeper, see
+  // mesoshttp::zk::use_zookeeper) and `masters` is not used. The client
+  // follows every leader change it reports.
+  std::shared_ptr<master_detector> detector;
 
   // Sent in SUBSCRIBE. Set `id` to fail over to an existing framework; after
   // SUBSCRIBED the client keeps the assigned id and resubscribes with it.

@@ -42,6 +42,8 @@ enum class error {
   no_master_reachable,       // every master was tried and none could be subscribed to
   reconnect_attempts_exhausted, // the configured maximum of reconnect attempts was reached
   consumer_overflow,         // a consumer fell behind with the "detach" overflow policy
+  stream_closed,             // the master closed the event stream between records
+  no_leader,                 // the master detector knows no leader at the moment
 };
 
 const std::error_category& error_category() noexcept;

@@ -1,6 +1,7 @@
 // The leader detector against a real ZooKeeper server (started here on
 // loopback) and simulated masters registered in it as real masters register.
 #include "mesoshttp/zk/leader_detector.hpp"
+#include "mesoshttp/zk/master_detector.hpp"
 
 #include <gtest/gtest.h>
 
@@ -405,6 +406,85 @@ TEST_F(ZkDetector, SchedulerSubscribesToTheLeaderTheDetectorNames) {
   const auto [master1, same_id] = subscribe(*next->leader, framework_id);
   EXPECT_EQ(master1.rfind(sim_->url(1), 0), 0u) << master1;
   EXPECT_EQ(same_id, framework_id);
+}
+
+TEST_F(ZkDetector, ClientWithAZkUrlFollowsTheLeaderLive) {
+  register_all();
+  mesoshttp::client_config cfg;
+  cfg.masters = {url()};
+  cfg.framework.set_user("tester");
+  cfg.framework.set_name("zk-client");
+  cfg.framework.set_failover_timeout(60);
+  cfg.reconnect.initial_wait = 10ms;
+  cfg.reconnect.max_wait = 200ms;
+  std::error_code ec;
+  std::string why;
+  ASSERT_TRUE(mesoshttp::zk::use_zookeeper(cfg, ec, &why)) << why;
+  ASSERT_TRUE(cfg.detector);
+  EXPECT_TRUE(cfg.masters.empty());
+
+  mesoshttp::scheduler_client client(cfg);
+  auto events = client.events();
+  client.start();
+  auto wait_subscribed = [&](const std::string& at) -> mesoshttp::client_event {
+    const auto until = std::chrono::steady_clock::now() + deadline;
+    while (std::chrono::steady_clock::now() < until) {
+      auto item = events.next(1s);
+      if (item && item->type == mesoshttp::client_event::kind::subscribed && item->master.rfind(at, 0) == 0) {
+        return *item;
+      }
+      if (item && item->type == mesoshttp::client_event::kind::closed) break;
+    }
+    ADD_FAILURE() << "not subscribed";
+    return {};
+  };
+  auto first = wait_subscribed(sim_->url(0));
+
+  // The leader's ZooKeeper session ends and master 1 takes over: the client
+  // learns it from ZooKeeper, not from a redirect, and keeps its framework.
+  // ZooKeeper may name master 1 a moment before the simulator has made it
+  // leader (a real cluster has that window too): the client may first be
+  // redirected back to master 0, then follows the stream's end to master 1.
+  registrar_->remove(0);
+  sim_->elect(1);
+  auto second = wait_subscribed(sim_->url(1));
+  EXPECT_EQ(second.master.rfind(sim_->url(1), 0), 0u) << second.master;
+  EXPECT_EQ(second.framework_id, first.framework_id);
+  client.shutdown();
+}
+
+TEST(ZkUseZookeeper, RefusesMixedOrSeveralZkUrlsAndLeavesPlainConfigsAlone) {
+  mesoshttp::client_config plain;
+  plain.masters = {"http://127.0.0.1:5050"};
+  std::error_code ec;
+  EXPECT_FALSE(mesoshttp::zk::use_zookeeper(plain, ec));
+  EXPECT_FALSE(ec);
+  EXPECT_FALSE(plain.detector);
+
+  mesoshttp::client_config mixed;
+  mixed.masters = {"zk://127.0.0.1:2181/mesos", "http://127.0.0.1:5050"};
+  std::string why;
+  EXPECT_FALSE(mesoshttp::zk::use_zookeeper(mixed, ec, &why));
+  EXPECT_EQ(ec, mesoshttp::error::invalid_master_url);
+  EXPECT_FALSE(why.empty());
+
+  mesoshttp::client_config secret;
+  secret.masters = {"zk://user:pa55word@127.0.0.1:2181/"};
+  mesoshttp::zk::use_zookeeper(secret, ec, &why);
+  EXPECT_EQ(why.find("pa55word"), std::string::npos) << why;
+}
+
+TEST(ZkUseZookeeper, AZkUrlWithoutUseZookeeperIsAClearConfigurationError) {
+  mesoshttp::client_config cfg;
+  cfg.masters = {"zk://127.0.0.1:2181/mesos"};
+  mesoshttp::scheduler_client client(cfg);
+  auto events = client.events();
+  client.start();
+  auto item = events.next(deadline);
+  while (item && item->type != mesoshttp::client_event::kind::closed) item = events.next(deadline);
+  ASSERT_TRUE(item);
+  EXPECT_EQ(item->error, mesoshttp::error::invalid_master_url);
+  EXPECT_NE(item->message.find("use_zookeeper"), std::string::npos) << item->message;
 }
 
 }  // namespace
