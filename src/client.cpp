@@ -226,8 +226,11 @@ class consumer {
     ready_.notify_all();
   }
 
+  bool is_cut() const noexcept { return cut_.load(std::memory_order_acquire); }
+
   // Detached by its owner: no more items, pending waits end.
   void cut(std::error_code why) {
+    cut_.store(true, std::memory_order_release);
     std::unique_lock lock(mutex_);
     if (!ended_) {
       ended_ = true;
@@ -300,6 +303,7 @@ class consumer {
   std::optional<handler_type> waiter_;
   bool ended_ = false;
   bool signalled_full_ = false;
+  std::atomic<bool> cut_{false};
   std::error_code end_error_;
 };
 
@@ -313,7 +317,6 @@ struct pending_call {
   Call call;
   asio::any_completion_handler<void(call_result)> handler;
   std::chrono::steady_clock::time_point deadline;
-  std::unique_ptr<asio::steady_timer> timer;
   unsigned attempts = 0;
   bool idempotent = false;
   bool done = false;
@@ -340,6 +343,8 @@ struct call_connection {
 // ------------------------------------------------------------------ client
 
 class client_impl : public std::enable_shared_from_this<client_impl> {
+  using consumer_list = std::vector<std::shared_ptr<consumer>>;
+
  public:
   client_impl(asio::any_io_executor executor, client_config config)
       : strand_(asio::make_strand(executor)),
@@ -419,16 +424,15 @@ class client_impl : public std::enable_shared_from_this<client_impl> {
       item.message = closed_message_;
       if (!c->is_callback()) c->end(std::move(item), end_error());
     } else {
-      consumers_.push_back(c);
+      auto next = std::make_shared<consumer_list>(*consumers_);
+      next->push_back(c);
+      consumers_ = std::move(next);
     }
     return c;
   }
 
   void detach(const std::shared_ptr<consumer>& c) {
-    {
-      std::lock_guard lock(hub_mutex_);
-      consumers_.erase(std::remove(consumers_.begin(), consumers_.end(), c), consumers_.end());
-    }
+    remove_consumer(c);
     c->cut(std::make_error_code(std::errc::operation_canceled));
     notify_drained();  // it may have been the one holding the stream back
   }
@@ -570,13 +574,22 @@ class client_impl : public std::enable_shared_from_this<client_impl> {
   // ---------------------------------------------------------------- fan-out
   // Hands one item to every consumer, in order. Callback consumers run here;
   // one that throws is detached and the rest go on.
-  void publish(client_event item) {
-    std::vector<std::shared_ptr<consumer>> snapshot;
-    {
-      std::lock_guard lock(hub_mutex_);
-      snapshot = consumers_;
-    }
-    for (const auto& c : snapshot) {
+  void remove_consumer(const std::shared_ptr<consumer>& c) {
+    std::lock_guard lock(hub_mutex_);
+    auto next = std::make_shared<consumer_list>(*consumers_);
+    next->erase(std::remove(next->begin(), next->end(), c), next->end());
+    consumers_ = std::move(next);
+  }
+
+  std::shared_ptr<const consumer_list> current_consumers() const {
+    std::lock_guard lock(hub_mutex_);
+    return consumers_;
+  }
+
+  void publish(const client_event& item) {
+    const auto snapshot = current_consumers();
+    for (const auto& c : *snapshot) {
+      if (c->is_cut()) continue;  // detached earlier in this very loop
       if (c->is_callback()) {
         try {
           c->callback()(item);
@@ -591,10 +604,7 @@ class client_impl : public std::enable_shared_from_this<client_impl> {
       }
       if (c->push(item) && config_.overflow == overflow_policy::detach) {
         log(log_level::warning, "a consumer fell behind; detaching it (overflow policy: detach)");
-        {
-          std::lock_guard lock(hub_mutex_);
-          consumers_.erase(std::remove(consumers_.begin(), consumers_.end(), c), consumers_.end());
-        }
+        remove_consumer(c);
         c->cut(make_error_code(error::consumer_overflow));
       }
     }
@@ -602,8 +612,8 @@ class client_impl : public std::enable_shared_from_this<client_impl> {
 
   bool any_consumer_full() const {
     if (config_.overflow != overflow_policy::backpressure) return false;
-    std::lock_guard lock(hub_mutex_);
-    return std::any_of(consumers_.begin(), consumers_.end(),
+    const auto snapshot = current_consumers();
+    return std::any_of(snapshot->begin(), snapshot->end(),
                        [](const auto& c) { return !c->is_callback() && c->full(); });
   }
 
@@ -813,10 +823,11 @@ class client_impl : public std::enable_shared_from_this<client_impl> {
       return;
     }
     if (event->type() == Event::SUBSCRIBED) on_subscribed_event(*event);
-    auto item = make_item(client_event::kind::event);
+    client_event item;  // no `master`: a string copy per consumer per event is not free
+    item.type = client_event::kind::event;
     item.event = event;
     item.generation = generation;
-    publish(std::move(item));
+    publish(item);
     if (event->type() == Event::ERROR) {
       sub_->stream_error = error::framework_error;
       sub_->stream_error_text = "master " + leader_.current().url() + " sent ERROR: " + event->error().message();
@@ -1029,10 +1040,10 @@ class client_impl : public std::enable_shared_from_this<client_impl> {
     }
     pc->idempotent = is_idempotent(pc->call.type());
     pc->deadline = std::chrono::steady_clock::now() + config_.call_timeout;
-    pc->timer = std::make_unique<asio::steady_timer>(strand_, pc->deadline);
-    pc->timer->async_wait([self = shared_from_this(), pc](beast::error_code ec) {
-      if (!ec) self->on_call_timeout(pc);
-    });
+    // Every call gets the same timeout, so submission order is deadline
+    // order: one timer for the oldest unfinished call serves them all.
+    deadlines_.push_back(pc);
+    arm_deadline_timer();
     queue_.push_back(pc);
     pump_calls();
   }
@@ -1048,7 +1059,7 @@ class client_impl : public std::enable_shared_from_this<client_impl> {
     if (pc->done) return;
     pc->done = true;
     if (pc->call.type() == Call::TEARDOWN && pc->sent) after_teardown(result);
-    if (pc->timer) pc->timer->cancel();
+    while (!deadlines_.empty() && deadlines_.front()->done) deadlines_.pop_front();
     result.attempts = pc->attempts;
     if (result.error) {
       log(log_level::debug, std::string(Call::Type_Name(pc->call.type())) + " failed: " + result.message);
@@ -1056,6 +1067,26 @@ class client_impl : public std::enable_shared_from_this<client_impl> {
     // Runs on the handler's associated executor (a coroutine's, a bound
     // strand), or on ours; never inline, so a handler may call send() again.
     asio::post(strand_, asio::append(std::move(pc->handler), std::move(result)));
+    // The call may wait in deadlines_ behind an older one: keep it small.
+    pc->call.Clear();
+  }
+
+  void arm_deadline_timer() {
+    while (!deadlines_.empty() && deadlines_.front()->done) deadlines_.pop_front();
+    if (deadlines_.empty() || deadline_armed_ || closed_) return;
+    deadline_armed_ = true;
+    deadline_timer_.expires_at(deadlines_.front()->deadline);
+    deadline_timer_.async_wait([self = shared_from_this()](beast::error_code ec) {
+      self->deadline_armed_ = false;
+      if (ec || self->closed_) return;
+      const auto now = std::chrono::steady_clock::now();
+      while (!self->deadlines_.empty() && self->deadlines_.front()->deadline <= now) {
+        auto pc = std::move(self->deadlines_.front());
+        self->deadlines_.pop_front();
+        if (!pc->done) self->on_call_timeout(pc);
+      }
+      self->arm_deadline_timer();
+    });
   }
 
   void on_call_timeout(const std::shared_ptr<pending_call>& pc) {
@@ -1326,6 +1357,7 @@ class client_impl : public std::enable_shared_from_this<client_impl> {
       log(log_level::info, "shut down" + (message.empty() ? "" : ": " + message));
     }
     closed_ = true;
+    deadline_timer_.cancel();
     closed_reason_ = reason;
     closed_message_ = message;
     set_state(connection_state::closed);
@@ -1357,8 +1389,8 @@ class client_impl : public std::enable_shared_from_this<client_impl> {
     {
       std::lock_guard lock(hub_mutex_);
       hub_closed_ = true;
-      snapshot = std::move(consumers_);
-      consumers_.clear();
+      snapshot = *consumers_;
+      consumers_ = std::make_shared<consumer_list>();
     }
     for (const auto& c : snapshot) {
       if (c->is_callback()) {
@@ -1402,6 +1434,9 @@ class client_impl : public std::enable_shared_from_this<client_impl> {
 
   std::deque<std::shared_ptr<pending_call>> queue_;
   std::vector<std::shared_ptr<call_connection>> connections_;
+  std::deque<std::shared_ptr<pending_call>> deadlines_;  // unfinished calls, oldest first
+  asio::steady_timer deadline_timer_{strand_};
+  bool deadline_armed_ = false;
 
   std::optional<asio::ssl::context> tls_context_;
   bool teardown_in_flight_ = false;
@@ -1411,7 +1446,9 @@ class client_impl : public std::enable_shared_from_this<client_impl> {
   bool authorization_refreshed_ = false;  // one refresh per subscription after a 401
 
   mutable std::mutex hub_mutex_;
-  std::vector<std::shared_ptr<consumer>> consumers_;
+  // Copy-on-write: attach/detach replace the list; publishing takes a
+  // reference to the current one (no copy per event).
+  std::shared_ptr<const consumer_list> consumers_ = std::make_shared<consumer_list>();
   bool hub_closed_ = false;
 
   mutable std::mutex info_mutex_;

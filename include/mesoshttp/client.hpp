@@ -62,6 +62,8 @@ struct client_event {
   std::uint64_t generation = 0;
   // Decoded once and shared by all consumers.
   std::shared_ptr<const mesos::v1::scheduler::Event> event;
+  // The master concerned, as a URL; empty on kind::event (master events come
+  // from the master of the latest `subscribed` item).
   std::string master;
   std::string framework_id;
   std::error_code error;
