@@ -28,17 +28,52 @@ std::variant<spawned, std::string> spawn(const mesos::v1::CommandInfo& command,
     if (command.arguments_size() == 0) args.push_back(command.value());
     for (const auto& a : command.arguments()) args.push_back(a);
   }
-  if (args.empty() || (command.shell() ? command.value().empty() : command.value().empty()))
-    return std::string("Command has no value");
-  const std::string path = command.shell() ? std::string("/bin/sh") : command.value();
+  if (args.empty() || command.value().empty()) return std::string("Command has no value");
   std::vector<std::string> env;
   for (char** e = environ; e && *e; ++e) env.emplace_back(*e);
-  env.push_back("MESOS_SANDBOX=" + sandbox.string());
-  for (const auto& v : command.environment().variables())
-    env.push_back(v.name() + "=" + v.value());
+  // The task's variables replace inherited ones of the same name rather than
+  // follow them: with duplicates, which one a program sees depends on how it
+  // reads its environment, and the PATH search below must agree with it.
+  const auto set_env = [&env](const std::string& name, const std::string& value) {
+    const std::string prefix = name + "=";
+    std::erase_if(env, [&](const std::string& e) { return e.starts_with(prefix); });
+    env.push_back(prefix + value);
+  };
+  set_env("MESOS_SANDBOX", sandbox.string());
+  for (const auto& v : command.environment().variables()) set_env(v.name(), v.value());
+
+  // Where to exec. A Mesos agent's command executor runs the argv form with
+  // execvp semantics: a name without '/' is searched on the task's PATH. The
+  // search happens here, before fork, because execvp itself may allocate;
+  // the child only tries the prepared candidates with execve.
+  std::vector<std::string> candidates;
+  if (command.shell()) {
+    candidates.push_back("/bin/sh");
+  } else if (command.value().find('/') != std::string::npos) {
+    candidates.push_back(command.value());
+  } else {
+    std::string search = "/bin:/usr/bin";  // glibc's execvp default without PATH
+    for (const auto& e : env)
+      if (e.starts_with("PATH=")) search = e.substr(5);
+    std::size_t begin = 0;
+    for (;;) {
+      const std::size_t end = search.find(':', begin);
+      const std::string dir = search.substr(begin, end - begin);
+      // An empty entry is the working directory, i.e. the sandbox.
+      candidates.push_back((dir.empty() ? std::string(".") : dir) + "/" + command.value());
+      if (end == std::string::npos) break;
+      begin = end + 1;
+    }
+  }
   std::vector<char*> argv;
   for (auto& a : args) argv.push_back(a.data());
   argv.push_back(nullptr);
+  // A candidate that is not a binary nor has a #! line (ENOEXEC) is a shell
+  // script to execvp: run as /bin/sh <candidate> <args after argv[0]>.
+  std::string sh = "/bin/sh";
+  std::vector<char*> sh_argv{sh.data(), nullptr};
+  for (std::size_t i = 1; i < args.size(); ++i) sh_argv.push_back(args[i].data());
+  sh_argv.push_back(nullptr);
   std::vector<char*> envp;
   for (auto& e : env) envp.push_back(e.data());
   envp.push_back(nullptr);
@@ -71,10 +106,31 @@ std::variant<spawned, std::string> spawn(const mesos::v1::CommandInfo& command,
     ::dup2(out, 1);
     ::dup2(err, 2);
     if (::chdir(dir.c_str()) != 0) ::_exit(126);
-    ::execve(path.c_str(), argv.data(), envp.data());
-    static constexpr char msg[] = "mesos-sim: exec failed\n";
-    [[maybe_unused]] auto n = ::write(2, msg, sizeof msg - 1);
-    ::_exit(127);
+    // execvp's rules: a candidate that does not exist is skipped, one that
+    // exists but cannot be run is remembered, any other failure ends the search.
+    int exec_errno = ENOENT;
+    for (auto& candidate : candidates) {
+      ::execve(candidate.c_str(), argv.data(), envp.data());
+      if (errno == ENOEXEC) {
+        sh_argv[1] = candidate.data();
+        ::execve(sh_argv[0], sh_argv.data(), envp.data());
+      }
+      if (errno == EACCES) {
+        exec_errno = EACCES;
+        continue;
+      }
+      if (errno == ENOENT || errno == ENOTDIR || errno == ESTALE || errno == ENODEV ||
+          errno == ETIMEDOUT)
+        continue;
+      exec_errno = errno;
+      break;
+    }
+    static constexpr char not_found[] = "mesos-sim: exec failed: command not found\n";
+    static constexpr char denied[] = "mesos-sim: exec failed: permission denied\n";
+    static constexpr char other[] = "mesos-sim: exec failed\n";
+    const char* msg = exec_errno == ENOENT ? not_found : exec_errno == EACCES ? denied : other;
+    [[maybe_unused]] auto n = ::write(2, msg, std::strlen(msg));
+    ::_exit(exec_errno == EACCES ? 126 : 127);
   }
   ::setpgid(pid, pid);  // also from the parent: no race with an early kill
   ::close(out);

@@ -1,5 +1,5 @@
 # Installs the build tree into a scratch prefix, then builds and runs the
-# consumer against it twice: with find_package, and with pkg-config.
+# consumers against it twice: with find_package, and with pkg-config.
 # Arguments: BUILD_DIR, SOURCE_DIR (this folder), WORK_DIR, CXX, GENERATOR.
 foreach(var BUILD_DIR SOURCE_DIR WORK_DIR CXX GENERATOR)
   if(NOT DEFINED ${var})
@@ -26,12 +26,18 @@ run("install" "${CMAKE_COMMAND}" --install "${BUILD_DIR}" --prefix "${prefix}")
 run("configure consumer" "${CMAKE_COMMAND}" -S "${SOURCE_DIR}" -B "${WORK_DIR}/consumer"
     -G "${GENERATOR}" "-DCMAKE_PREFIX_PATH=${prefix}" "-DCMAKE_CXX_COMPILER=${CXX}")
 run("build consumer" "${CMAKE_COMMAND}" --build "${WORK_DIR}/consumer" --parallel 2)
-run("run consumer" "${WORK_DIR}/consumer/consumer")
-if(NOT last_output MATCHES "consumer: ok")
-  message(FATAL_ERROR "consumer printed no success line: ${last_output}")
-endif()
+foreach(exe consumer sim_consumer zk_consumer)
+  if(exe STREQUAL "zk_consumer" AND NOT EXISTS "${WORK_DIR}/consumer/${exe}")
+    message(STATUS "zk_consumer: not built (the package has no mesoshttp::zk)")
+    continue()
+  endif()
+  run("run ${exe}" "${WORK_DIR}/consumer/${exe}")
+  if(NOT last_output MATCHES "consumer: ok")
+    message(FATAL_ERROR "${exe} printed no success line: ${last_output}")
+  endif()
+endforeach()
 
-# pkg-config --cflags --libs mesoshttp
+# pkg-config --cflags --libs mesoshttp (and mesoshttp-sim for the simulator)
 file(GLOB_RECURSE pc_files "${prefix}/*/mesoshttp.pc")
 list(LENGTH pc_files pc_count)
 if(NOT pc_count EQUAL 1)
@@ -50,4 +56,14 @@ run("pkg-config build" "${CXX}" -o "${WORK_DIR}/consumer-pkgconfig" "${SOURCE_DI
 run("run pkg-config consumer" "${WORK_DIR}/consumer-pkgconfig")
 if(NOT last_output MATCHES "consumer: ok")
   message(FATAL_ERROR "pkg-config consumer printed no success line: ${last_output}")
+endif()
+
+run("pkg-config sim" "${PKG_CONFIG}" --cflags --libs mesoshttp-sim)
+string(STRIP "${last_output}" sim_flags)
+separate_arguments(sim_flags UNIX_COMMAND "${sim_flags}")
+run("pkg-config sim build" "${CXX}" -o "${WORK_DIR}/sim-consumer-pkgconfig" "${SOURCE_DIR}/sim_main.cpp"
+    ${sim_flags})
+run("run pkg-config sim consumer" "${WORK_DIR}/sim-consumer-pkgconfig")
+if(NOT last_output MATCHES "consumer: ok")
+  message(FATAL_ERROR "pkg-config sim consumer printed no success line: ${last_output}")
 endif()

@@ -98,6 +98,36 @@ TEST_F(SimProcess, ArgvModeRunsWithoutShell) {
   EXPECT_EQ(slurp(sandbox / "stdout"), "$HOME literally\n");
 }
 
+// As a Mesos agent's command executor: the argv form's program is looked up
+// on PATH (execvp), so a bare "echo" runs /bin/echo or /usr/bin/echo.
+TEST_F(SimProcess, ArgvModeSearchesPath) {
+  ASSERT_TRUE(fw->ok());
+  Call c = shell("echo");
+  auto* cmd = c.mutable_accept()->mutable_operations(0)->mutable_launch()
+                  ->mutable_task_infos(0)->mutable_command();
+  cmd->set_shell(false);
+  cmd->add_arguments("echo");
+  cmd->add_arguments("a");
+  cmd->add_arguments("b");
+  const auto s = run(c);
+  EXPECT_EQ(s.state(), mesos::v1::TASK_FINISHED);
+  ASSERT_FALSE(sandbox.empty());
+  EXPECT_EQ(slurp(sandbox / "stdout"), "a b\n");
+}
+
+// A program on no PATH entry fails as execvp does: exit status 127.
+TEST_F(SimProcess, ArgvModeUnknownProgramFails) {
+  ASSERT_TRUE(fw->ok());
+  Call c = shell("mesoshttp-no-such-program");
+  auto* cmd = c.mutable_accept()->mutable_operations(0)->mutable_launch()
+                  ->mutable_task_infos(0)->mutable_command();
+  cmd->set_shell(false);
+  cmd->add_arguments("mesoshttp-no-such-program");
+  const auto s = run(c);
+  EXPECT_EQ(s.state(), mesos::v1::TASK_FAILED);
+  EXPECT_EQ(s.message(), "Command exited with status 127");
+}
+
 TEST_F(SimProcess, KillTerminatesTheProcess) {
   ASSERT_TRUE(fw->ok());
   const auto s = run(shell("sleep 600"), true);

@@ -71,20 +71,6 @@ int exit_code_of(const TaskStatus& status) {
   return exit_failure;
 }
 
-// Searches PATH the way a shell would. Used only for the embedded simulator,
-// whose agent runs argv-form commands with execve (no PATH lookup), unlike a
-// Mesos agent.
-std::string resolve_in_path(const std::string& program) {
-  if (program.find('/') != std::string::npos) return program;
-  const char* path = std::getenv("PATH");
-  std::istringstream dirs(path ? path : "/usr/bin:/bin");
-  for (std::string dir; std::getline(dirs, dir, ':');) {
-    const auto candidate = std::filesystem::path(dir.empty() ? "." : dir) / program;
-    if (::access(candidate.c_str(), X_OK) == 0) return candidate.string();
-  }
-  return program;
-}
-
 // A status line redrawn in place on a terminal; plain lines (one per change)
 // when the output is a pipe or a file, so logs stay readable.
 class progress {
@@ -197,7 +183,9 @@ class runner {
       cmd.set_value(o_.command[0]);
     } else {
       cmd.set_shell(false);
-      cmd.set_value(sim_ ? resolve_in_path(o_.command[0]) : o_.command[0]);
+      // The bare name, as mesos-execute sends it: the agent's command
+      // executor (the embedded simulator's too) looks it up on PATH.
+      cmd.set_value(o_.command[0]);
       for (const auto& a : o_.command) cmd.add_arguments(a);
     }
     for (const auto& kv : o_.env) {
