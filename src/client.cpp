@@ -185,7 +185,7 @@ class consumer {
   const std::function<void(const client_event&)>& callback() const noexcept { return callback_; }
 
   // From the client's strand. Returns true if the queue is at capacity.
-  bool push(client_event item) {
+  bool push(client_event item, bool wake_now = true) {
     std::unique_lock lock(mutex_);
     if (ended_) return false;
     if (waiter_) {
@@ -198,9 +198,23 @@ class consumer {
     queue_.push_back(std::move(item));
     const bool full = queue_.size() >= capacity_;
     if (full) signalled_full_ = true;
+    if (wake_now || full) {
+      unwoken_ = false;
+      lock.unlock();
+      ready_.notify_one();
+    } else {
+      unwoken_ = true;  // flush() wakes the reader once for a whole batch
+    }
+    return full;
+  }
+
+  // Wakes a blocked reader for items pushed without waking it.
+  void flush() {
+    std::unique_lock lock(mutex_);
+    if (!unwoken_) return;
+    unwoken_ = false;
     lock.unlock();
     ready_.notify_one();
-    return full;
   }
 
   bool full() const {
@@ -303,6 +317,7 @@ class consumer {
   std::optional<handler_type> waiter_;
   bool ended_ = false;
   bool signalled_full_ = false;
+  bool unwoken_ = false;
   std::atomic<bool> cut_{false};
   std::error_code end_error_;
 };
@@ -602,11 +617,19 @@ class client_impl : public std::enable_shared_from_this<client_impl> {
         }
         continue;
       }
-      if (c->push(item) && config_.overflow == overflow_policy::detach) {
+      // Events parsed in one slice wake a blocked reader once (flush_consumers).
+      if (c->push(item, item.type != client_event::kind::event) && config_.overflow == overflow_policy::detach) {
         log(log_level::warning, "a consumer fell behind; detaching it (overflow policy: detach)");
         remove_consumer(c);
         c->cut(make_error_code(error::consumer_overflow));
       }
+    }
+  }
+
+  void flush_consumers() {
+    const auto snapshot = current_consumers();
+    for (const auto& c : *snapshot) {
+      if (!c->is_callback()) c->flush();
     }
   }
 
@@ -881,8 +904,10 @@ class client_impl : public std::enable_shared_from_this<client_impl> {
       }
       if (ec || stale(generation)) break;
       slice = parse_slice_size;
+      flush_consumers();
       if (any_consumer_full()) break;
     }
+    flush_consumers();
     if (stale(generation)) return false;
     if (sub.stream_error) {
       lost(sub.stream_error, sub.stream_error_text);
