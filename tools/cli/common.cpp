@@ -1,3 +1,6 @@
+#if defined(MESOSHTTP_HAS_ZOOKEEPER)
+#include "mesoshttp/zk/master_detector.hpp"
+#endif
 #include "common.hpp"
 
 #include <pwd.h>
@@ -60,8 +63,15 @@ std::optional<client_config> make_client_config(const connection_options& o,
   for (const auto& m : masters) {
     // The client would report this too, but only after starting; saying it
     // here names the option the user got wrong.
+    if (m.rfind("zk://", 0) == 0) {
+#if !defined(MESOSHTTP_HAS_ZOOKEEPER)
+      complain(subcommand, "--master zk://...: this build has no ZooKeeper support (libzookeeper-mt-dev)");
+      return std::nullopt;
+#endif
+      continue;
+    }
     if (m.rfind("http://", 0) != 0 && m.rfind("https://", 0) != 0) {
-      complain(subcommand, "--master " + m + ": expected a URL starting with http:// or https://");
+      complain(subcommand, "--master " + m + ": expected a URL starting with http://, https:// or zk://");
       return std::nullopt;
     }
   }
@@ -83,6 +93,15 @@ std::optional<client_config> make_client_config(const connection_options& o,
     if (quiet && level < log_level::error) return;
     std::cerr << "mesoshttp [" << to_string(level) << "] " << text << std::endl;
   };
+#if defined(MESOSHTTP_HAS_ZOOKEEPER)
+  std::error_code ec;
+  std::string why;
+  mesoshttp::zk::use_zookeeper(cfg, ec, &why);
+  if (ec) {
+    complain(subcommand, "--master: " + why);
+    return std::nullopt;
+  }
+#endif
   return cfg;
 }
 
