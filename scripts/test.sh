@@ -70,15 +70,18 @@ else
   stage_done
 
   # ------------------------------------------------------------------------
-  stage "TSan (clang): client, simulator and soak tests"
+  stage "TSan (clang): client, TLS/auth, ZooKeeper, simulator and soak tests"
   cmake -S . -B build-tsan -G Ninja -DCMAKE_CXX_COMPILER=clang++ -DCMAKE_BUILD_TYPE=RelWithDebInfo \
     -DMESOSHTTP_SANITIZE=thread -DMESOSHTTP_WERROR=ON \
     -DMESOSHTTP_BUILD_TOOLS=OFF -DMESOSHTTP_BUILD_EXAMPLES=OFF -DMESOSHTTP_BUILD_FUZZ_REPLAY=OFF
-  cmake --build build-tsan -j "$jobs" --target client_test soak_test \
-    sim_protocol_test sim_cluster_test sim_faults_test sim_process_test
+  tsan_targets="client_test tls_auth_test soak_test sim_protocol_test sim_cluster_test sim_faults_test sim_process_test"
+  # The ZooKeeper tests exist when the ZooKeeper C client was found.
+  if grep -q '^MESOSHTTP_WITH_ZOOKEEPER:BOOL=ON' build-tsan/CMakeCache.txt; then tsan_targets="$tsan_targets zk_detector_test"; fi
+  # shellcheck disable=SC2086
+  cmake --build build-tsan -j "$jobs" --target $tsan_targets
   TSAN_OPTIONS=halt_on_error=1:second_deadlock_stack=1 \
   MESOSHTTP_SOAK_SECONDS=$sanitized_soak \
-    ctest --test-dir build-tsan --output-on-failure -j "$jobs" -R '^(sim\.|Soak\.|.*Client)'
+    ctest --test-dir build-tsan --output-on-failure -j "$jobs" -R '^(sim\.|Soak\.|.*Client|.*TlsAuth|ZkDetector)'
   stage_done
 
   # ------------------------------------------------------------------------
