@@ -468,6 +468,15 @@ TEST(Operations, PayloadContents) {
 
 // ---------------------------------------------------------------- helpers
 
+TEST(Helpers, TerminalStates) {
+  using namespace mesos::v1;
+  for (auto s : {TASK_FINISHED, TASK_FAILED, TASK_KILLED, TASK_ERROR, TASK_LOST, TASK_DROPPED, TASK_GONE,
+                 TASK_GONE_BY_OPERATOR})
+    EXPECT_TRUE(mesoshttp::calls::is_terminal(s)) << TaskState_Name(s);
+  for (auto s : {TASK_STAGING, TASK_STARTING, TASK_RUNNING, TASK_KILLING, TASK_UNREACHABLE, TASK_UNKNOWN})
+    EXPECT_FALSE(mesoshttp::calls::is_terminal(s)) << TaskState_Name(s);
+}
+
 TEST(Helpers, Filters) {
   auto f = calls::filters(12.5);
   EXPECT_TRUE(f.has_refuse_seconds());

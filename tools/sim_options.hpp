@@ -3,8 +3,10 @@
 #pragma once
 
 #include <CLI/CLI.hpp>
+#include <signal.h>
 
 #include <chrono>
+#include <iostream>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -122,6 +124,33 @@ inline std::optional<std::string> to_cluster_config(const sim_options& o,
   }
   cfg.agents.assign(o.agents, spec);
   return std::nullopt;
+}
+
+// Starts the cluster, prints one line per master, serves until SIGINT or
+// SIGTERM. Returns the process exit status.
+inline int serve_until_signalled(const mesoshttp::sim::cluster_config& cfg, const std::string& name) {
+  // Blocked before the cluster starts its thread, so only sigwait sees them.
+  sigset_t signals;
+  sigemptyset(&signals);
+  sigaddset(&signals, SIGINT);
+  sigaddset(&signals, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+  mesoshttp::sim::cluster cluster(cfg);
+  try {
+    cluster.start();
+  } catch (const std::exception& e) {
+    std::cerr << name << ": cannot start: " << e.what() << std::endl;
+    return 1;
+  }
+  const auto leader = cluster.leader();
+  for (std::size_t i = 0; i < cluster.size(); ++i)
+    std::cout << "master " << i << " " << cluster.url(i) << (leader && *leader == i ? " (leader)" : "")
+              << std::endl;
+  int sig = 0;
+  sigwait(&signals, &sig);
+  std::cout << name << ": stopping" << std::endl;
+  cluster.stop();
+  return 0;
 }
 
 }  // namespace mesoshttp::tools

@@ -199,6 +199,10 @@ double scalar_total(const mesos::v1::Offer& offer, std::string_view name);
 // plain pieces a task can take (see task_from_offer). Zero means not needed.
 bool resources_fit(const mesos::v1::Offer& offer, double cpus, double mem_mb, double disk_mb = 0);
 
+// True for the states a task never leaves (FINISHED, FAILED, KILLED, ERROR,
+// LOST, DROPPED, GONE, GONE_BY_OPERATOR): its resources are free again.
+bool is_terminal(mesos::v1::TaskState state);
+
 // A TaskInfo for a task on the offer's agent: resources are carved out of
 // the offer's own cpus/mem/disk pieces, so they keep the offer's role,
 // reservations and allocation_info (which the master checks on ACCEPT).

@@ -25,6 +25,7 @@
 
 #include <boost/asio/ssl.hpp>
 
+#include "mesoshttp/calls.hpp"
 #include "mesoshttp/codec.hpp"
 #include "mesoshttp/detail/auth.hpp"
 #include "mesoshttp/detail/maybe_tls_stream.hpp"
@@ -97,21 +98,7 @@ void unquote_ranges(std::string& json) {
   }
 }
 
-bool is_terminal(TaskState s) {
-  switch (s) {
-    case mesos::v1::TASK_FINISHED:
-    case mesos::v1::TASK_FAILED:
-    case mesos::v1::TASK_KILLED:
-    case mesos::v1::TASK_ERROR:
-    case mesos::v1::TASK_LOST:
-    case mesos::v1::TASK_DROPPED:
-    case mesos::v1::TASK_GONE:
-    case mesos::v1::TASK_GONE_BY_OPERATOR:
-      return true;
-    default:
-      return false;
-  }
-}
+using mesoshttp::calls::is_terminal;
 
 double now_seconds() {
   return std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch())

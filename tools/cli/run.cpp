@@ -41,21 +41,7 @@ struct run_options {
   std::vector<std::string> command;
 };
 
-bool is_terminal(TaskState s) {
-  switch (s) {
-    case mesos::v1::TASK_FINISHED:
-    case mesos::v1::TASK_FAILED:
-    case mesos::v1::TASK_KILLED:
-    case mesos::v1::TASK_ERROR:
-    case mesos::v1::TASK_LOST:
-    case mesos::v1::TASK_DROPPED:
-    case mesos::v1::TASK_GONE:
-    case mesos::v1::TASK_GONE_BY_OPERATOR:
-      return true;
-    default:
-      return false;
-  }
-}
+using mesoshttp::calls::is_terminal;
 
 // The command's own exit status when the status message carries it (Mesos'
 // command executor says "Command exited with status N"), else 1: a caller

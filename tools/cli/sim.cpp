@@ -1,8 +1,4 @@
 // `mesoshttp sim`: the simulated cluster of `mesos-sim`, from the same binary.
-#include <signal.h>
-
-#include <iostream>
-
 #include "../sim_options.hpp"
 #include "common.hpp"
 
@@ -21,28 +17,8 @@ command add_sim(CLI::App& app) {
       complain("sim", *why);
       return exit_usage;
     }
-    // Blocked before the cluster starts its thread, so only sigwait sees them.
-    sigset_t signals;
-    sigemptyset(&signals);
-    sigaddset(&signals, SIGINT);
-    sigaddset(&signals, SIGTERM);
-    pthread_sigmask(SIG_BLOCK, &signals, nullptr);
-    sim::cluster cluster(cfg);
-    try {
-      cluster.start();
-    } catch (const std::exception& e) {
-      complain("sim", std::string("cannot start: ") + e.what());
-      return exit_failure;
-    }
-    const auto leader = cluster.leader();
-    for (std::size_t i = 0; i < cluster.size(); ++i)
-      std::cout << "master " << i << " " << cluster.url(i)
-                << (leader && *leader == i ? " (leader)" : "") << std::endl;
-    int sig = 0;
-    sigwait(&signals, &sig);
-    std::cout << "mesoshttp sim: stopping" << std::endl;
-    cluster.stop();
-    return 0;
+    const int status = tools::serve_until_signalled(cfg, "mesoshttp sim");
+    return status == 0 ? 0 : exit_failure;
   };
 }
 
