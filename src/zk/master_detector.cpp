@@ -17,16 +17,21 @@ class zookeeper_master_detector final : public mesoshttp::master_detector {
 
   void start(boost::asio::any_io_executor executor, callback on_change) override {
     std::lock_guard lock(mutex_);
-    if (detector_) return;
+    if (detector_ || stopped_) return;
     detector_ = leader_detector::create(std::move(executor), config_, std::move(on_change));
     detector_->start();
   }
 
+  // Also lets go of the leader_detector: its timers belong to the client's
+  // executor, and this object usually lives on in the caller's
+  // client_config after the client (and its io_context) are gone.
   void stop() override {
     std::shared_ptr<leader_detector> detector;
     {
       std::lock_guard lock(mutex_);
-      detector = detector_;
+      stopped_ = true;
+      detector = std::move(detector_);
+      detector_.reset();
     }
     // Outside the lock: stop() waits for a running callback, which may call us.
     if (detector) detector->stop();
@@ -36,6 +41,7 @@ class zookeeper_master_detector final : public mesoshttp::master_detector {
   detector_config config_;
   std::mutex mutex_;
   std::shared_ptr<leader_detector> detector_;
+  bool stopped_ = false;  // a detector serves one client, once
 };
 
 }  // namespace
