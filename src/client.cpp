@@ -174,11 +174,10 @@ class consumer {
   using handler_type = asio::any_completion_handler<void(std::error_code, client_event)>;
 
   consumer(std::size_t capacity, std::function<void(const client_event&)> callback,
-           std::weak_ptr<client_impl> owner, asio::any_io_executor fallback)
+           std::weak_ptr<client_impl> owner)
       : capacity_(std::max<std::size_t>(1, capacity)),
         callback_(std::move(callback)),
-        owner_(std::move(owner)),
-        fallback_(std::move(fallback)) {}
+        owner_(std::move(owner)) {}
 
   bool is_callback() const noexcept { return static_cast<bool>(callback_); }
   std::shared_ptr<client_impl> owner() const noexcept { return owner_.lock(); }
@@ -303,14 +302,16 @@ class consumer {
   client_event pop_locked(std::unique_lock<std::mutex>& lock);
 
   void deliver(handler_type handler, std::error_code ec, client_event item) {
-    // Runs on the handler's associated executor, or on the client's strand.
-    asio::post(fallback_, asio::append(std::move(handler), ec, std::move(item)));
+    // Runs on the handler's associated executor (a coroutine's, a bound
+    // strand), else on a system thread. Not on the client's strand: a
+    // consumer may outlive the client and its io_context, so it keeps no
+    // executor of the client's.
+    asio::post(asio::system_executor(), asio::append(std::move(handler), ec, std::move(item)));
   }
 
   const std::size_t capacity_;
   const std::function<void(const client_event&)> callback_;
   const std::weak_ptr<client_impl> owner_;
-  const asio::any_io_executor fallback_;
   mutable std::mutex mutex_;
   std::condition_variable ready_;
   std::deque<client_event> queue_;
@@ -430,7 +431,7 @@ class client_impl : public std::enable_shared_from_this<client_impl> {
   std::shared_ptr<consumer> attach(std::size_t queue_size,
                                    std::function<void(const client_event&)> callback) {
     auto c = std::make_shared<consumer>(queue_size ? queue_size : config_.event_queue_size,
-                                        std::move(callback), weak_from_this(), strand_);
+                                        std::move(callback), weak_from_this());
     std::lock_guard lock(hub_mutex_);
     if (hub_closed_) {
       client_event item;

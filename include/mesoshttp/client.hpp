@@ -97,7 +97,8 @@ class event_stream {
   // (after the `closed` item: error::shut_down, error::aborted or the error
   // that ended the client; error::consumer_overflow if it was detached).
   // Token: a callback void(std::error_code, client_event), asio::use_awaitable,
-  // asio::use_future, ... The handler runs on its associated executor.
+  // asio::use_future, ... The handler runs on its associated executor; a plain
+  // callback with none runs on a system thread (bind_executor to choose).
   template <class CompletionToken>
   auto async_next(CompletionToken&& token) {
     return boost::asio::async_initiate<CompletionToken, void(std::error_code, client_event)>(
