@@ -163,16 +163,18 @@ class ZkDetector : public ::testing::Test {
     registrar_ = std::make_unique<master_registrar>(server_->hosts(), path_, *sim_);
   }
   void TearDown() override {
-    for (auto& d : detectors_) d->stop();
+    for (auto& weak : detectors_)
+      if (auto d = weak.lock()) d->stop();
     registrar_.reset();
     sim_.reset();
     server_.reset();
   }
   std::string url() const { return "zk://" + server_->hosts() + path_; }
   std::shared_ptr<leader_detector> detector(recorder& rec) {
-    detectors_.push_back(make_detector(io_, url(), rec));
-    detectors_.back()->start();
-    return detectors_.back();
+    auto d = make_detector(io_, url(), rec);
+    detectors_.push_back(d);
+    d->start();
+    return d;
   }
   void register_all() {
     for (std::size_t i = 0; i < 3; ++i) registrar_->register_master(i);
@@ -183,7 +185,9 @@ class ZkDetector : public ::testing::Test {
   std::unique_ptr<mesoshttp::sim::cluster> sim_;
   std::unique_ptr<master_registrar> registrar_;
   executor_thread io_;
-  std::vector<std::shared_ptr<leader_detector>> detectors_;
+  // Weak: each test's own handle decides the detector's life, so it ends
+  // before the test's recorder (which its callbacks and logger write to).
+  std::vector<std::weak_ptr<leader_detector>> detectors_;
 };
 
 TEST_F(ZkDetector, LeaderIsTheLowestSequenceNotTheFirstMaster) {
