@@ -79,7 +79,7 @@ else
   if grep -q '^MESOSHTTP_WITH_ZOOKEEPER:BOOL=ON' build-tsan/CMakeCache.txt; then tsan_targets="$tsan_targets zk_detector_test"; fi
   # shellcheck disable=SC2086
   cmake --build build-tsan -j "$jobs" --target $tsan_targets
-  TSAN_OPTIONS=halt_on_error=1:second_deadlock_stack=1 \
+  TSAN_OPTIONS="halt_on_error=1:second_deadlock_stack=1:suppressions=$PWD/test/tsan.supp" \
   MESOSHTTP_SOAK_SECONDS=$sanitized_soak \
     ctest --test-dir build-tsan --output-on-failure -j "$jobs" -R '^(sim\.|Soak\.|.*Client|.*TlsAuth|ZkDetector)'
   stage_done
