@@ -95,8 +95,11 @@ class relaxed_schema {
 };
 
 relaxed_schema& relaxed() {
-  static relaxed_schema schema;
-  return schema;
+  // Never destroyed: a client thread still decoding while the process exits
+  // (e.g. a client destroyed from its own callback, its thread detached) must
+  // not meet a pool that static destruction has already torn down.
+  static relaxed_schema* const schema = new relaxed_schema;
+  return *schema;
 }
 
 void set_why(std::string* why, std::string text) {
