@@ -861,9 +861,10 @@ class client_impl : public std::enable_shared_from_this<client_impl> {
   void on_subscribed_event(const Event& event) {
     const auto& s = event.subscribed();
     framework_id_ = s.framework_id();
-    const double interval = s.has_heartbeat_interval_seconds() && s.heartbeat_interval_seconds() > 0
-                                ? s.heartbeat_interval_seconds()
-                                : 15.0;
+    // A confused master's NaN, zero or negative interval means the default;
+    // an absurd one (inf) is capped at a day, so the conversion cannot overflow.
+    const double given = s.heartbeat_interval_seconds();
+    const double interval = s.has_heartbeat_interval_seconds() && given > 0 ? std::min(given, 86400.0) : 15.0;
     heartbeat_interval_ = std::chrono::milliseconds(static_cast<std::int64_t>(interval * 1000.0));
     subscribed_ = true;
     authorization_refreshed_ = false;
