@@ -1323,10 +1323,10 @@ class client_impl : public std::enable_shared_from_this<client_impl> {
     const bool subscription_gone = result.status == 307 || result.status == 403 ||
                                    is_stream_id_rejection(result.status, result.body);
     if (subscription_gone && conn->generation == generation_) {
+      const unsigned status = result.status;
       retry_or_fail(pc, std::move(result));
       lost(make_error_code(error::not_subscribed),
-           "a call was answered " + std::to_string(conn->parser ? res.result_int() : 0) +
-               ": the subscription is no longer valid");
+           "a call was answered " + std::to_string(status) + ": the subscription is no longer valid");
       return;
     }
     complete(pc, std::move(result));
@@ -1575,13 +1575,19 @@ event_stream& event_stream::operator=(event_stream&& other) noexcept {
 
 event_stream::~event_stream() { detach(); }
 
-void event_stream::detach() {
-  if (!consumer_) return;
-  auto c = std::move(consumer_);
-  consumer_.reset();
+namespace {
+// Both consumer handles end the same way: the client drops the consumer (and
+// resumes a stream it held back), or, with the client gone, it is just cut.
+void release(std::shared_ptr<detail::consumer>& consumer) {
+  if (!consumer) return;
+  auto c = std::move(consumer);
+  consumer.reset();
   if (auto owner = c->owner()) owner->detach(c);
   else c->cut(std::make_error_code(std::errc::operation_canceled));
 }
+} // namespace
+
+void event_stream::detach() { release(consumer_); }
 
 void event_stream::initiate_next(asio::any_completion_handler<void(std::error_code, client_event)> handler) {
   if (!consumer_) {
@@ -1613,12 +1619,6 @@ event_subscription& event_subscription::operator=(event_subscription&& other) no
 
 event_subscription::~event_subscription() { detach(); }
 
-void event_subscription::detach() {
-  if (!consumer_) return;
-  auto c = std::move(consumer_);
-  consumer_.reset();
-  if (auto owner = c->owner()) owner->detach(c);
-  else c->cut(std::make_error_code(std::errc::operation_canceled));
-}
+void event_subscription::detach() { release(consumer_); }
 
 } // namespace mesoshttp

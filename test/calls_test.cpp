@@ -5,6 +5,8 @@
 #include <google/protobuf/stubs/logging.h>
 #include <gtest/gtest.h>
 
+#include "support/quiet_protobuf_warnings.hpp"
+
 #include <cstdio>
 
 #include <cctype>
@@ -23,20 +25,6 @@ namespace v1 = mesos::v1;
 using mesos::v1::scheduler::Call;
 using google::protobuf::util::MessageDifferencer;
 
-// Real offers carry the deprecated Resource.role, and protobuf's text parser
-// logs a warning for each use, which buries the test output; other messages
-// still go to stderr.
-const bool quiet_deprecation_warnings = [] {
-  google::protobuf::SetLogHandler([](google::protobuf::LogLevel level, const char* file, int line,
-                                     const std::string& message) {
-    if (level == google::protobuf::LOGLEVEL_WARNING &&
-        message.find("deprecated field") != std::string::npos)
-      return;
-    std::fprintf(stderr, "[libprotobuf %d %s:%d] %s\n", static_cast<int>(level), file, line,
-                 message.c_str());
-  });
-  return true;
-}();
 
 // 16 raw bytes, as a master puts in TaskStatus.uuid; includes a NUL and high
 // bytes so a text-mangling encoder would be caught.
