@@ -34,6 +34,7 @@
 #include <condition_variable>
 #include <deque>
 #include <mutex>
+#include <stdexcept>
 #include <thread>
 #include <vector>
 
@@ -528,12 +529,23 @@ class client_impl : public std::enable_shared_from_this<client_impl> {
       if (!t.ca_file.empty()) ctx.load_verify_file(t.ca_file);
       if (!t.ca_dir.empty()) ctx.add_verify_path(t.ca_dir);
       if (t.ca_file.empty() && t.ca_dir.empty()) ctx.set_default_verify_paths();
-      if (!t.client_certificate_file.empty()) ctx.use_certificate_chain_file(t.client_certificate_file);
-      if (!t.client_private_key_file.empty()) {
-        ctx.use_private_key_file(t.client_private_key_file, asio::ssl::context::pem);
+      if (t.client_certificate_file.empty() != t.client_private_key_file.empty()) {
+        // Caught here rather than as a handshake failure the master reports
+        // only after the first request (TLS 1.3).
+        throw std::invalid_argument("a client certificate needs its private key and the key its certificate");
+      }
+      if (!t.client_certificate_file.empty()) {
+        ctx.use_certificate_chain_file(t.client_certificate_file);
+        try {
+          ctx.use_private_key_file(t.client_private_key_file, asio::ssl::context::pem);
+        } catch (const boost::system::system_error& e) {
+          // OpenSSL's reason ("key values mismatch") names neither file.
+          throw std::invalid_argument("client private key " + t.client_private_key_file +
+                                      " (for certificate " + t.client_certificate_file + "): " + e.what());
+        }
       }
       tls_context_.emplace(std::move(ctx));
-    } catch (const boost::system::system_error& e) {
+    } catch (const std::exception& e) {
       if (config_error_.empty()) config_error_ = std::string("TLS configuration: ") + e.what();
     }
   }
@@ -730,6 +742,11 @@ class client_impl : public std::enable_shared_from_this<client_impl> {
     subscribe.set_type(Call::SUBSCRIBE);
     auto* info = subscribe.mutable_subscribe()->mutable_framework_info();
     *info = config_.framework;
+    // Mesos refuses a framework whose principal differs from the one it
+    // authenticated; with Basic credentials there is only one right answer.
+    if (config_.credentials && !config_.authorization && !info->has_principal()) {
+      info->set_principal(config_.credentials->principal);
+    }
     if (framework_id_) {
       *info->mutable_id() = *framework_id_;
       *subscribe.mutable_framework_id() = *framework_id_;

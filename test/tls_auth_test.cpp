@@ -173,6 +173,82 @@ TEST_P(TlsAuth, MissingCaFileClosesWithTheReason) {
   EXPECT_NE(closed.message.find("TLS configuration"), std::string::npos) << closed.message;
 }
 
+// Mutual TLS: the master asks for a client certificate from our CA.
+std::unique_ptr<mesoshttp::sim::cluster> start_mutual_tls_sim(const mesoshttp::test::test_pki& pki) {
+  mesoshttp::sim::cluster_config cfg;
+  cfg.heartbeat_interval = 200ms;
+  cfg.tls_certificate = pki.cert_file("server");
+  cfg.tls_private_key = pki.key_file("server");
+  cfg.tls_client_ca = pki.ca_cert();
+  auto sim = std::make_unique<mesoshttp::sim::cluster>(cfg);
+  sim->start();
+  return sim;
+}
+
+TEST_P(TlsAuth, ClientCertificateIsPresentedToAMasterThatRequiresOne) {
+  auto sim = start_mutual_tls_sim(pki_);
+  auto cfg = config(sim->url(0));
+  cfg.tls.client_certificate_file = pki_.cert_file("client");
+  cfg.tls.client_private_key_file = pki_.key_file("client");
+  scheduler_client client(cfg);
+  auto events = client.events();
+  client.start();
+  wait_for(events, is_kind(kind::subscribed));
+  auto r = client.async_send(mesoshttp::calls::suppress(), boost::asio::use_future);
+  ASSERT_EQ(r.wait_for(deadline), std::future_status::ready);
+  auto result = r.get();
+  EXPECT_EQ(result.status, 202u) << result.message;
+}
+
+TEST_P(TlsAuth, NoClientCertificateIsAClearError) {
+  auto sim = start_mutual_tls_sim(pki_);
+  auto failure = first_failure(config(sim->url(0)));
+  EXPECT_EQ(failure.type, kind::disconnected);
+  // TLS 1.3 reports it as the master's alert when the answer is read.
+  EXPECT_NE(failure.message.find("certificate required"), std::string::npos) << failure.message;
+  EXPECT_EQ(sim->subscribers(), 0u);
+}
+
+TEST_P(TlsAuth, ClientCertificateFromAnUnknownCaIsAClearError) {
+  auto sim = start_mutual_tls_sim(pki_);
+  auto cfg = config(sim->url(0));
+  cfg.tls.client_certificate_file = pki_.cert_file("stranger-client");
+  cfg.tls.client_private_key_file = pki_.key_file("stranger-client");
+  auto failure = first_failure(cfg);
+  EXPECT_NE(failure.message.find("unknown ca"), std::string::npos) << failure.message;
+  EXPECT_EQ(sim->subscribers(), 0u);
+}
+
+TEST_P(TlsAuth, ClientCertificateWithoutItsKeyOrWithAnotherKeyIsAConfigurationError) {
+  {
+    auto cfg = config("https://127.0.0.1:1");
+    cfg.tls.client_certificate_file = pki_.cert_file("client");
+    scheduler_client client(cfg);
+    auto events = client.events();
+    client.start();
+    auto closed = wait_for(events, is_kind(kind::closed));
+    EXPECT_NE(closed.message.find("needs its private key"), std::string::npos) << closed.message;
+  }
+  {
+    auto cfg = config("https://127.0.0.1:1");
+    cfg.tls.client_certificate_file = pki_.cert_file("client");
+    cfg.tls.client_private_key_file = pki_.key_file("server");
+    scheduler_client client(cfg);
+    auto events = client.events();
+    client.start();
+    auto closed = wait_for(events, is_kind(kind::closed));
+    EXPECT_NE(closed.message.find("key values mismatch"), std::string::npos) << closed.message;
+    EXPECT_NE(closed.message.find(pki_.key_file("server")), std::string::npos) << closed.message;
+  }
+}
+
+TEST(SimTls, ClientCaWithoutAServerCertificateIsRefused) {
+  mesoshttp::sim::cluster_config cfg;
+  cfg.tls_client_ca = "/tmp/ca.pem";
+  mesoshttp::sim::cluster sim(cfg);
+  EXPECT_THROW(sim.start(), std::invalid_argument);
+}
+
 TEST_P(TlsAuth, MissingCredentialsEndWithThe401) {
   auto sim = start_sim("", {{"principal-1", "s3cret-value"}});
   scheduler_client client(config(sim->url(0)));
@@ -195,6 +271,9 @@ TEST_P(TlsAuth, BasicCredentialsOverTlsAndTheSecretIsNeverLogged) {
     client.start();
     auto sub = wait_for(events, is_kind(kind::subscribed));
     seen += sub.message + sub.master;
+    // The framework subscribed as the principal it authenticated as.
+    ASSERT_EQ(sim->frameworks().size(), 1u);
+    EXPECT_EQ(sim->frameworks()[0].principal, "principal-1");
     auto r = client.async_send(mesoshttp::calls::suppress(), boost::asio::use_future);
     ASSERT_EQ(r.wait_for(deadline), std::future_status::ready);
     auto result = r.get();

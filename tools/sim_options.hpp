@@ -8,6 +8,7 @@
 #include <chrono>
 #include <iostream>
 #include <cstdint>
+#include <fstream>
 #include <optional>
 #include <string>
 #include <vector>
@@ -52,6 +53,8 @@ struct sim_options {
   std::string outcome = "TASK_FINISHED";
   std::string sandbox;
   std::vector<std::string> attributes;
+  std::string tls_cert, tls_key, tls_client_ca;
+  std::string credentials_file, tokens_file;
 };
 
 inline void add_sim_options(CLI::App& app, sim_options& o) {
@@ -87,6 +90,34 @@ inline void add_sim_options(CLI::App& app, sim_options& o) {
   app.add_option("--update-retry", o.retry,
                  "Seconds before an unacknowledged status update is resent")
       ->default_val(10)->check(positive());
+  app.add_option("--tls-cert", o.tls_cert, "Serve HTTPS with this certificate chain (PEM); needs --tls-key")
+      ->check(CLI::ExistingFile)->group("Security");
+  app.add_option("--tls-key", o.tls_key, "Private key (PEM) of --tls-cert")
+      ->check(CLI::ExistingFile)->group("Security");
+  app.add_option("--tls-client-ca", o.tls_client_ca,
+                 "Require clients to present a certificate issued by a CA in this PEM file")
+      ->check(CLI::ExistingFile)->group("Security");
+  app.add_option("--credentials", o.credentials_file,
+                 "Require HTTP Basic authentication: a file of 'principal secret' lines ('#' starts a comment)")
+      ->check(CLI::ExistingFile)->group("Security");
+  app.add_option("--bearer-tokens", o.tokens_file,
+                 "Require authentication, accepting 'Authorization: Bearer <token>' for each token in this "
+                 "file (one per line); combines with --credentials")
+      ->check(CLI::ExistingFile)->group("Security");
+}
+
+// The non-empty, non-comment lines of a file, trimmed; nullopt if unreadable.
+inline std::optional<std::vector<std::string>> read_config_lines(const std::string& path) {
+  std::ifstream in(path);
+  if (!in) return std::nullopt;
+  std::vector<std::string> lines;
+  for (std::string line; std::getline(in, line);) {
+    const auto first = line.find_first_not_of(" \t\r");
+    if (first == std::string::npos || line[first] == '#') continue;
+    const auto last = line.find_last_not_of(" \t\r");
+    lines.push_back(line.substr(first, last - first + 1));
+  }
+  return lines;
 }
 
 // The cluster configuration the options describe, or why they do not make one.
@@ -123,6 +154,32 @@ inline std::optional<std::string> to_cluster_config(const sim_options& o,
     spec.attributes.emplace_back(a.substr(0, eq), a.substr(eq + 1));
   }
   cfg.agents.assign(o.agents, spec);
+
+  if (o.tls_cert.empty() != o.tls_key.empty()) return std::string("--tls-cert and --tls-key go together");
+  if (!o.tls_client_ca.empty() && o.tls_cert.empty()) return std::string("--tls-client-ca needs --tls-cert and --tls-key");
+  cfg.tls_certificate = o.tls_cert;
+  cfg.tls_private_key = o.tls_key;
+  cfg.tls_client_ca = o.tls_client_ca;
+  cfg.credentials.clear();
+  cfg.bearer_tokens.clear();
+  if (!o.credentials_file.empty()) {
+    auto lines = read_config_lines(o.credentials_file);
+    if (!lines) return "--credentials " + o.credentials_file + ": cannot be read";
+    for (const auto& line : *lines) {
+      const auto space = line.find_first_of(" \t");
+      // The line may hold a secret: say where it is, never what it says.
+      if (space == std::string::npos)
+        return "--credentials " + o.credentials_file + ": every line must be 'principal secret'";
+      cfg.credentials.emplace_back(line.substr(0, space), line.substr(line.find_first_not_of(" \t", space)));
+    }
+    if (cfg.credentials.empty()) return "--credentials " + o.credentials_file + ": no credentials in it";
+  }
+  if (!o.tokens_file.empty()) {
+    auto lines = read_config_lines(o.tokens_file);
+    if (!lines) return "--bearer-tokens " + o.tokens_file + ": cannot be read";
+    if (lines->empty()) return "--bearer-tokens " + o.tokens_file + ": no tokens in it";
+    cfg.bearer_tokens = std::move(*lines);
+  }
   return std::nullopt;
 }
 

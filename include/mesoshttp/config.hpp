@@ -148,7 +148,8 @@ struct client_config {
 
   // Used for https:// masters (and redirects to them).
   tls_config tls;
-  // HTTP Basic credentials sent with every request, when set.
+  // HTTP Basic credentials sent with every request, when set. Their
+  // principal becomes FrameworkInfo.principal if `framework` names none.
   std::optional<mesoshttp::credentials> credentials;
   // Takes precedence over `credentials` when set.
   authorization_provider authorization;

@@ -21,6 +21,7 @@
 #include <future>
 #include <map>
 #include <set>
+#include <stdexcept>
 #include <thread>
 
 #include <boost/asio/ssl.hpp>
@@ -517,6 +518,14 @@ void cluster::impl::start_now() {
     // Throws with OpenSSL's reason when a file is missing or does not match.
     tls->use_certificate_chain_file(cfg.tls_certificate.string());
     tls->use_private_key_file(cfg.tls_private_key.string(), net::ssl::context::pem);
+    if (!cfg.tls_client_ca.empty()) {
+      // Mutual TLS: a client without a certificate from these CAs fails the
+      // handshake (TLS 1.3: the alert arrives with the first response).
+      tls->load_verify_file(cfg.tls_client_ca.string());
+      tls->set_verify_mode(net::ssl::verify_peer | net::ssl::verify_fail_if_no_peer_cert);
+    }
+  } else if (!cfg.tls_client_ca.empty()) {
+    throw std::invalid_argument("tls_client_ca needs tls_certificate and tls_private_key");
   }
   if (cfg.agents.empty()) cfg.agents.emplace_back();
   for (std::size_t i = 0; i < cfg.agents.size(); ++i) {
@@ -1894,7 +1903,7 @@ std::vector<cluster::framework_record> cluster::frameworks() const {
   return impl_->run_sync([&] {
     std::vector<framework_record> out;
     for (const auto& [id, fw] : impl_->frameworks)
-      out.push_back({id, fw->info.name(), fw->connected, fw->suppressed});
+      out.push_back({id, fw->info.name(), fw->info.principal(), fw->connected, fw->suppressed});
     return out;
   });
 }

@@ -7,11 +7,14 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
 
+#include <fstream>
 #include <sstream>
 
 #include "mesos/v1/scheduler/scheduler.pb.h"
 #include "mesoshttp/codec.hpp"
 #include "mesoshttp/sim/cluster.hpp"
+#include "../support/test_pki.hpp"
+#include "mesoshttp/detail/auth.hpp"
 #include "subprocess.hpp"
 
 namespace {
@@ -173,6 +176,140 @@ TEST_P(Cli, WatchTextIsOneSummaryPerEvent) {
   EXPECT_TRUE(offers) << r.out;
 }
 
+// A file in the temporary directory, removed with the object.
+struct temp_file {
+  explicit temp_file(const std::string& text) {
+    static int n = 0;
+    path = (std::filesystem::temp_directory_path() /
+            ("mesoshttp-cli-test-" + std::to_string(::getpid()) + "-" + std::to_string(n++)))
+               .string();
+    std::ofstream(path) << text;
+  }
+  ~temp_file() { std::filesystem::remove(path); }
+  std::string path;
+};
+
+// A master with mutual TLS and HTTP Basic authentication, as a locked-down
+// production cluster runs.
+class CliSecure : public ::testing::TestWithParam<std::string> {
+ protected:
+  static constexpr const char* secret = "cli-s3cret-do-not-print";
+
+  void SetUp() override {
+    auto cfg = fast_sim();
+    cfg.tls_certificate = pki_.cert_file("server");
+    cfg.tls_private_key = pki_.key_file("server");
+    cfg.tls_client_ca = pki_.ca_cert();
+    cfg.credentials = {{"ops", secret}};
+    cfg.bearer_tokens = {"tok-do-not-print"};
+    sim_ = std::make_unique<mesoshttp::sim::cluster>(cfg);
+    sim_->start();
+  }
+
+  std::vector<std::string> secure_args(std::vector<std::string> args) const {
+    args.insert(args.end(), {"--master", sim_->url(0), "--encoding", GetParam(), "--ca-file", pki_.ca_cert(),
+                             "--cert", pki_.cert_file("client"), "--key", pki_.key_file("client"),
+                             "--log-level", "debug"});
+    return args;
+  }
+
+  static void expect_no_secret(const outcome& r) {
+    EXPECT_EQ(r.all().find(secret), std::string::npos) << r.all();
+    EXPECT_EQ(r.all().find("tok-do-not-print"), std::string::npos) << r.all();
+    EXPECT_EQ(r.all().find(mesoshttp::detail::basic_authorization("ops", secret)), std::string::npos);
+    EXPECT_EQ(r.all().find(mesoshttp::detail::basic_authorization("ops", "wrong")), std::string::npos);
+  }
+
+  mesoshttp::test::test_pki pki_;
+  std::unique_ptr<mesoshttp::sim::cluster> sim_;
+};
+
+TEST_P(CliSecure, WatchOverMutualTlsWithASecretFileNeverPrintsTheSecret) {
+  temp_file secret_file(std::string(secret) + "\n");
+  auto r = cli(secure_args({"watch", "--format", "json", "--count", "3", "--principal", "ops",
+                            "--secret-file", secret_file.path}));
+  EXPECT_EQ(r.code, 0) << r.all();
+  ASSERT_EQ(lines_of(r.out).size(), 3u) << r.all();
+  EXPECT_NE(r.err.find("subscribed to https://"), std::string::npos) << r.all();
+  EXPECT_NE(r.err.find("mesoshttp [info]"), std::string::npos) << "the library did log";
+  expect_no_secret(r);
+}
+
+TEST_P(CliSecure, SecretFromTheEnvironmentAndTheFrameworkPrincipal) {
+  ::setenv("MESOSHTTP_SECRET", secret, 1);
+  auto r = cli(secure_args({"call", "--principal", "ops", R"({"type":"REVIVE"})"}));
+  ::unsetenv("MESOSHTTP_SECRET");
+  EXPECT_EQ(r.code, 0) << r.all();
+  EXPECT_NE(r.out.find("HTTP 202"), std::string::npos) << r.all();
+  expect_no_secret(r);
+}
+
+TEST_P(CliSecure, BearerTokenFile) {
+  temp_file token("tok-do-not-print\n");
+  auto r = cli(secure_args({"watch", "--count", "2", "--token-file", token.path}));
+  EXPECT_EQ(r.code, 0) << r.all();
+  expect_no_secret(r);
+}
+
+TEST_P(CliSecure, WrongSecretEndsWithThe401AndPrintsNoSecret) {
+  temp_file wrong("wrong\n");
+  auto r = cli(secure_args({"watch", "--count", "2", "--principal", "ops", "--secret-file", wrong.path}));
+  EXPECT_NE(r.code, 0) << r.all();
+  EXPECT_NE(r.err.find("401"), std::string::npos) << r.all();
+  expect_no_secret(r);
+  EXPECT_TRUE(sim_->frameworks().empty());
+}
+
+TEST_P(CliSecure, WithoutAClientCertificateTheHandshakeFailureIsNamed) {
+  temp_file secret_file(secret);
+  auto r = cli({"watch", "--master", sim_->url(0), "--encoding", GetParam(), "--ca-file", pki_.ca_cert(),
+                "--principal", "ops", "--secret-file", secret_file.path, "--max-reconnects", "1"});
+  EXPECT_NE(r.code, 0) << r.all();
+  EXPECT_NE(r.err.find("certificate required"), std::string::npos) << r.all();
+  expect_no_secret(r);
+}
+
+TEST_P(CliSecure, UntrustedMasterIsRefusedUnlessInsecure) {
+  temp_file secret_file(secret);
+  auto base = std::vector<std::string>{"watch", "--master", sim_->url(0), "--encoding", GetParam(),
+                                       "--cert", pki_.cert_file("client"), "--key", pki_.key_file("client"),
+                                       "--principal", "ops", "--secret-file", secret_file.path,
+                                       "--max-reconnects", "1", "--count", "1"};
+  auto refused = cli(base);  // the system store does not know the test CA
+  EXPECT_NE(refused.code, 0) << refused.all();
+  EXPECT_NE(refused.err.find("certificate verify failed"), std::string::npos) << refused.all();
+  base.push_back("--insecure");
+  auto r = cli(base);
+  EXPECT_EQ(r.code, 0) << r.all();
+  expect_no_secret(refused);
+  expect_no_secret(r);
+}
+
+INSTANTIATE_TEST_SUITE_P(Encodings, CliSecure, ::testing::Values("protobuf", "json"),
+                         [](const auto& p) { return p.param; });
+
+TEST(CliSimSecure, ServesTlsWithCredentialsFromFiles) {
+  mesoshttp::test::test_pki pki;
+  temp_file creds("# principal secret\nops cli-s3cret-do-not-print\n");
+  subprocess sim({MESOSHTTP_CLI, "sim", "--heartbeat", "0.1", "--tls-cert", pki.cert_file("server"), "--tls-key",
+                  pki.key_file("server"), "--tls-client-ca", pki.ca_cert(), "--credentials", creds.path});
+  ASSERT_TRUE(sim.wait_for_output("master 0 ", deadline)) << sim.out << sim.err;
+  const auto line = lines_of(sim.out).at(0);
+  ASSERT_EQ(line.rfind("master 0 https://127.0.0.1:", 0), 0u) << line;
+  const std::string url = line.substr(9, line.find(' ', 9) - 9);
+  temp_file secret_file("cli-s3cret-do-not-print");
+  auto r = cli({"call", "--master", url, "--ca-file", pki.ca_cert(), "--cert", pki.cert_file("client"), "--key",
+                pki.key_file("client"), "--principal", "ops", "--secret-file", secret_file.path,
+                R"({"type":"SUPPRESS"})"});
+  EXPECT_EQ(r.code, 0) << r.all();
+  EXPECT_NE(r.out.find("HTTP 202"), std::string::npos) << r.all();
+  EXPECT_EQ(r.all().find("cli-s3cret-do-not-print"), std::string::npos);
+  sim.signal(SIGTERM);
+  ASSERT_TRUE(sim.wait(deadline));
+  EXPECT_EQ(sim.out.find("cli-s3cret-do-not-print"), std::string::npos);
+  EXPECT_EQ(sim.err.find("cli-s3cret-do-not-print"), std::string::npos);
+}
+
 TEST_P(Cli, CallOfReviveIsAnswered202) {
   mesoshttp::sim::cluster sim(fast_sim());
   sim.start();
@@ -233,6 +370,14 @@ TEST(CliArguments, BadArgumentsExitNonZeroWithAMessage) {
       {{"sim", "--masters", "0"}, "--masters"},
       {{"sim", "--task-outcome", "TASK_NOPE"}, "TASK_NOPE"},
       {{"sim", "--attribute", "novalue"}, "name=value"},
+      {{"sim", "--tls-cert", "/etc/hostname"}, "--tls-key"},
+      {{"sim", "--tls-cert", "/nonexistent.pem", "--tls-key", "/etc/hostname"}, "--tls-cert"},
+      {{"sim", "--credentials", "/etc/hostname"}, "principal secret"},
+      {{"watch", "--cert", "/etc/hostname"}, "--key"},
+      {{"watch", "--ca-file", "/nonexistent/ca.pem"}, "--ca-file"},
+      {{"watch", "--secret-file", "/etc/hostname"}, "--principal"},
+      {{"watch", "--principal", "ops"}, "MESOSHTTP_SECRET"},
+      {{"watch", "--principal", "ops", "--token-file", "/etc/hostname"}, "give one"},
       {{"frobnicate"}, "subcommand"},
   };
   for (const auto& [args, expected] : cases) {

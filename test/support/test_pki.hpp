@@ -1,6 +1,7 @@
 // Certificates made at test time (OpenSSL API, EC P-256: fast): a CA, a
 // server certificate for 127.0.0.1/localhost, one that is expired, one for
-// another host, and an unrelated CA. Nothing is committed or downloaded.
+// another host, a client certificate, and an unrelated CA with a client
+// certificate of its own. Nothing is committed or downloaded.
 #pragma once
 
 #include <openssl/evp.h>
@@ -33,6 +34,7 @@ class test_pki {
     issue("expired", "IP:127.0.0.1,DNS:localhost", -30, -1, ca.get(), ca_key.get());
     issue("wrong-host", "DNS:master.elsewhere.example", 0, 30, ca.get(), ca_key.get());
     issue("client", "DNS:framework.example", 0, 30, ca.get(), ca_key.get());
+    issue("stranger-client", "DNS:framework.example", 0, 30, other.get(), other_key.get());
   }
   ~test_pki() {
     std::error_code ignored;

@@ -8,6 +8,8 @@
 
 #include <atomic>
 #include <cstdlib>
+#include <fstream>
+#include <iterator>
 #include <iostream>
 #include <sstream>
 
@@ -44,7 +46,103 @@ void add_connection_options(CLI::App& app, connection_options& o) {
       ->default_val(5);
   app.add_option("--user", o.user, "User the framework runs tasks as (default: you)");
   app.add_option("--framework-name", o.framework_name, "Framework name shown by the master");
+
+  app.add_option("--ca-file", o.ca_file,
+                 "PEM bundle of CAs trusted for https:// masters (default: the system's store)")
+      ->check(CLI::ExistingFile)->group("TLS");
+  app.add_option("--ca-dir", o.ca_dir, "Directory of hashed CA certificates trusted for https:// masters")
+      ->check(CLI::ExistingDirectory)->group("TLS");
+  app.add_option("--cert", o.client_certificate,
+                 "Client certificate (PEM) for masters that require one; needs --key")
+      ->check(CLI::ExistingFile)->group("TLS");
+  app.add_option("--key", o.client_key, "Private key (PEM) of --cert")
+      ->check(CLI::ExistingFile)->group("TLS");
+  app.add_option("--tls-server-name", o.tls_server_name,
+                 "Name to expect in the master's certificate (and send as SNI) when the URL's host differs")
+      ->group("TLS");
+  app.add_flag("--insecure", o.insecure,
+               "Do not verify the master's certificate (throwaway test masters only)")
+      ->group("TLS");
+
+  app.add_option("--principal", o.principal,
+                 "Authenticate with HTTP Basic as this principal (also the framework's principal); "
+                 "the secret comes from --secret-file or $MESOSHTTP_SECRET")
+      ->group("Authentication");
+  app.add_option("--secret-file", o.secret_file,
+                 "File holding the secret of --principal (one trailing newline is ignored)")
+      ->check(CLI::ExistingFile)->group("Authentication");
+  app.add_option("--token-file", o.token_file,
+                 "File holding a bearer token, sent as 'Authorization: Bearer <token>'; read again "
+                 "after a 401, so a rotated token is picked up")
+      ->check(CLI::ExistingFile)->group("Authentication");
 }
+
+namespace {
+
+// The first line of a secret file: what `echo secret > file` wrote.
+std::optional<std::string> read_secret(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return std::nullopt;
+  std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  if (!text.empty() && text.back() == '\n') text.pop_back();
+  if (!text.empty() && text.back() == '\r') text.pop_back();
+  return text;
+}
+
+// Applies the TLS and authentication options; false (and a message) when
+// they do not fit together.
+bool apply_security_options(const connection_options& o, client_config& cfg, const std::string& subcommand) {
+  if (o.client_certificate.empty() != o.client_key.empty()) {
+    complain(subcommand, "--cert and --key go together");
+    return false;
+  }
+  cfg.tls.ca_file = o.ca_file;
+  cfg.tls.ca_dir = o.ca_dir;
+  cfg.tls.client_certificate_file = o.client_certificate;
+  cfg.tls.client_private_key_file = o.client_key;
+  cfg.tls.server_name = o.tls_server_name;
+  cfg.tls.verify_peer = !o.insecure;
+
+  if (!o.principal.empty() && !o.token_file.empty()) {
+    complain(subcommand, "--principal and --token-file are two ways to authenticate: give one");
+    return false;
+  }
+  if (!o.secret_file.empty() && o.principal.empty()) {
+    complain(subcommand, "--secret-file needs --principal");
+    return false;
+  }
+  if (!o.principal.empty()) {
+    std::optional<std::string> secret;
+    if (!o.secret_file.empty()) {
+      secret = read_secret(o.secret_file);
+      if (!secret) {
+        complain(subcommand, "--secret-file " + o.secret_file + ": cannot be read");
+        return false;
+      }
+    } else if (const char* env = std::getenv("MESOSHTTP_SECRET")) {
+      secret = env;
+    } else {
+      complain(subcommand, "--principal needs a secret: --secret-file FILE or $MESOSHTTP_SECRET");
+      return false;
+    }
+    cfg.credentials = credentials{o.principal, std::move(*secret)};
+  }
+  if (!o.token_file.empty()) {
+    const std::string path = o.token_file;
+    if (!read_secret(path)) {
+      complain(subcommand, "--token-file " + path + ": cannot be read");
+      return false;
+    }
+    cfg.authorization = [path](bool) -> std::optional<std::string> {
+      auto token = read_secret(path);
+      if (!token || token->empty()) return std::nullopt;  // the master's 401 will say so
+      return "Bearer " + *token;
+    };
+  }
+  return true;
+}
+
+}  // namespace
 
 std::string current_user() {
   if (const char* u = std::getenv("USER"); u && *u) return u;
@@ -76,6 +174,7 @@ std::optional<client_config> make_client_config(const connection_options& o,
     }
   }
   cfg.masters = std::move(masters);
+  if (!apply_security_options(o, cfg, subcommand)) return std::nullopt;
   cfg.wire_encoding = (o.json || o.wire == "json") ? encoding::json : encoding::protobuf;
   cfg.framework.set_user(o.user.empty() ? current_user() : o.user);
   cfg.framework.set_name(o.framework_name.empty() ? "mesoshttp " + subcommand : o.framework_name);

@@ -29,6 +29,16 @@ struct connection_options {
   std::size_t reconnects = 5;
   std::string user;
   std::string framework_name;
+  // TLS (https:// masters).
+  std::string ca_file, ca_dir;
+  std::string client_certificate, client_key;
+  std::string tls_server_name;
+  bool insecure = false;
+  // Authentication. Secrets come from files or the environment, never from
+  // the command line, where every user of the machine can read them (ps).
+  std::string principal;
+  std::string secret_file;
+  std::string token_file;
 };
 
 void add_connection_options(CLI::App& app, connection_options& options);

@@ -104,6 +104,10 @@ struct cluster_config {
   // master's, so they keep the scheme.
   std::filesystem::path tls_certificate;
   std::filesystem::path tls_private_key;
+  // With TLS: require every client to present a certificate issued by a CA
+  // in this PEM file (mutual TLS); no client certificate is asked for when
+  // empty.
+  std::filesystem::path tls_client_ca;
   // When either list is not empty, every scheduler request must
   // authenticate, as with Mesos's --authenticate_frameworks and HTTP
   // authentication: HTTP Basic with one of these (principal, secret) pairs,
@@ -178,6 +182,7 @@ class cluster {
   struct framework_record {
     std::string id;
     std::string name;
+    std::string principal;  // FrameworkInfo.principal as subscribed
     bool connected;
     bool suppressed;
   };
