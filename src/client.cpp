@@ -1359,6 +1359,14 @@ class client_impl : public std::enable_shared_from_this<client_impl> {
       // only lost its node). Without one, wait for a leader to be named.
       leader_known_ = false;
       log(log_level::warning, "no leading master known: " + reason);
+      if (state_.load() != connection_state::subscribed) {
+        // Otherwise a client waiting for a leader (ZooKeeper unreachable,
+        // no master registered) would be silent about why.
+        auto item = make_item(client_event::kind::disconnected);
+        item.error = make_error_code(error::no_leader);
+        item.message = "no leading master known: " + reason;
+        publish(std::move(item));
+      }
       return;
     }
     master_endpoint leader;

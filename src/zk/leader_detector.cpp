@@ -72,7 +72,8 @@ struct leader_detector::impl {
         config(std::move(cfg)),
         on_change(std::move(cb)),
         link(std::make_shared<gate>(strand)),
-        retry_timer(strand) {}
+        retry_timer(strand),
+        connect_timer(strand) {}
 
   ~impl() { close_session(); }
 
@@ -102,6 +103,10 @@ struct leader_detector::impl {
   std::optional<std::string> reported;
   boost::asio::steady_timer retry_timer;
   std::chrono::milliseconds retry_delay{0};
+  // Fires when a new session has not connected within the session timeout:
+  // the C client retries unreachable servers forever, without a word.
+  boost::asio::steady_timer connect_timer;
+  bool session_connected = false;
 
   void log(log_level level, const std::string& message) const {
     if (config.logger) config.logger(level, "zk " + url.redacted() + ": " + message);
@@ -151,6 +156,16 @@ struct leader_detector::impl {
       return;
     }
     log(log_level::debug, "ZooKeeper session requested");
+    session_connected = false;
+    connect_timer.expires_after(config.session_timeout);
+    connect_timer.async_wait(boost::asio::bind_executor(
+        strand, [weak = link->owner, expected = generation](boost::system::error_code ec) {
+          auto self = weak.lock();
+          if (ec || !self || !self->current(expected) || self->session_connected) return;
+          self->report(std::nullopt, "no ZooKeeper session with " + self->url.hosts + " after " +
+                                         std::to_string(self->config.session_timeout.count()) +
+                                         " ms (servers unreachable?); still trying");
+        }));
   }
 
   template <class F>
@@ -230,6 +245,8 @@ struct leader_detector::impl {
     if (!current(gen)) return;
     if (state == ZOO_CONNECTED_STATE) {
       log(log_level::info, "connected to ZooKeeper");
+      session_connected = true;
+      connect_timer.cancel();
       retry_delay = std::chrono::milliseconds(0);
       // Watches survive a reconnection within the session, but a change made
       // while disconnected may have been missed: read everything again.
@@ -393,7 +410,10 @@ void leader_detector::start() {
 void leader_detector::stop() {
   impl_->end();
   // The retry timer would otherwise keep the executor's run() busy.
-  boost::asio::post(impl_->strand, [state = impl_] { state->retry_timer.cancel(); });
+  boost::asio::post(impl_->strand, [state = impl_] {
+    state->retry_timer.cancel();
+    state->connect_timer.cancel();
+  });
 }
 
 std::optional<std::string> leader_detector::leader() const {

@@ -67,7 +67,12 @@ bool use_zookeeper(client_config& config, std::error_code& ec, std::string* why)
   }
   detector_config dc;
   dc.url = config.masters.front();
-  dc.logger = config.logger;
+  if (config.logger) {
+    // The client's level applies to its detector's lines too.
+    dc.logger = [logger = config.logger, min = config.min_log_level](log_level level, std::string_view line) {
+      if (level >= min) logger(level, line);
+    };
+  }
   config.detector = make_master_detector(std::move(dc));
   config.masters.clear();
   return true;

@@ -16,6 +16,7 @@
 
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
 
 #include "mesoshttp/client.hpp"
 #include "mesoshttp/error.hpp"
@@ -149,6 +150,53 @@ TEST(ZkDetectorUrl, InvalidUrlIsReportedOnceAndFinal) {
   EXPECT_FALSE(detector->leader());
 }
 
+// A port nothing listens on: bound, read, released.
+std::uint16_t closed_port() {
+  boost::asio::io_context io;
+  boost::asio::ip::tcp::acceptor acc(io, {boost::asio::ip::make_address("127.0.0.1"), 0});
+  return acc.local_endpoint().port();
+}
+
+// Needs no server: it is about there being none.
+TEST(ZkDetectorUnreachable, NoSessionWithinTheSessionTimeoutIsReportedWithTheHosts) {
+  executor_thread io;
+  recorder rec;
+  const auto hosts = "127.0.0.1:" + std::to_string(closed_port());
+  auto detector = make_detector(io, "zk://admin:hunter2@" + hosts + "/mesos", rec, 300ms);
+  detector->start();
+  auto r = rec.wait([](const report& x) { return !x.leader; });
+  ASSERT_TRUE(r);
+  EXPECT_FALSE(r->error) << "not final: the detector keeps trying";
+  EXPECT_NE(r->reason.find("no ZooKeeper session with " + hosts), std::string::npos) << r->reason;
+  EXPECT_EQ(r->reason.find("hunter2"), std::string::npos) << r->reason;
+  detector->stop();
+}
+
+// The client says why it waits rather than waiting silently.
+TEST(ZkDetectorUnreachable, AClientWaitingForALeaderSaysWhy) {
+  mesoshttp::zk::detector_config dc;
+  dc.url = "zk://127.0.0.1:" + std::to_string(closed_port()) + "/mesos";
+  dc.session_timeout = 300ms;
+  mesoshttp::client_config cfg;
+  cfg.masters.clear();
+  cfg.detector = mesoshttp::zk::make_master_detector(dc);
+  cfg.framework.set_user("tester");
+  cfg.framework.set_name("zk-unreachable");
+  mesoshttp::scheduler_client client(cfg);
+  auto events = client.events();
+  client.start();
+  const auto until = std::chrono::steady_clock::now() + deadline;
+  std::optional<mesoshttp::client_event> seen;
+  while (!seen && std::chrono::steady_clock::now() < until) {
+    auto item = events.next(1s);
+    if (item && item->type == mesoshttp::client_event::kind::disconnected) seen = *item;
+  }
+  ASSERT_TRUE(seen);
+  EXPECT_EQ(seen->error, mesoshttp::error::no_leader);
+  EXPECT_NE(seen->message.find("no ZooKeeper session"), std::string::npos) << seen->message;
+  EXPECT_EQ(client.state(), mesoshttp::connection_state::disconnected);
+}
+
 class ZkDetector : public ::testing::Test {
  protected:
   void SetUp() override {
@@ -246,6 +294,38 @@ TEST_F(ZkDetector, NoMasterNodeMeansNoLeaderWithAReason) {
   ASSERT_TRUE(none);
   EXPECT_NE(none->reason.find("no master"), std::string::npos) << none->reason;
   EXPECT_FALSE(d->leader());
+}
+
+TEST_F(ZkDetector, DigestCredentialsInTheUrlReadAPathOnlyTheirUserMayRead) {
+  // An operator's locked-down path: readable by the digest user only.
+  mesoshttp::test::zk_session owner(server_->hosts());
+  owner.authenticate_and_lock_down("mesos:zk-s3cret");
+  owner.ensure_path("/locked");
+  owner.create("/locked/json.info_", master_registrar::master_info_json(sim_->port(0), "m0"), true, true);
+
+  const auto start = [&](const std::string& url, recorder& rec) {
+    auto d = make_detector(io_, url, rec);
+    detectors_.push_back(d);
+    d->start();
+    return d;
+  };
+  recorder with, without, wrong;
+  auto d1 = start("zk://mesos:zk-s3cret@" + server_->hosts() + "/locked", with);
+  auto d2 = start("zk://" + server_->hosts() + "/locked", without);
+  auto d3 = start("zk://mesos:wrong-password@" + server_->hosts() + "/locked", wrong);
+  ASSERT_TRUE(with.wait_leader(sim_->url(0)));
+  // A wrong password is a different identity to ZooKeeper, not a failed login.
+  for (auto* rec : {&without, &wrong}) {
+    auto r = rec->wait([](const report& x) { return x.reason.find("not authorised") != std::string::npos; });
+    ASSERT_TRUE(r);
+    EXPECT_FALSE(r->leader);
+    for (const auto& x : rec->reports()) EXPECT_FALSE(x.leader) << describe(x);
+  }
+  for (auto* rec : {&with, &without, &wrong})
+    for (const auto& x : rec->reports()) {
+      EXPECT_EQ(x.reason.find("zk-s3cret"), std::string::npos) << x.reason;
+      EXPECT_EQ(x.reason.find("wrong-password"), std::string::npos) << x.reason;
+    }
 }
 
 TEST_F(ZkDetector, LeaderNodeDataChangesAreFollowed) {
@@ -410,6 +490,44 @@ TEST_F(ZkDetector, SchedulerSubscribesToTheLeaderTheDetectorNames) {
   const auto [master1, same_id] = subscribe(*next->leader, framework_id);
   EXPECT_EQ(master1.rfind(sim_->url(1), 0), 0u) << master1;
   EXPECT_EQ(same_id, framework_id);
+}
+
+TEST_F(ZkDetector, TheClientsLogLevelAppliesToItsDetector) {
+  register_all();
+  for (const auto level : {mesoshttp::log_level::debug, mesoshttp::log_level::warning}) {
+    std::mutex mutex;
+    std::vector<std::pair<mesoshttp::log_level, std::string>> lines;
+    mesoshttp::client_config cfg;
+    cfg.masters = {url()};
+    cfg.framework.set_user("tester");
+    cfg.framework.set_name("zk-log-level");
+    cfg.min_log_level = level;
+    cfg.logger = [&](mesoshttp::log_level l, std::string_view line) {
+      std::lock_guard lock(mutex);
+      lines.emplace_back(l, std::string(line));
+    };
+    std::error_code ec;
+    ASSERT_TRUE(mesoshttp::zk::use_zookeeper(cfg, ec));
+    {
+      mesoshttp::scheduler_client client(cfg);
+      auto events = client.events();
+      client.start();
+      std::optional<mesoshttp::client_event> item;
+      const auto until = std::chrono::steady_clock::now() + deadline;
+      while (std::chrono::steady_clock::now() < until &&
+             !(item && (item->type == mesoshttp::client_event::kind::subscribed ||
+                        item->type == mesoshttp::client_event::kind::closed)))
+        item = events.next(1s);
+      ASSERT_TRUE(item && item->type == mesoshttp::client_event::kind::subscribed) << [&] { std::lock_guard l(mutex); std::string all; for (auto& x : lines) all += x.second + "\n"; return all; }();
+    }
+    std::lock_guard lock(mutex);
+    bool session_line = false;
+    for (const auto& [l, line] : lines) {
+      EXPECT_GE(l, level) << line;
+      session_line |= line.find("ZooKeeper session requested") != std::string::npos;
+    }
+    EXPECT_EQ(session_line, level == mesoshttp::log_level::debug);
+  }
 }
 
 TEST_F(ZkDetector, ClientWithAZkUrlFollowsTheLeaderLive) {

@@ -7,6 +7,7 @@
 #include <zookeeper/zookeeper.h>
 
 #include <algorithm>
+#include <optional>
 #include <stdexcept>
 #include <thread>
 
@@ -54,10 +55,34 @@ void zk_session::check(int rc, const std::string& what) const {
   if (rc != ZOK) throw std::runtime_error("ZooKeeper " + what + ": " + zerror(rc));
 }
 
+ACL_vector* zk_session::acl() const { return creator_only_ ? &ZOO_CREATOR_ALL_ACL : &ZOO_OPEN_ACL_UNSAFE; }
+
+void zk_session::authenticate_and_lock_down(const std::string& user_password) {
+  struct answer {
+    std::mutex mutex;
+    std::condition_variable done;
+    std::optional<int> rc;
+  } result;
+  const auto completion = [](int rc, const void* data) {
+    auto* a = static_cast<answer*>(const_cast<void*>(data));
+    std::lock_guard lock(a->mutex);
+    a->rc = rc;
+    a->done.notify_all();
+  };
+  check(zoo_add_auth(zh_, "digest", user_password.data(), static_cast<int>(user_password.size()), completion,
+                     &result),
+        "add_auth");
+  std::unique_lock lock(result.mutex);
+  if (!result.done.wait_for(lock, std::chrono::seconds(30), [&] { return result.rc.has_value(); }))
+    throw std::runtime_error("ZooKeeper add_auth: no answer");
+  check(*result.rc, "add_auth");
+  creator_only_ = true;
+}
+
 void zk_session::ensure_path(const std::string& path) {
   for (std::size_t slash = path.find('/', 1);; slash = path.find('/', slash + 1)) {
     const auto prefix = path.substr(0, slash);
-    const int rc = zoo_create(zh_, prefix.c_str(), nullptr, -1, &ZOO_OPEN_ACL_UNSAFE, ZOO_PERSISTENT, nullptr, 0);
+    const int rc = zoo_create(zh_, prefix.c_str(), nullptr, -1, acl(), ZOO_PERSISTENT, nullptr, 0);
     if (rc != ZNODEEXISTS) check(rc, "create " + prefix);
     if (slash == std::string::npos) break;
   }
@@ -68,7 +93,7 @@ std::string zk_session::create(const std::string& path, const std::string& data,
   const int mode = ephemeral ? (sequential ? ZOO_EPHEMERAL_SEQUENTIAL : ZOO_EPHEMERAL)
                              : (sequential ? ZOO_PERSISTENT_SEQUENTIAL : ZOO_PERSISTENT);
   std::string created(path.size() + 64, '\0');
-  check(zoo_create(zh_, path.c_str(), data.data(), static_cast<int>(data.size()), &ZOO_OPEN_ACL_UNSAFE, mode,
+  check(zoo_create(zh_, path.c_str(), data.data(), static_cast<int>(data.size()), acl(), mode,
                    created.data(), static_cast<int>(created.size())),
         "create " + path);
   created.resize(created.find('\0'));

@@ -19,6 +19,7 @@
 #include "mesoshttp/sim/cluster.hpp"
 
 typedef struct _zhandle zhandle_t;
+struct ACL_vector;
 
 namespace mesoshttp::test {
 
@@ -37,6 +38,11 @@ class zk_session {
   bool wait_connected(std::chrono::seconds deadline = std::chrono::seconds(60));
   bool expired() const;
 
+  // Adds "user:password" to the session (ZooKeeper's digest scheme) and
+  // waits for the server's answer; from then on nodes this session creates
+  // are readable by that user only (ZOO_CREATOR_ALL_ACL), as an operator
+  // locks down a cluster's path.
+  void authenticate_and_lock_down(const std::string& user_password);
   // Creates `path`'s missing ancestors and itself, persistent.
   void ensure_path(const std::string& path);
   // Returns the created node's path (with the sequence for sequential modes).
@@ -48,10 +54,12 @@ class zk_session {
  private:
   static void watcher(zhandle_t*, int type, int state, const char*, void* context);
   void check(int rc, const std::string& what) const;
+  ACL_vector* acl() const;
   zhandle_t* zh_ = nullptr;
   mutable std::mutex mutex_;
   std::condition_variable changed_;
   int state_ = 0;
+  bool creator_only_ = false;
 };
 
 class master_registrar {
