@@ -141,6 +141,30 @@ TEST_P(TlsAuth, UnknownCaIsAClearError) {
   EXPECT_NE(failure.message.find("local issuer"), std::string::npos) << failure.message;
 }
 
+TEST_P(TlsAuth, CaDirectoryOfHashedCertificatesIsTrusted) {
+  auto sim = start_sim("server");
+  auto cfg = config(sim->url(0));
+  cfg.tls.ca_file.clear();
+  cfg.tls.ca_dir = pki_.ca_dir();
+  scheduler_client client(cfg);
+  auto events = client.events();
+  client.start();
+  wait_for(events, is_kind(kind::subscribed));
+}
+
+TEST_P(TlsAuth, VerificationOffAcceptsAnUntrustedMasterAndOnByDefaultRefusesIt) {
+  auto sim = start_sim("wrong-host");
+  auto cfg = config(sim->url(0));
+  cfg.tls.ca_file.clear();  // the system's store: it does not know the test CA
+  auto refused = first_failure(cfg);
+  EXPECT_NE(refused.message.find("certificate verify failed"), std::string::npos) << refused.message;
+  cfg.tls.verify_peer = false;
+  scheduler_client client(cfg);
+  auto events = client.events();
+  client.start();
+  wait_for(events, is_kind(kind::subscribed));
+}
+
 TEST_P(TlsAuth, WrongHostIsAClearError) {
   auto sim = start_sim("wrong-host");
   auto failure = first_failure(config(sim->url(0)));

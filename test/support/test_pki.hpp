@@ -26,6 +26,11 @@ class test_pki {
     auto ca_key = key();
     auto ca = cert("mesoshttp test CA", ca_key.get(), nullptr, nullptr, true, "", 0, 30);
     write_cert(ca.get(), ca_cert());
+    // The layout OpenSSL's CApath lookup expects: <subject hash>.0 files.
+    std::filesystem::create_directories(ca_dir());
+    char hashed[32];
+    std::snprintf(hashed, sizeof hashed, "%08lx.0", X509_subject_name_hash(ca.get()));
+    write_cert(ca.get(), (std::filesystem::path(ca_dir()) / hashed).string());
     auto other_key = key();
     auto other = cert("unrelated CA", other_key.get(), nullptr, nullptr, true, "", 0, 30);
     write_cert(other.get(), other_ca_cert());
@@ -42,6 +47,7 @@ class test_pki {
   }
 
   std::string ca_cert() const { return (dir_ / "ca.pem").string(); }
+  std::string ca_dir() const { return (dir_ / "ca-dir").string(); }
   std::string other_ca_cert() const { return (dir_ / "other-ca.pem").string(); }
   std::string cert_file(const std::string& name) const { return (dir_ / (name + ".pem")).string(); }
   std::string key_file(const std::string& name) const { return (dir_ / (name + ".key")).string(); }
