@@ -91,6 +91,14 @@ class TlsAuth : public ::testing::TestWithParam<encoding> {
     return wait_for(events, [](const client_event& e) { return e.type == kind::disconnected || e.type == kind::closed; });
   }
 
+  // Subscribes with `cfg` (a failure fails the test) and returns the item.
+  client_event subscribes(const mesoshttp::client_config& cfg) {
+    scheduler_client client(cfg);
+    auto events = client.events();
+    client.start();
+    return wait_for(events, is_kind(kind::subscribed));
+  }
+
   std::string log() {
     std::lock_guard lock(log_mutex_);
     return log_;
@@ -146,10 +154,7 @@ TEST_P(TlsAuth, CaDirectoryOfHashedCertificatesIsTrusted) {
   auto cfg = config(sim->url(0));
   cfg.tls.ca_file.clear();
   cfg.tls.ca_dir = pki_.ca_dir();
-  scheduler_client client(cfg);
-  auto events = client.events();
-  client.start();
-  wait_for(events, is_kind(kind::subscribed));
+  subscribes(cfg);
 }
 
 TEST_P(TlsAuth, VerificationOffAcceptsAnUntrustedMasterAndOnByDefaultRefusesIt) {
@@ -159,10 +164,7 @@ TEST_P(TlsAuth, VerificationOffAcceptsAnUntrustedMasterAndOnByDefaultRefusesIt) 
   auto refused = first_failure(cfg);
   EXPECT_NE(refused.message.find("certificate verify failed"), std::string::npos) << refused.message;
   cfg.tls.verify_peer = false;
-  scheduler_client client(cfg);
-  auto events = client.events();
-  client.start();
-  wait_for(events, is_kind(kind::subscribed));
+  subscribes(cfg);
 }
 
 TEST_P(TlsAuth, WrongHostIsAClearError) {
@@ -181,10 +183,7 @@ TEST_P(TlsAuth, ServerNameOverrideMatchesACertificateForAnotherName) {
   auto sim = start_sim("wrong-host");
   auto cfg = config(sim->url(0));
   cfg.tls.server_name = "master.elsewhere.example";
-  scheduler_client client(cfg);
-  auto events = client.events();
-  client.start();
-  wait_for(events, is_kind(kind::subscribed));
+  subscribes(cfg);
 }
 
 TEST_P(TlsAuth, MissingCaFileClosesWithTheReason) {
