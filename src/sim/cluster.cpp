@@ -15,6 +15,7 @@
 #include <google/protobuf/struct.pb.h>
 #include <google/protobuf/util/json_util.h>
 
+#include <algorithm>
 #include <atomic>
 #include <ctime>
 #include <deque>
@@ -116,6 +117,21 @@ std::uint32_t ipv4_as_mesos(const std::string& host) {
          (static_cast<std::uint32_t>(b[2]) << 16) | (static_cast<std::uint32_t>(b[3]) << 24);
 }
 
+// A framework's roles, as sim_framework::roles() reads them from its info.
+std::vector<std::string> roles_of(const mesos::v1::FrameworkInfo& info);
+
+// Why `suppressed` cannot be the suppressed roles of a framework with `info`
+// (a role it does not have), or nullopt.
+template <class Roles>
+std::optional<std::string> check_suppressed_roles(const mesos::v1::FrameworkInfo& info,
+                                                  const Roles& suppressed) {
+  const auto roles = roles_of(info);
+  for (const auto& r : suppressed)
+    if (std::find(roles.begin(), roles.end(), r) == roles.end())
+      return "Suppressed role '" + r + "' is not one of the framework's roles";
+  return std::nullopt;
+}
+
 }  // namespace
 
 // ------------------------------------------------------------------ state
@@ -149,15 +165,20 @@ struct sim_framework {
   std::weak_ptr<connection> stream;
   std::string stream_id;
   encoding enc = encoding::json;
-  bool suppressed = false;
-  std::map<std::size_t, clock_type::time_point> filters;  // agent -> refused until
+  // Roles that get no offers (SUPPRESS, SUBSCRIBE's and UPDATE_FRAMEWORK's
+  // suppressed_roles) until revived.
+  std::set<std::string> suppressed;
+  // DECLINE and ACCEPT filters: (role, agent) -> refused until. Offers are
+  // made per role, so a filter holds for the role of the offer it came from.
+  std::map<std::pair<std::string, std::size_t>, clock_type::time_point> filters;
   std::map<std::string, std::shared_ptr<sim_task>> tasks;
   net::steady_timer failover;
 
   explicit sim_framework(net::io_context& ioc) : failover(ioc) {}
-  std::string role() const {
-    if (info.roles_size() > 0) return info.roles(0);
-    return info.role();
+  std::vector<std::string> roles() const { return roles_of(info); }
+  bool has_role(const std::string& role) const {
+    const auto all = roles();
+    return std::find(all.begin(), all.end(), role) != all.end();
   }
   bool has_capability(mesos::v1::FrameworkInfo::Capability::Type t) const {
     for (const auto& c : info.capabilities())
@@ -166,9 +187,28 @@ struct sim_framework {
   }
 };
 
+namespace {
+
+// The roles a framework is offered resources for: FrameworkInfo.roles (with
+// MULTI_ROLE; also accepted without it), else the legacy FrameworkInfo.role
+// ("*" by default).
+std::vector<std::string> roles_of(const mesos::v1::FrameworkInfo& info) {
+  std::vector<std::string> out;
+  bool multi = info.roles_size() > 0;
+  for (const auto& c : info.capabilities())
+    if (c.type() == mesos::v1::FrameworkInfo::Capability::MULTI_ROLE) multi = true;
+  if (!multi) return {info.role()};
+  for (const auto& r : info.roles())
+    if (std::find(out.begin(), out.end(), r) == out.end()) out.push_back(r);
+  return out;
+}
+
+}  // namespace
+
 struct sim_offer {
   std::string id;
   std::string framework_id;
+  std::string role;  // the role it is allocated to (Offer.allocation_info.role)
   std::size_t agent = 0;
   detail::pool resources;
   std::unique_ptr<net::steady_timer> timeout;
@@ -801,6 +841,21 @@ void cluster::impl::subscribe(const std::shared_ptr<connection>& c,
     c->write_next();
     return;
   }
+  if (auto why = check_suppressed_roles(info, pc.call.subscribe().suppressed_roles())) {
+    // As a real master answers an invalid SUBSCRIBE: the stream opens and
+    // carries one ERROR event, then ends.
+    record("SUBSCRIBE", 200, stream_id, fw_id, m.index);
+    c->send(head);
+    c->enc = pc.response_encoding;
+    Event e;
+    e.set_type(Event::ERROR);
+    e.mutable_error()->set_message(*why);
+    c->send_event(e);
+    c->send("0\r\n\r\n");
+    c->close_after_write = true;
+    c->write_next();
+    return;
+  }
   if (fw_id.empty()) {
     char suffix[16];
     std::snprintf(suffix, sizeof suffix, "-%04llu",
@@ -833,9 +888,9 @@ void cluster::impl::subscribe(const std::shared_ptr<connection>& c,
   fw.stream = c;
   fw.stream_id = stream_id;
   fw.enc = pc.response_encoding;
-  fw.suppressed = false;
-  for (const auto& role : pc.call.subscribe().suppressed_roles())
-    if (role == fw.role()) fw.suppressed = true;
+  // SUBSCRIBE replaces the set of suppressed roles (validated above).
+  fw.suppressed = std::set<std::string>(pc.call.subscribe().suppressed_roles().begin(),
+                                        pc.call.subscribe().suppressed_roles().end());
 
   c->streaming = true;
   c->framework_id = fw_id;
@@ -967,7 +1022,7 @@ mesos::v1::Offer cluster::impl::make_offer(const sim_offer& o, const sim_framewo
     *out = r;
     const std::string role = detail::reservation_role(r);
     out->set_role(role);
-    out->mutable_allocation_info()->set_role(fw.role());
+    out->mutable_allocation_info()->set_role(o.role);
   }
   for (const auto& [name, value] : a.spec.attributes) {
     auto* attr = offer.add_attributes();
@@ -975,7 +1030,7 @@ mesos::v1::Offer cluster::impl::make_offer(const sim_offer& o, const sim_framewo
     attr->set_type(mesos::v1::Value::TEXT);
     attr->mutable_text()->set_value(value);
   }
-  offer.mutable_allocation_info()->set_role(fw.role());
+  offer.mutable_allocation_info()->set_role(o.role);
   return offer;
 }
 
@@ -987,9 +1042,14 @@ void cluster::impl::allocate() {
     });
     return;
   }
-  std::vector<sim_framework*> eligible;
-  for (auto& [id, fw] : frameworks)
-    if (fw->connected && !fw->suppressed) eligible.push_back(fw.get());
+  // One candidate per (framework, role) that is not suppressed: offers are
+  // made per role, as a multi-role framework sees them on a real master.
+  std::vector<std::pair<sim_framework*, std::string>> eligible;
+  for (auto& [id, fw] : frameworks) {
+    if (!fw->connected) continue;
+    for (auto& role : fw->roles())
+      if (!fw->suppressed.count(role)) eligible.emplace_back(fw.get(), std::move(role));
+  }
   std::map<sim_framework*, Event> events;
   const auto now = clock_type::now();
   if (!eligible.empty()) {
@@ -997,19 +1057,21 @@ void cluster::impl::allocate() {
       sim_agent& a = agents[ai];
       if (a.available.empty()) continue;
       for (std::size_t k = 0; k < eligible.size(); ++k) {
-        sim_framework& fw = *eligible[(round_robin + k) % eligible.size()];
-        const auto f = fw.filters.find(ai);
+        const auto& [fwp, role] = eligible[(round_robin + k) % eligible.size()];
+        sim_framework& fw = *fwp;
+        const auto f = fw.filters.find({role, ai});
         if (f != fw.filters.end() && f->second > now) continue;
         detail::pool offered;
         for (const auto& r : a.available) {
-          const std::string role = detail::reservation_role(r);
-          if (role == "*" || role == fw.role()) offered.push_back(r);
+          const std::string reserved_for = detail::reservation_role(r);
+          if (reserved_for == "*" || reserved_for == role) offered.push_back(r);
         }
         if (offered.empty()) continue;
         detail::subtract(a.available, offered);
         sim_offer o;
         o.id = masters[*leader_index]->id + "-O" + std::to_string(next_offer++);
         o.framework_id = fw.id;
+        o.role = role;
         o.agent = ai;
         o.resources = offered;
         auto& ev = events[&fw];
@@ -1022,7 +1084,9 @@ void cluster::impl::allocate() {
           });
         }
         offers.emplace(o.id, std::move(o));
-        break;
+        // No break: what is left (resources reserved for other roles) may
+        // still go to the next candidates.
+        if (a.available.empty()) break;
       }
     }
     ++round_robin;
@@ -1063,10 +1127,11 @@ void cluster::impl::remove_offers_of(const std::string& framework_id) {
 
 protocol::answer cluster::impl::on_call(sim_framework& fw, const protocol::parsed_call& pc) {
   const Call& call = pc.call;
-  const auto refuse = [&](std::size_t agent, const mesos::v1::Filters& filters) {
+  const auto refuse = [&](const std::string& role, std::size_t agent,
+                          const mesos::v1::Filters& filters) {
     const double seconds = filters.refuse_seconds();
     if (seconds > 0)
-      fw.filters[agent] =
+      fw.filters[{role, agent}] =
           clock_type::now() + std::chrono::duration_cast<clock_type::duration>(
                                   std::chrono::duration<double>(std::min(seconds, 1e9)));
   };
@@ -1081,19 +1146,36 @@ protocol::answer cluster::impl::on_call(sim_framework& fw, const protocol::parse
       for (const auto& id : call.decline().offer_ids()) {
         const auto it = offers.find(id.value());
         if (it == offers.end() || it->second.framework_id != fw.id) continue;
-        refuse(it->second.agent, call.decline().filters());
+        refuse(it->second.role, it->second.agent, call.decline().filters());
         return_offer(id.value(), false);
       }
       schedule_allocation();
       return protocol::empty(202);
-    case Call::REVIVE:
-      fw.filters.clear();
-      fw.suppressed = false;
+    case Call::REVIVE: {
+      // The named roles (none = all the framework's roles) are offered again,
+      // and their DECLINE filters are gone. Roles the framework does not
+      // have are ignored.
+      const auto roles = call.revive().roles_size() > 0
+                             ? std::vector<std::string>(call.revive().roles().begin(),
+                                                        call.revive().roles().end())
+                             : fw.roles();
+      for (const auto& role : roles) {
+        fw.suppressed.erase(role);
+        std::erase_if(fw.filters, [&](const auto& f) { return f.first.first == role; });
+      }
       schedule_allocation();
       return protocol::empty(202);
-    case Call::SUPPRESS:
-      fw.suppressed = true;
+    }
+    case Call::SUPPRESS: {
+      // Outstanding offers stay; only new ones stop.
+      const auto roles = call.suppress().roles_size() > 0
+                             ? std::vector<std::string>(call.suppress().roles().begin(),
+                                                        call.suppress().roles().end())
+                             : fw.roles();
+      for (const auto& role : roles)
+        if (fw.has_role(role)) fw.suppressed.insert(role);
       return protocol::empty(202);
+    }
     case Call::KILL:
       kill(fw, call.kill().task_id().value());
       return protocol::empty(202);
@@ -1122,7 +1204,18 @@ protocol::answer cluster::impl::on_call(sim_framework& fw, const protocol::parse
     case Call::UPDATE_FRAMEWORK: {
       mesos::v1::FrameworkInfo info = call.update_framework().framework_info();
       info.mutable_id()->set_value(fw.id);
+      const auto& suppressed = call.update_framework().suppressed_roles();
+      if (auto why = check_suppressed_roles(info, suppressed)) return protocol::text(400, *why);
       fw.info = info;
+      // The update replaces the set of suppressed roles.
+      fw.suppressed = std::set<std::string>(suppressed.begin(), suppressed.end());
+      // Roles the framework no longer has lose their offers and filters.
+      std::vector<std::string> stale;
+      for (const auto& [id, o] : offers)
+        if (o.framework_id == fw.id && !fw.has_role(o.role)) stale.push_back(id);
+      for (const auto& id : stale) return_offer(id, true);
+      std::erase_if(fw.filters, [&](const auto& f) { return !fw.has_role(f.first.first); });
+      schedule_allocation();
       return protocol::empty(200);
     }
     default:  // MESSAGE, REQUEST, inverse offers, operation acknowledgements
@@ -1134,6 +1227,7 @@ void cluster::impl::accept(sim_framework& fw, const Call::Accept& acc) {
   // Offers are used once: valid ones are taken whatever happens next.
   std::string invalid;
   std::optional<std::size_t> agent;
+  std::optional<std::string> role;
   detail::pool pool;
   for (const auto& id : acc.offer_ids()) {
     const auto it = offers.find(id.value());
@@ -1143,7 +1237,10 @@ void cluster::impl::accept(sim_framework& fw, const Call::Accept& acc) {
     }
     if (agent && *agent != it->second.agent && invalid.empty())
       invalid = "Aggregated offers must belong to one single agent";
+    if (role && *role != it->second.role && invalid.empty())
+      invalid = "Aggregated offers must be allocated to one single role";
     agent = it->second.agent;
+    role = it->second.role;
     detail::add(pool, it->second.resources);
     if (it->second.timeout) it->second.timeout->cancel();
     offers.erase(it);
@@ -1225,7 +1322,7 @@ void cluster::impl::accept(sim_framework& fw, const Call::Accept& acc) {
   detail::add(a.available, pool);
   const double seconds = acc.filters().refuse_seconds();
   if (seconds > 0)
-    fw.filters[*agent] = clock_type::now() +
+    fw.filters[{*role, *agent}] = clock_type::now() +
                          std::chrono::duration_cast<clock_type::duration>(
                              std::chrono::duration<double>(std::min(seconds, 1e9)));
   schedule_allocation();
@@ -1894,7 +1991,8 @@ std::vector<cluster::framework_record> cluster::frameworks() const {
   return impl_->run_sync([&] {
     std::vector<framework_record> out;
     for (const auto& [id, fw] : impl_->frameworks)
-      out.push_back({id, fw->info.name(), fw->connected, fw->suppressed});
+      out.push_back({id, fw->info.name(), fw->connected, fw->roles(),
+                     std::vector<std::string>(fw->suppressed.begin(), fw->suppressed.end())});
     return out;
   });
 }

@@ -1,5 +1,7 @@
 // The simulated master over real HTTP on 127.0.0.1: the scheduler API as a
 // real Mesos 1.11 master answers it, in both encodings where bodies matter.
+#include <set>
+
 #include "sim_common.hpp"
 
 // RECONCILE_OPERATIONS is deprecated in the schema, yet masters still answer it.
@@ -300,11 +302,149 @@ TEST_P(SimApi, SuppressStopsOffersReviveResumes) {
     ASSERT_TRUE(e);
     ASSERT_NE(e->type(), Event::OFFERS);
   }
-  EXPECT_TRUE(sim->frameworks().at(0).suppressed);
+  EXPECT_EQ(sim->frameworks().at(0).suppressed_roles, std::vector<std::string>{"*"});
   Call revive;
   revive.set_type(Call::REVIVE);
   ASSERT_EQ(fw.call(revive)->status, 202u);
   EXPECT_TRUE(fw.offer());
+}
+
+// A framework with the MULTI_ROLE capability and these roles.
+Call multi_role_subscribe(const std::vector<std::string>& roles,
+                          const std::vector<std::string>& suppressed = {}) {
+  auto sub = subscribe_call("multi");
+  auto* info = sub.mutable_subscribe()->mutable_framework_info();
+  for (const auto& r : roles) info->add_roles(r);
+  info->add_capabilities()->set_type(mesos::v1::FrameworkInfo::Capability::MULTI_ROLE);
+  for (const auto& r : suppressed) sub.mutable_subscribe()->add_suppressed_roles(r);
+  return sub;
+}
+
+// The role an offer is allocated to, checked to be the same on every resource.
+std::string offer_role(const mesos::v1::Offer& offer) {
+  for (const auto& r : offer.resources())
+    EXPECT_EQ(r.allocation_info().role(), offer.allocation_info().role());
+  return offer.allocation_info().role();
+}
+
+Call decline_call(const mesos::v1::Offer& offer, double refuse_seconds) {
+  Call d;
+  d.set_type(Call::DECLINE);
+  d.mutable_decline()->add_offer_ids()->CopyFrom(offer.id());
+  d.mutable_decline()->mutable_filters()->set_refuse_seconds(refuse_seconds);
+  return d;
+}
+
+Call roles_call(Call::Type type, const std::vector<std::string>& roles) {
+  Call c;
+  c.set_type(type);
+  for (const auto& r : roles) {
+    if (type == Call::SUPPRESS) c.mutable_suppress()->add_roles(r);
+    else c.mutable_revive()->add_roles(r);
+  }
+  return c;
+}
+
+// No OFFERS event during `heartbeats` heartbeats (many allocation rounds).
+void expect_no_offers(framework& fw, int heartbeats = 4) {
+  for (int i = 0; i < heartbeats;) {
+    auto e = fw.stream->next();
+    ASSERT_TRUE(e);
+    ASSERT_NE(e->type(), Event::OFFERS) << "offered to " << offer_role(e->offers().offers(0));
+    if (e->type() == Event::HEARTBEAT) ++i;
+  }
+}
+
+TEST_P(SimApi, SuppressAndReviveArePerRole) {
+  framework fw(port(), GetParam(), multi_role_subscribe({"a", "b"}, {"b"}));
+  ASSERT_TRUE(fw.ok());
+  ASSERT_EQ(sim->frameworks().size(), 1u);
+  EXPECT_EQ(sim->frameworks()[0].roles, (std::vector<std::string>{"a", "b"}));
+  EXPECT_EQ(sim->frameworks()[0].suppressed_roles, std::vector<std::string>{"b"});
+  // Only the unsuppressed role is offered, however often it declines.
+  for (int i = 0; i < 3; ++i) {
+    auto offer = fw.offer();
+    ASSERT_TRUE(offer);
+    EXPECT_EQ(offer_role(*offer), "a");
+    if (i == 2) {
+      ASSERT_EQ(fw.call(roles_call(Call::SUPPRESS, {"a"}))->status, 202u);
+    }
+    ASSERT_EQ(fw.call(decline_call(*offer, 0))->status, 202u);
+  }
+  EXPECT_EQ(sim->frameworks()[0].suppressed_roles, (std::vector<std::string>{"a", "b"}));
+  expect_no_offers(fw);
+  // Reviving "b" offers to "b" only.
+  ASSERT_EQ(fw.call(roles_call(Call::REVIVE, {"b"}))->status, 202u);
+  for (int i = 0; i < 3; ++i) {
+    auto offer = fw.offer();
+    ASSERT_TRUE(offer);
+    EXPECT_EQ(offer_role(*offer), "b");
+    ASSERT_EQ(fw.call(decline_call(*offer, 0))->status, 202u);
+  }
+  EXPECT_EQ(sim->frameworks()[0].suppressed_roles, std::vector<std::string>{"a"});
+  // UPDATE_FRAMEWORK replaces the set: nothing suppressed, both roles offered.
+  Call update;
+  update.set_type(Call::UPDATE_FRAMEWORK);
+  *update.mutable_update_framework()->mutable_framework_info() =
+      multi_role_subscribe({"a", "b"}).subscribe().framework_info();
+  update.mutable_update_framework()->mutable_framework_info()->mutable_id()->set_value(fw.id);
+  ASSERT_EQ(fw.call(update)->status, 200u);
+  EXPECT_TRUE(sim->frameworks()[0].suppressed_roles.empty());
+  std::set<std::string> seen;
+  for (int i = 0; i < 20 && seen.size() < 2; ++i) {
+    auto offer = fw.offer();
+    ASSERT_TRUE(offer);
+    seen.insert(offer_role(*offer));
+    ASSERT_EQ(fw.call(decline_call(*offer, 0))->status, 202u);
+  }
+  EXPECT_EQ(seen, (std::set<std::string>{"a", "b"}));
+  // A suppressed role the framework does not have is refused.
+  update.mutable_update_framework()->add_suppressed_roles("c");
+  auto r = fw.call(update);
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->status, 400u);
+  EXPECT_EQ(r->body, "Suppressed role 'c' is not one of the framework's roles");
+  EXPECT_TRUE(sim->frameworks()[0].suppressed_roles.empty());
+  // ... and so is such a SUBSCRIBE: one ERROR event, then the stream ends.
+  event_stream bad(port(), encode_call(multi_role_subscribe({"a"}, {"x"}), GetParam()),
+                   GetParam(), std::string(mesoshttp::content_type(GetParam())));
+  EXPECT_EQ(bad.head().status, 200u);
+  auto error = bad.next();
+  ASSERT_TRUE(error);
+  ASSERT_EQ(error->type(), Event::ERROR);
+  EXPECT_EQ(error->error().message(), "Suppressed role 'x' is not one of the framework's roles");
+  EXPECT_TRUE(bad.wait_end());
+  EXPECT_EQ(sim->frameworks().size(), 1u);
+}
+
+TEST_P(SimApi, ReviveClearsTheFiltersOfTheNamedRolesOnly) {
+  framework fw(port(), GetParam(), multi_role_subscribe({"a", "b"}, {"b"}));
+  auto offer = fw.offer();
+  ASSERT_TRUE(offer);
+  ASSERT_EQ(offer_role(*offer), "a");
+  ASSERT_EQ(fw.call(decline_call(*offer, 3600))->status, 202u);
+  expect_no_offers(fw);
+  // "b" is revived and has no filter; "a" keeps its filter.
+  ASSERT_EQ(fw.call(roles_call(Call::REVIVE, {"b"}))->status, 202u);
+  for (int i = 0; i < 3; ++i) {
+    auto next = fw.offer();
+    ASSERT_TRUE(next);
+    EXPECT_EQ(offer_role(*next), "b");
+    ASSERT_EQ(fw.call(decline_call(*next, i == 2 ? 3600 : 0))->status, 202u);
+  }
+  expect_no_offers(fw);
+  // REVIVE without roles clears every role's filters.
+  Call revive;
+  revive.set_type(Call::REVIVE);
+  ASSERT_EQ(fw.call(revive)->status, 202u);
+  std::set<std::string> seen;
+  for (int i = 0; i < 20 && seen.size() < 2; ++i) {
+    auto next = fw.offer();
+    ASSERT_TRUE(next);
+    seen.insert(offer_role(*next));
+    ASSERT_EQ(fw.call(decline_call(*next, 0))->status, 202u);
+  }
+  EXPECT_EQ(seen, (std::set<std::string>{"a", "b"}));
 }
 
 TEST_P(SimApi, KillAndImplicitReconcile) {

@@ -179,7 +179,12 @@ class cluster {
     std::string id;
     std::string name;
     bool connected;
-    bool suppressed;
+    // The roles it is offered resources for (FrameworkInfo.roles with
+    // MULTI_ROLE, else FrameworkInfo.role, "*" by default), in its order.
+    std::vector<std::string> roles;
+    // Those of its roles that get no offers until revived (SUPPRESS,
+    // subscribe.suppressed_roles, update_framework.suppressed_roles), sorted.
+    std::vector<std::string> suppressed_roles;
   };
   std::vector<framework_record> frameworks() const;
 
