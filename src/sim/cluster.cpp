@@ -1341,8 +1341,9 @@ void cluster::impl::master_update(sim_framework& fw, const mesos::v1::TaskInfo& 
   s->set_reason(reason);
   if (task.has_agent_id()) s->mutable_agent_id()->CopyFrom(task.agent_id());
   s->set_timestamp(now_seconds());
-  // A master-generated update has a uuid; the master does not retry it.
-  s->set_uuid(protocol::random_uuid_bytes());
+  // No uuid: a real master's own updates (invalid launches, reconciliation)
+  // are not delivered reliably, so there is nothing to acknowledge and they
+  // are never resent.
   send_event(fw, e);
 }
 

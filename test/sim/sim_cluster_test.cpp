@@ -239,6 +239,7 @@ TEST_P(SimApi, TaskThatDoesNotFitGetsTaskError) {
   EXPECT_EQ(s.reason(), mesos::v1::TaskStatus::REASON_TASK_INVALID);
   EXPECT_EQ(s.source(), mesos::v1::TaskStatus::SOURCE_MASTER);
   EXPECT_NE(s.message().find("more resources"), std::string::npos) << s.message();
+  EXPECT_FALSE(s.has_uuid()) << "a master's own update has nothing to acknowledge";
 }
 
 TEST_P(SimApi, AnOfferIsUsableOnce) {
@@ -623,6 +624,76 @@ TEST_P(SimApi, ReserveAndUnreserveChangeAgentResources) {
 
 INSTANTIATE_TEST_SUITE_P(Encodings, SimApi, ::testing::Values(encoding::json, encoding::protobuf),
                          enc_name);
+
+// Updates are retried quickly here, so a resent update would show at once.
+class SimApiRetry : public SimApi {
+  void configure(cluster_config& cfg) override {
+    cfg.status_update_retry = std::chrono::milliseconds(100);
+  }
+};
+
+// Every UPDATE until the marker ERROR event sim->send_error_event() put after them.
+std::vector<mesos::v1::TaskStatus> updates_until_marker(framework& fw, cluster& sim) {
+  // Many retry periods, then a marker behind anything resent meanwhile.
+  std::this_thread::sleep_for(std::chrono::milliseconds(800));
+  sim.send_error_event("marker");
+  std::vector<mesos::v1::TaskStatus> out;
+  for (;;) {
+    auto e = fw.stream->next();
+    if (!e) {
+      ADD_FAILURE() << "no marker";
+      return out;
+    }
+    if (e->type() == Event::ERROR && e->error().message() == "marker") return out;
+    if (e->type() == Event::UPDATE) out.push_back(e->update().status());
+  }
+}
+
+TEST_P(SimApiRetry, MasterGeneratedUpdatesHaveNoUuidAndAreNotResent) {
+  framework fw(port(), GetParam());
+  auto offer = fw.offer();
+  ASSERT_TRUE(offer);
+  // TASK_ERROR (does not fit), TASK_LOST (offer used up), TASK_LOST (reconciliation).
+  ASSERT_EQ(fw.call(launch_call(*offer, "too-big", 100, 64))->status, 202u);
+  ASSERT_EQ(fw.call(launch_call(*offer, "stale-offer", 0.1, 16))->status, 202u);
+  Call reconcile;
+  reconcile.set_type(Call::RECONCILE);
+  reconcile.mutable_reconcile()->add_tasks()->mutable_task_id()->set_value("ghost");
+  ASSERT_EQ(fw.call(reconcile)->status, 202u);
+  const auto updates = updates_until_marker(fw, *sim);
+  std::map<std::string, mesos::v1::TaskState> seen;
+  for (const auto& s : updates) {
+    EXPECT_FALSE(s.has_uuid()) << s.task_id().value();
+    EXPECT_EQ(s.source(), mesos::v1::TaskStatus::SOURCE_MASTER);
+    EXPECT_TRUE(seen.emplace(s.task_id().value(), s.state()).second)
+        << "sent twice: " << s.task_id().value();
+  }
+  EXPECT_EQ(seen, (std::map<std::string, mesos::v1::TaskState>{
+                      {"too-big", mesos::v1::TASK_ERROR},
+                      {"stale-offer", mesos::v1::TASK_LOST},
+                      {"ghost", mesos::v1::TASK_LOST}}));
+
+  // A PARTITION_AWARE framework hears TASK_DROPPED and TASK_UNKNOWN instead.
+  auto sub = subscribe_call("aware");
+  sub.mutable_subscribe()->mutable_framework_info()->add_capabilities()->set_type(
+      mesos::v1::FrameworkInfo::Capability::PARTITION_AWARE);
+  framework aware(port(), GetParam(), sub);
+  ASSERT_TRUE(aware.ok());
+  ASSERT_EQ(aware.call(launch_call(*offer, "dropped", 0.1, 16))->status, 202u);
+  ASSERT_EQ(aware.call(reconcile)->status, 202u);
+  std::map<std::string, mesos::v1::TaskState> aware_seen;
+  for (const auto& s : updates_until_marker(aware, *sim)) {
+    EXPECT_FALSE(s.has_uuid()) << s.task_id().value();
+    EXPECT_TRUE(aware_seen.emplace(s.task_id().value(), s.state()).second)
+        << "sent twice: " << s.task_id().value();
+  }
+  EXPECT_EQ(aware_seen, (std::map<std::string, mesos::v1::TaskState>{
+                            {"dropped", mesos::v1::TASK_DROPPED},
+                            {"ghost", mesos::v1::TASK_UNKNOWN}}));
+}
+
+INSTANTIATE_TEST_SUITE_P(Encodings, SimApiRetry,
+                         ::testing::Values(encoding::json, encoding::protobuf), enc_name);
 
 // ------------------------------------------------------------ not encoding-specific
 
