@@ -670,7 +670,7 @@ void cluster::impl::handle_request(const std::shared_ptr<connection>& c,
   sim_master& m = *masters[c->master];
 
   if (m.phase == master_phase::not_found) {
-    c->answer(protocol::empty(404), keep_alive);
+    c->answer(protocol::not_found(), keep_alive);
     return;
   }
   if (cfg.control_endpoint && target.substr(0, 5) == "/sim/") {
@@ -690,7 +690,7 @@ void cluster::impl::handle_request(const std::shared_ptr<connection>& c,
     return;
   }
   if (!protocol::is_scheduler_path(target)) {
-    c->answer(protocol::empty(404), keep_alive);
+    c->answer(protocol::not_found(), keep_alive);
     return;
   }
   if (!authenticated(req)) {
@@ -1631,7 +1631,7 @@ protocol::answer cluster::impl::handle_control(const http::request<http::string_
     a.content_type = "application/json";
     return a;
   }
-  if (path != "/sim/fault") return protocol::empty(404);
+  if (path != "/sim/fault") return protocol::not_found();
   if (req.method() != http::verb::post) {
     protocol::answer a = protocol::text(
         405, "405 Method Not Allowed. Expecting one of { 'POST' }, but received '" +

@@ -751,6 +751,23 @@ TEST_F(SimSingle, WrongMethodsPathsAndHeadersOverTheWire) {
   EXPECT_EQ(r->body, "Subscribe calls should not include the 'Mesos-Stream-Id' header");
 }
 
+TEST_F(SimSingle, EveryNotFoundHasTheMastersTextBody) {
+  connection c(sim->port(0));
+  const std::vector<std::pair<std::string, std::string>> requests = {
+      {"GET", "/nothing/here"},          {"POST", "/nothing/here"},
+      {"GET", "/"},                      {"POST", "/api/v1/scheduler/extra"},
+      {"POST", "/api/v1"},               {"GET", "/sim/no-such-control"},
+      {"POST", "/sim/no-such-control"},  {"GET", "/master/api/v1/scheduler/x?y=1"}};
+  for (const auto& [method, target] : requests) {
+    auto r = c.request(method, target, method == "POST" ? "{}" : "",
+                       {{"Content-Type", "application/json"}});
+    ASSERT_TRUE(r) << method << " " << target;
+    EXPECT_EQ(r->status, 404u) << method << " " << target;
+    EXPECT_EQ(r->body, "404 Not Found.") << method << " " << target;
+    EXPECT_EQ(r->header("content-type"), "text/plain; charset=utf-8") << method << " " << target;
+  }
+}
+
 TEST_F(SimSingle, OversizedAndMalformedRequestsGet4xxAndServerSurvives) {
   auto r = post(sim->port(0), std::string(10000, 'x'), {{"Content-Type", "application/json"}});
   ASSERT_TRUE(r);
