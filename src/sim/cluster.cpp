@@ -221,7 +221,8 @@ struct sim_agent {
   detail::pool available;  // total minus offered minus used by tasks
 };
 
-enum class master_phase { serving, down, not_found, recovering };
+// down: restart()'s closed port; dead: kill()ed until start_master().
+enum class master_phase { serving, down, dead, not_found, recovering };
 
 struct sim_master {
   std::size_t index = 0;
@@ -256,6 +257,12 @@ struct cluster::impl {
   std::uint64_t next_connection = 0;
   std::size_t round_robin = 0;
   net::steady_timer allocation_timer{ioc};
+  // kill() of the leader: runs for leader_session_timeout, then the next
+  // master takes over (the dead leader's ZooKeeper session expiring).
+  net::steady_timer session_timer{ioc};
+  // Every master was dead when the session expired: the first one started
+  // again is elected.
+  bool elect_first_started = false;
   bool allocation_posted = false;
   std::filesystem::path sandbox_root;
   bool own_sandbox_root = false;
@@ -347,6 +354,11 @@ struct cluster::impl {
   void elect_now(std::size_t master);
   void unelect_now();
   void restart_now(std::size_t master, std::chrono::milliseconds down);
+  void kill_now(std::size_t master);
+  void start_master_now(std::size_t master);
+  void close_master(sim_master& m, bool reset);
+  void reopen_master(sim_master& m);
+  void take_over_from(std::size_t dead);
   void cut_now();
   void error_now(const std::string& message);
   void garbage_now();
@@ -646,6 +658,7 @@ void cluster::impl::shutdown_now() {
       if (auto c = weak.lock()) c->reset();
   }
   allocation_timer.cancel();
+  session_timer.cancel();
   for (auto& [id, fw] : frameworks) {
     fw->failover.cancel();
     for (auto& [tid, t] : fw->tasks) {
@@ -1625,7 +1638,16 @@ protocol::answer cluster::impl::handle_control(const http::request<http::string_
     std::size_t tasks = 0;
     for (const auto& [id, fw] : frameworks) tasks += fw->tasks.size();
     out += ",\"tasks\":" + std::to_string(tasks);
-    out += ",\"offers\":" + std::to_string(offers.size()) + "}";
+    out += ",\"offers\":" + std::to_string(offers.size());
+    // Masters whose port refuses connections (kill(), or restart() while down).
+    out += ",\"down\":[";
+    bool first = true;
+    for (const auto& m : masters) {
+      if (m->phase != master_phase::dead && m->phase != master_phase::down) continue;
+      out += (first ? "" : ",") + std::to_string(m->index);
+      first = false;
+    }
+    out += "]}";
     protocol::answer a = protocol::empty(200);
     a.body = out;
     a.content_type = "application/json";
@@ -1697,12 +1719,19 @@ protocol::answer cluster::impl::handle_control(const http::request<http::string_
     const std::size_t m = count(num("master", 0));
     if (m >= masters.size()) return protocol::text(400, "No master " + std::to_string(m));
     restart_now(m, std::chrono::milliseconds(static_cast<long long>(num("down_ms", 1000))));
+  } else if (fault == "kill" || fault == "start_master") {
+    const std::size_t m = count(num("master", 0));
+    if (m >= masters.size()) return protocol::text(400, "No master " + std::to_string(m));
+    if (fault == "kill") kill_now(m);
+    else start_master_now(m);
   } else
     return protocol::text(400, "Unknown fault '" + fault + "'");
   return ok();
 }
 
 void cluster::impl::elect_now(std::size_t master) {
+  session_timer.cancel();
+  elect_first_started = false;
   if (leader_index && *leader_index == master) return;
   if (leader_index) {
     // The old leader "dies" for its frameworks: their streams end with a
@@ -1718,45 +1747,113 @@ void cluster::impl::elect_now(std::size_t master) {
 }
 
 void cluster::impl::unelect_now() {
+  session_timer.cancel();
+  elect_first_started = false;
   if (leader_index) close_streams(*leader_index, false);
   leader_index.reset();
 }
 
-void cluster::impl::restart_now(std::size_t index, std::chrono::milliseconds down) {
-  sim_master& m = *masters[index];
+void cluster::impl::close_master(sim_master& m, bool reset) {
   beast::error_code ignored;
   m.acceptor.close(ignored);
+  m.phase_timer.cancel();
   auto conns = m.connections;
-  for (auto& [id, weak] : conns)
-    if (auto c = weak.lock()) c->reset();
+  for (auto& [id, weak] : conns) {
+    auto c = weak.lock();
+    if (!c) continue;
+    if (reset) c->reset();
+    else c->graceful_close();
+  }
+}
+
+// The port opens again; 404 for restart_not_found, then 503 "Master has not
+// finished recovery" for recovery_time, then it serves (or 307s).
+void cluster::impl::reopen_master(sim_master& m) {
+  beast::error_code e;
+  tcp::endpoint ep(net::ip::make_address(cfg.host), m.port);
+  m.acceptor.open(ep.protocol(), e);
+  m.acceptor.set_option(net::socket_base::reuse_address(true), e);
+  m.acceptor.bind(ep, e);
+  if (!e) m.acceptor.listen(net::socket_base::max_listen_connections, e);
+  if (e) {
+    m.acceptor.close(e);
+    return;
+  }
+  // Back within its session: the dead leader leads again, no one takes over.
+  if (leader_index && *leader_index == m.index) session_timer.cancel();
+  accept_next(m);
+  m.phase = master_phase::not_found;
+  m.phase_timer.expires_after(cfg.restart_not_found);
+  m.phase_timer.async_wait([this, &m](beast::error_code ec2) {
+    if (ec2) return;
+    if (!leader_index && elect_first_started) {
+      elect_first_started = false;
+      leader_index = m.index;
+    }
+    m.phase = master_phase::recovering;
+    m.phase_timer.expires_after(cfg.recovery_time);
+    m.phase_timer.async_wait([this, &m](beast::error_code ec3) {
+      if (ec3) return;
+      m.phase = master_phase::serving;
+      schedule_allocation();
+    });
+  });
+}
+
+void cluster::impl::restart_now(std::size_t index, std::chrono::milliseconds down) {
+  sim_master& m = *masters[index];
+  close_master(m, true);
   m.phase = master_phase::down;
   m.phase_timer.expires_after(down);
   m.phase_timer.async_wait([this, &m](beast::error_code ec) {
-    if (ec) return;
-    beast::error_code e;
-    tcp::endpoint ep(net::ip::make_address(cfg.host), m.port);
-    m.acceptor.open(ep.protocol(), e);
-    m.acceptor.set_option(net::socket_base::reuse_address(true), e);
-    m.acceptor.bind(ep, e);
-    if (!e) m.acceptor.listen(net::socket_base::max_listen_connections, e);
-    if (e) {
-      m.acceptor.close(e);
-      return;
-    }
-    accept_next(m);
-    m.phase = master_phase::not_found;
-    m.phase_timer.expires_after(cfg.restart_not_found);
-    m.phase_timer.async_wait([this, &m](beast::error_code ec2) {
-      if (ec2) return;
-      m.phase = master_phase::recovering;
-      m.phase_timer.expires_after(cfg.recovery_time);
-      m.phase_timer.async_wait([this, &m](beast::error_code ec3) {
-        if (ec3) return;
-        m.phase = master_phase::serving;
-        schedule_allocation();
-      });
-    });
+    if (!ec) reopen_master(m);
   });
+}
+
+void cluster::impl::kill_now(std::size_t index) {
+  sim_master& m = *masters[index];
+  if (m.phase == master_phase::dead) return;
+  // A killed process's sockets are closed by its kernel: every connection,
+  // event streams too, ends with a plain EOF; the port refuses.
+  close_master(m, false);
+  m.phase = master_phase::dead;
+  if (!leader_index || *leader_index != index) return;
+  // The others go on naming the dead leader (307 to its port) until its
+  // ZooKeeper session expires.
+  session_timer.expires_after(cfg.leader_session_timeout);
+  session_timer.async_wait([this, index](beast::error_code ec) {
+    if (!ec) take_over_from(index);
+  });
+}
+
+void cluster::impl::take_over_from(std::size_t dead) {
+  if (!leader_index || *leader_index != dead || masters[dead]->phase != master_phase::dead) return;
+  std::optional<std::size_t> next;
+  for (std::size_t i = 0; i < masters.size() && !next; ++i)
+    if (masters[i]->phase != master_phase::dead) next = i;
+  if (!next) {
+    // No master left: the first one started again is elected.
+    leader_index.reset();
+    elect_first_started = true;
+    return;
+  }
+  elect_now(*next);
+  // A new leader recovers first (503 "Master has not finished recovery").
+  sim_master& m = *masters[*next];
+  if (m.phase != master_phase::serving) return;  // already starting: its phases go on
+  m.phase = master_phase::recovering;
+  m.phase_timer.expires_after(cfg.recovery_time);
+  m.phase_timer.async_wait([this, &m](beast::error_code ec) {
+    if (ec) return;
+    m.phase = master_phase::serving;
+    schedule_allocation();
+  });
+}
+
+void cluster::impl::start_master_now(std::size_t index) {
+  sim_master& m = *masters[index];
+  if (m.phase != master_phase::dead) return;
+  reopen_master(m);
 }
 
 void cluster::impl::cut_now() {
@@ -1928,6 +2025,16 @@ void cluster::unelect() {
 void cluster::restart(std::size_t master, std::chrono::milliseconds down) {
   if (master >= size()) throw std::out_of_range("mesos-sim: no master " + std::to_string(master));
   impl_->run_sync([&] { impl_->restart_now(master, down); });
+}
+
+void cluster::kill(std::size_t master) {
+  if (master >= size()) throw std::out_of_range("mesos-sim: no master " + std::to_string(master));
+  impl_->run_sync([&] { impl_->kill_now(master); });
+}
+
+void cluster::start_master(std::size_t master) {
+  if (master >= size()) throw std::out_of_range("mesos-sim: no master " + std::to_string(master));
+  impl_->run_sync([&] { impl_->start_master_now(master); });
 }
 
 void cluster::cut_streams_mid_record() {

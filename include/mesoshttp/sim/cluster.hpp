@@ -96,6 +96,12 @@ struct cluster_config {
   // recovery_time, as a real master starting up does.
   std::chrono::milliseconds restart_not_found{100};
   std::chrono::milliseconds recovery_time{300};
+  // kill() of the leader: the other masters keep answering 307 to the dead
+  // leader (whose port refuses) for this long, as real masters do until the
+  // dead leader's ZooKeeper session expires (Mesos's default session timeout
+  // is 10 s; 8-12 s were seen). Then the lowest-numbered live master leads,
+  // after its recovery_time of 503s. Tests shorten it.
+  std::chrono::milliseconds leader_session_timeout{10000};
   // Request bodies above this get 413: nothing legitimate is near it, and it
   // bounds what a broken client can make the simulator buffer.
   std::size_t max_body_size = 16u * 1024u * 1024u;
@@ -144,6 +150,19 @@ class cluster {
   // answers 404, then 503 "Master has not finished recovery", then serves.
   // Frameworks are kept. Returns at once.
   void restart(std::size_t master, std::chrono::milliseconds down);
+  // The master process dies: every connection ends (event streams with a
+  // plain EOF) and its port refuses connections until start_master(). If it
+  // led, the others answer 307 to it (never 503) for leader_session_timeout,
+  // then the lowest-numbered live master leads after recovery_time of 503
+  // "Master has not finished recovery". Frameworks are kept and may
+  // resubscribe with their id. Returns at once; no effect on a dead master.
+  void kill(std::size_t master);
+  // A killed master starts again: its port opens, it answers 404 for
+  // restart_not_found, then 503 for recovery_time, then serves if it leads
+  // (a dead leader started within its session timeout leads again; with
+  // every master dead, the first one started is elected) or answers 307.
+  // No effect unless the master was killed.
+  void start_master(std::size_t master);
 
   // Faults (on the leader; thread-safe).
   void cut_streams_mid_record();  // half a record into each stream, then close
