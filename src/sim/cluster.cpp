@@ -158,6 +158,17 @@ struct sim_task {
   explicit sim_task(net::io_context& ioc) : retry(ioc), progress(ioc) {}
 };
 
+// An offer operation that carried an id (operation feedback).
+struct sim_operation {
+  std::size_t agent = 0;
+  mesos::v1::OperationStatus latest;  // without uuid: what reconciliation reports
+  // The status being delivered reliably (with its uuid), until acknowledged.
+  std::optional<mesos::v1::OperationStatus> pending;
+  net::steady_timer retry;
+
+  explicit sim_operation(net::io_context& ioc) : retry(ioc) {}
+};
+
 struct sim_framework {
   std::string id;
   mesos::v1::FrameworkInfo info;
@@ -172,6 +183,8 @@ struct sim_framework {
   // made per role, so a filter holds for the role of the offer it came from.
   std::map<std::pair<std::string, std::size_t>, clock_type::time_point> filters;
   std::map<std::string, std::shared_ptr<sim_task>> tasks;
+  // Operations with an id, by id, until their terminal status is acknowledged.
+  std::map<std::string, std::unique_ptr<sim_operation>> operations;
   net::steady_timer failover;
 
   explicit sim_framework(net::io_context& ioc) : failover(ioc) {}
@@ -348,6 +361,16 @@ struct cluster::impl {
   void stop_process(sim_task& t, bool force);
   void watch_process(const std::string& fw_id, const std::shared_ptr<sim_task>& t);
   void acknowledge(sim_framework& fw, const Call::Acknowledge& ack);
+
+  // Operation feedback.
+  void operation_status(sim_framework& fw, const mesos::v1::Offer::Operation& op,
+                        std::optional<std::size_t> agent, mesos::v1::OperationState state,
+                        std::string message,
+                        const detail::pool& converted, const std::string& role);
+  void send_operation_head(sim_framework& fw, const std::string& operation_id);
+  void acknowledge_operation(sim_framework& fw, const Call::AcknowledgeOperationStatus& ack);
+  mesos::v1::scheduler::Response reconcile_operations(const sim_framework& fw,
+                                                      const Call::ReconcileOperations& r) const;
 
   // Faults.
   void for_each_stream(const std::function<void(connection&)>& f);
@@ -661,6 +684,7 @@ void cluster::impl::shutdown_now() {
   session_timer.cancel();
   for (auto& [id, fw] : frameworks) {
     fw->failover.cancel();
+    for (auto& [oid, op] : fw->operations) op->retry.cancel();
     for (auto& [tid, t] : fw->tasks) {
       t->retry.cancel();
       t->progress.cancel();
@@ -928,6 +952,8 @@ void cluster::impl::subscribe(const std::shared_ptr<connection>& c,
   // Updates that were waiting for the framework to come back.
   for (auto& [tid, t] : fw.tasks)
     if (!t->pending.empty()) send_head(fw, *t);
+  for (auto& [oid, op] : fw.operations)
+    if (op->pending) send_operation_head(fw, oid);
   schedule_allocation();
 }
 
@@ -967,6 +993,7 @@ void cluster::impl::remove_framework(const std::string& id) {
   if (it == frameworks.end()) return;
   sim_framework& fw = *it->second;
   fw.failover.cancel();
+  for (auto& [oid, op] : fw.operations) op->retry.cancel();
   remove_offers_of(id);
   for (auto& [tid, t] : fw.tasks) {
     t->retry.cancel();
@@ -1205,10 +1232,11 @@ protocol::answer cluster::impl::on_call(sim_framework& fw, const protocol::parse
     case Call::RECONCILE:
       reconcile(fw, call.reconcile());
       return protocol::empty(202);
+    case Call::ACKNOWLEDGE_OPERATION_STATUS:
+      acknowledge_operation(fw, call.acknowledge_operation_status());
+      return protocol::empty(202);
     case Call::RECONCILE_OPERATIONS: {
-      mesos::v1::scheduler::Response response;
-      response.set_type(mesos::v1::scheduler::Response::RECONCILE_OPERATIONS);
-      response.mutable_reconcile_operations();
+      const auto response = reconcile_operations(fw, call.reconcile_operations());
       protocol::answer a = protocol::empty(200);
       encode(response, pc.response_encoding, a.body);
       a.content_type = std::string(content_type(pc.response_encoding));
@@ -1265,6 +1293,9 @@ void cluster::impl::accept(sim_framework& fw, const Call::Accept& acc) {
                           ? mesos::v1::TASK_DROPPED
                           : mesos::v1::TASK_LOST;
     for (const auto& op : acc.operations()) {
+      if (op.has_id())
+        operation_status(fw, op, agent, mesos::v1::OPERATION_ERROR,
+                         "Operation with invalid offers: " + invalid, {}, role.value_or(""));
       std::vector<const mesos::v1::TaskInfo*> tasks;
       if (op.type() == mesos::v1::Offer::Operation::LAUNCH)
         for (const auto& t : op.launch().task_infos()) tasks.push_back(&t);
@@ -1278,19 +1309,52 @@ void cluster::impl::accept(sim_framework& fw, const Call::Accept& acc) {
     return;
   }
   sim_agent& a = agents[*agent];
-  const auto transform = [&](const mesos::v1::Resource& from, const mesos::v1::Resource& to) {
-    if (!detail::contains(pool, from)) return;
+  using Operation = mesos::v1::Offer::Operation;
+  // An operation that converts `from` into `to` (all or nothing) on the
+  // offered resources and the agent's. Feedback when it has an id.
+  const auto convert = [&](const Operation& op, const detail::pool& from, const detail::pool& to,
+                           std::string why) {
+    if (why.empty() && !detail::contains(pool, from))
+      why = "Resources " + detail::describe(from) + " are not available in " +
+            detail::describe(pool);
+    if (!why.empty()) {
+      // Invalid: dropped, as before; with an id, the framework hears why.
+      if (op.has_id())
+        operation_status(fw, op, *agent, mesos::v1::OPERATION_ERROR,
+                         "Invalid " + Operation::Type_Name(op.type()) + " operation: " + why, {},
+                         *role);
+      return;
+    }
     detail::subtract(pool, from);
     detail::add(pool, to);
     detail::subtract(a.total, from);
     detail::add(a.total, to);
+    if (op.has_id())
+      operation_status(fw, op, *agent, mesos::v1::OPERATION_FINISHED, "", to, *role);
+  };
+  const auto is_volume = [](const mesos::v1::Resource& r) {
+    return r.name() == "disk" && r.type() == mesos::v1::Value::SCALAR && r.has_disk() &&
+           r.disk().has_persistence();
   };
   for (const auto& op : acc.operations()) {
+    if (op.has_id() && (op.type() == Operation::LAUNCH || op.type() == Operation::LAUNCH_GROUP)) {
+      // Feedback is for operations on resources; tasks have status updates.
+      const std::string why = "Operation IDs are not supported for " +
+                              Operation::Type_Name(op.type()) + " operations";
+      operation_status(fw, op, *agent, mesos::v1::OPERATION_ERROR, why, {}, *role);
+      const auto& tasks = op.type() == Operation::LAUNCH ? op.launch().task_infos()
+                                                         : op.launch_group().task_group().tasks();
+      for (const auto& t : tasks)
+        master_update(fw, t, mesos::v1::TASK_ERROR, TaskStatus::REASON_TASK_INVALID, why);
+      continue;
+    }
+    detail::pool from;
+    detail::pool to;
     switch (op.type()) {
-      case mesos::v1::Offer::Operation::LAUNCH:
+      case Operation::LAUNCH:
         for (const auto& t : op.launch().task_infos()) launch(fw, *agent, pool, t, t.task_id().value());
         break;
-      case mesos::v1::Offer::Operation::LAUNCH_GROUP: {
+      case Operation::LAUNCH_GROUP: {
         const auto& group = op.launch_group();
         detail::pool needed;
         detail::add(needed, detail::pool(group.executor().resources().begin(),
@@ -1316,19 +1380,89 @@ void cluster::impl::accept(sim_framework& fw, const Call::Accept& acc) {
           launch(fw, *agent, pool, t, group.executor().executor_id().value());
         break;
       }
-      case mesos::v1::Offer::Operation::RESERVE:
-        for (const auto& r : op.reserve().resources()) transform(detail::unreserved(r), r);
+      case Operation::RESERVE:
+        for (const auto& r : op.reserve().resources()) {
+          detail::add(from, detail::unreserved(r));
+          detail::add(to, r);
+        }
+        convert(op, from, to, "");
         break;
-      case mesos::v1::Offer::Operation::UNRESERVE:
-        for (const auto& r : op.unreserve().resources()) transform(r, detail::unreserved(r));
+      case Operation::UNRESERVE:
+        for (const auto& r : op.unreserve().resources()) {
+          detail::add(from, r);
+          detail::add(to, detail::unreserved(r));
+        }
+        convert(op, from, to, "");
         break;
-      case mesos::v1::Offer::Operation::CREATE:
-        for (const auto& r : op.create().volumes()) transform(detail::without_volume(r), r);
+      case Operation::CREATE:
+        for (const auto& r : op.create().volumes()) {
+          detail::add(from, detail::without_volume(r));
+          detail::add(to, r);
+        }
+        convert(op, from, to, "");
         break;
-      case mesos::v1::Offer::Operation::DESTROY:
-        for (const auto& r : op.destroy().volumes()) transform(r, detail::without_volume(r));
+      case Operation::DESTROY:
+        for (const auto& r : op.destroy().volumes()) {
+          detail::add(from, r);
+          detail::add(to, detail::without_volume(r));
+        }
+        convert(op, from, to, "");
+        break;
+      case Operation::GROW_VOLUME: {
+        // volume + addition (plain disk of the same reservation) -> a bigger volume.
+        const auto& volume = op.grow_volume().volume();
+        const auto& addition = op.grow_volume().addition();
+        std::string why;
+        if (!is_volume(volume))
+          why = "'volume' is not a persistent volume";
+        else if (addition.name() != "disk" || addition.type() != mesos::v1::Value::SCALAR ||
+                 addition.scalar().value() <= 0 || addition.has_disk())
+          why = "'addition' must be a positive amount of plain disk";
+        else if (detail::reservation_role(addition) != detail::reservation_role(volume))
+          why = "'addition' must have the reservations of 'volume'";
+        detail::add(from, volume);
+        detail::add(from, addition);
+        mesos::v1::Resource grown = volume;
+        grown.mutable_scalar()->set_value(volume.scalar().value() + addition.scalar().value());
+        detail::add(to, grown);
+        convert(op, from, to, why);
+        break;
+      }
+      case Operation::SHRINK_VOLUME: {
+        // volume -> a smaller volume + the freed plain disk.
+        const auto& volume = op.shrink_volume().volume();
+        const double subtract = op.shrink_volume().subtract().value();
+        std::string why;
+        if (!is_volume(volume))
+          why = "'volume' is not a persistent volume";
+        else if (!(subtract > 0) || !(subtract < volume.scalar().value()))
+          why = "'subtract' must be more than 0 and less than the volume's size";
+        detail::add(from, volume);
+        if (why.empty()) {
+          mesos::v1::Resource shrunk = volume;
+          shrunk.mutable_scalar()->set_value(volume.scalar().value() - subtract);
+          mesos::v1::Resource freed = detail::without_volume(volume);
+          freed.mutable_scalar()->set_value(subtract);
+          detail::add(to, shrunk);
+          detail::add(to, freed);
+        }
+        convert(op, from, to, why);
+        break;
+      }
+      case Operation::CREATE_DISK:
+      case Operation::DESTROY_DISK:
+        // These need a storage resource provider, which mesos-sim has none
+        // of: an error with an id, otherwise dropped as unsupported.
+        if (op.has_id())
+          operation_status(fw, op, *agent, mesos::v1::OPERATION_ERROR,
+                           Operation::Type_Name(op.type()) +
+                               " needs a resource provider; mesos-sim has none",
+                           {}, *role);
         break;
       default:
+        if (op.has_id())
+          operation_status(fw, op, *agent, mesos::v1::OPERATION_ERROR,
+                           "Unknown operation type", {}, *role);
         break;
     }
   }
@@ -1444,6 +1578,94 @@ void cluster::impl::acknowledge(sim_framework& fw, const Call::Acknowledge& ack)
   }
   // A terminal, acknowledged task is forgotten (reconciliation then says LOST).
   if (is_terminal(t.state) && t.pid < 0) fw.tasks.erase(it);
+}
+
+void cluster::impl::operation_status(sim_framework& fw, const mesos::v1::Offer::Operation& op,
+                                     std::optional<std::size_t> agent,
+                                     mesos::v1::OperationState state,
+                                     std::string message, const detail::pool& converted,
+                                     const std::string& role) {
+  mesos::v1::OperationStatus status;
+  status.mutable_operation_id()->CopyFrom(op.id());
+  status.set_state(state);
+  if (!message.empty()) status.set_message(std::move(message));
+  for (const auto& r : converted) {
+    auto* out = status.add_converted_resources();
+    *out = r;
+    out->set_role(detail::reservation_role(r));
+    out->mutable_allocation_info()->set_role(role);
+  }
+  if (agent) status.mutable_agent_id()->set_value(agents[*agent].id);
+  if (state == mesos::v1::OPERATION_ERROR || !agent) {
+    // The master's own verdict on an invalid operation: no uuid, nothing to
+    // acknowledge, not resent, not kept (as TASK_ERROR).
+    Event e;
+    e.set_type(Event::UPDATE_OPERATION_STATUS);
+    *e.mutable_update_operation_status()->mutable_status() = status;
+    send_event(fw, e);
+    return;
+  }
+  // Applied on the agent: delivered reliably, with a uuid, until acknowledged.
+  auto& slot = fw.operations[op.id().value()];
+  if (slot) slot->retry.cancel();
+  slot = std::make_unique<sim_operation>(ioc);
+  slot->agent = *agent;
+  slot->latest = status;
+  slot->pending = status;
+  slot->pending->mutable_uuid()->set_value(protocol::random_uuid_bytes());
+  send_operation_head(fw, op.id().value());
+}
+
+void cluster::impl::send_operation_head(sim_framework& fw, const std::string& operation_id) {
+  const auto it = fw.operations.find(operation_id);
+  if (it == fw.operations.end() || !it->second->pending) return;
+  Event e;
+  e.set_type(Event::UPDATE_OPERATION_STATUS);
+  *e.mutable_update_operation_status()->mutable_status() = *it->second->pending;
+  send_event(fw, e);
+  auto& retry = it->second->retry;
+  retry.expires_after(cfg.status_update_retry);
+  const std::string fw_id = fw.id;
+  retry.async_wait([this, fw_id, operation_id](beast::error_code ec) {
+    if (ec) return;
+    const auto f = frameworks.find(fw_id);
+    if (f != frameworks.end()) send_operation_head(*f->second, operation_id);
+  });
+}
+
+void cluster::impl::acknowledge_operation(sim_framework& fw,
+                                          const Call::AcknowledgeOperationStatus& ack) {
+  const auto it = fw.operations.find(ack.operation_id().value());
+  if (it == fw.operations.end() || !it->second->pending ||
+      it->second->pending->uuid().value() != ack.uuid())
+    return;
+  it->second->retry.cancel();
+  // Every status the simulator sends is terminal: acknowledged, the
+  // operation is forgotten (reconciliation then says OPERATION_UNKNOWN).
+  fw.operations.erase(it);
+}
+
+mesos::v1::scheduler::Response cluster::impl::reconcile_operations(
+    const sim_framework& fw, const Call::ReconcileOperations& r) const {
+  mesos::v1::scheduler::Response response;
+  response.set_type(mesos::v1::scheduler::Response::RECONCILE_OPERATIONS);
+  auto* out = response.mutable_reconcile_operations();
+  if (r.operations_size() == 0) {
+    for (const auto& [id, op] : fw.operations) *out->add_operation_statuses() = op->latest;
+    return response;
+  }
+  for (const auto& wanted : r.operations()) {
+    const auto it = fw.operations.find(wanted.operation_id().value());
+    if (it != fw.operations.end()) {
+      *out->add_operation_statuses() = it->second->latest;
+      continue;
+    }
+    mesos::v1::OperationStatus* s = out->add_operation_statuses();
+    s->mutable_operation_id()->CopyFrom(wanted.operation_id());
+    s->set_state(mesos::v1::OPERATION_UNKNOWN);
+    if (wanted.has_agent_id()) s->mutable_agent_id()->CopyFrom(wanted.agent_id());
+  }
+  return response;
 }
 
 void cluster::impl::start_task(sim_framework& fw, const std::shared_ptr<sim_task>& t) {
@@ -2112,6 +2334,17 @@ std::vector<cluster::task_record> cluster::tasks() const {
       for (const auto& [tid, t] : fw->tasks)
         out.push_back({id, tid, impl_->agents[t->agent].id, t->state, t->pending.size(),
                        t->sandbox});
+    return out;
+  });
+}
+
+std::vector<cluster::operation_record> cluster::operations() const {
+  return impl_->run_sync([&] {
+    std::vector<operation_record> out;
+    for (const auto& [id, fw] : impl_->frameworks)
+      for (const auto& [oid, op] : fw->operations)
+        out.push_back({id, oid, impl_->agents[op->agent].id, op->latest.state(),
+                       op->pending.has_value()});
     return out;
   });
 }

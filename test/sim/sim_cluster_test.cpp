@@ -692,6 +692,231 @@ TEST_P(SimApiRetry, MasterGeneratedUpdatesHaveNoUuidAndAreNotResent) {
                             {"ghost", mesos::v1::TASK_UNKNOWN}}));
 }
 
+// Every event until the marker ERROR event sim->send_error_event() put after them.
+// `wait` first: many retry periods, so anything resent is before the marker.
+std::vector<Event> events_until_marker(
+    framework& fw, cluster& sim, std::chrono::milliseconds wait = std::chrono::milliseconds(800)) {
+  std::this_thread::sleep_for(wait);
+  sim.send_error_event("marker");
+  std::vector<Event> out;
+  for (;;) {
+    auto e = fw.stream->next();
+    if (!e) {
+      ADD_FAILURE() << "no marker";
+      return out;
+    }
+    if (e->type() == Event::ERROR && e->error().message() == "marker") return out;
+    out.push_back(std::move(*e));
+  }
+}
+
+mesos::v1::Resource reserved_disk(double mb, const std::string& role) {
+  auto r = scalar("disk", mb);
+  auto* res = r.add_reservations();
+  res->set_type(mesos::v1::Resource::ReservationInfo::DYNAMIC);
+  res->set_role(role);
+  return r;
+}
+
+mesos::v1::Resource volume(double mb, const std::string& role) {
+  auto r = reserved_disk(mb, role);
+  r.mutable_disk()->mutable_persistence()->set_id("vol-1");
+  r.mutable_disk()->mutable_volume()->set_container_path("data");
+  r.mutable_disk()->mutable_volume()->set_mode(mesos::v1::Volume::RW);
+  return r;
+}
+
+using Operation = mesos::v1::Offer::Operation;
+
+Operation with_id(Operation op, const std::string& id) {
+  op.mutable_id()->set_value(id);
+  return op;
+}
+
+Call accept_ops(const mesos::v1::Offer& offer, const std::vector<Operation>& ops) {
+  Call c;
+  c.set_type(Call::ACCEPT);
+  c.mutable_accept()->add_offer_ids()->CopyFrom(offer.id());
+  for (const auto& op : ops) *c.mutable_accept()->add_operations() = op;
+  c.mutable_accept()->mutable_filters()->set_refuse_seconds(0);
+  return c;
+}
+
+Call reconcile_operations(const std::vector<std::string>& ids) {
+  Call c;
+  c.set_type(Call::RECONCILE_OPERATIONS);
+  auto* r = c.mutable_reconcile_operations();
+  for (const auto& id : ids) r->add_operations()->mutable_operation_id()->set_value(id);
+  return c;
+}
+
+std::map<std::string, mesos::v1::OperationState> reconciled(framework& fw,
+                                                           const std::vector<std::string>& ids) {
+  std::map<std::string, mesos::v1::OperationState> out;
+  auto r = fw.call(reconcile_operations(ids));
+  EXPECT_TRUE(r);
+  if (!r) return out;
+  EXPECT_EQ(r->status, 200u);
+  mesos::v1::scheduler::Response response;
+  EXPECT_FALSE(mesoshttp::decode(r->body, fw.enc, response));
+  for (const auto& s : response.reconcile_operations().operation_statuses()) {
+    EXPECT_FALSE(s.has_uuid()) << "reconciliation is not acknowledged";
+    out[s.operation_id().value()] = s.state();
+  }
+  return out;
+}
+
+TEST_P(SimApiRetry, OperationsWithIdsGetStatusUpdatesUntilAcknowledged) {
+  framework fw(port(), GetParam(), multi_role_subscribe({"dev"}));
+  auto offer = fw.offer();
+  ASSERT_TRUE(offer);
+  Operation reserve;
+  reserve.set_type(Operation::RESERVE);
+  *reserve.mutable_reserve()->add_resources() = reserved_disk(1500, "dev");
+  Operation create;
+  create.set_type(Operation::CREATE);
+  *create.mutable_create()->add_volumes() = volume(1000, "dev");
+  Operation grow;
+  grow.set_type(Operation::GROW_VOLUME);
+  *grow.mutable_grow_volume()->mutable_volume() = volume(1000, "dev");
+  *grow.mutable_grow_volume()->mutable_addition() = reserved_disk(500, "dev");
+  Operation shrink;
+  shrink.set_type(Operation::SHRINK_VOLUME);
+  *shrink.mutable_shrink_volume()->mutable_volume() = volume(1500, "dev");
+  shrink.mutable_shrink_volume()->mutable_subtract()->set_value(200);
+  Operation too_much = shrink;
+  too_much.mutable_shrink_volume()->mutable_subtract()->set_value(5000);
+  Operation create_disk;
+  create_disk.set_type(Operation::CREATE_DISK);
+  *create_disk.mutable_create_disk()->mutable_source() = scalar("disk", 100);
+  create_disk.mutable_create_disk()->set_target_type(mesos::v1::Resource::DiskInfo::Source::MOUNT);
+  auto launch = launch_call(*offer, "with-id", 0.1, 16).accept().operations(0);
+  ASSERT_EQ(fw.call(accept_ops(*offer, {with_id(reserve, "reserve"), with_id(create, "create"),
+                                        with_id(grow, "grow"), with_id(shrink, "shrink"),
+                                        with_id(too_much, "too-much"),
+                                        with_id(create_disk, "create-disk"),
+                                        with_id(launch, "launch")}))->status,
+            202u);
+
+  // FINISHED (with a uuid, resent with the same uuid) or ERROR (without, once).
+  std::map<std::string, std::vector<mesos::v1::OperationStatus>> statuses;
+  std::vector<std::string> task_errors;
+  for (const auto& e : events_until_marker(fw, *sim)) {
+    if (e.type() == Event::UPDATE_OPERATION_STATUS) {
+      const auto& st = e.update_operation_status().status();
+      statuses[st.operation_id().value()].push_back(st);
+    } else if (e.type() == Event::UPDATE) {
+      task_errors.push_back(e.update().status().task_id().value());
+      EXPECT_EQ(e.update().status().state(), mesos::v1::TASK_ERROR);
+    }
+  }
+  EXPECT_EQ(task_errors, std::vector<std::string>{"with-id"});
+  for (const std::string id : {"reserve", "create", "grow", "shrink"}) {
+    const auto& list = statuses[id];
+    ASSERT_GE(list.size(), 2u) << id << " was not resent";
+    for (const auto& st : list) {
+      EXPECT_EQ(st.state(), mesos::v1::OPERATION_FINISHED) << id << ": " << st.message();
+      EXPECT_EQ(st.uuid().value().size(), 16u) << id;
+      EXPECT_EQ(st.uuid().value(), list[0].uuid().value()) << id;
+      EXPECT_EQ(st.agent_id().value(), offer->agent_id().value()) << id;
+    }
+  }
+  for (const std::string id : {"too-much", "create-disk", "launch"}) {
+    const auto& list = statuses[id];
+    ASSERT_EQ(list.size(), 1u) << id;
+    EXPECT_EQ(list[0].state(), mesos::v1::OPERATION_ERROR) << id;
+    EXPECT_FALSE(list[0].has_uuid()) << id;
+    EXPECT_FALSE(list[0].message().empty()) << id;
+  }
+  EXPECT_NE(statuses["too-much"][0].message().find("'subtract'"), std::string::npos);
+  EXPECT_NE(statuses["create-disk"][0].message().find("resource provider"), std::string::npos);
+  // The shrunk volume's converted resources: 1300 MB volume + 200 MB freed.
+  double volume_mb = 0;
+  double freed_mb = 0;
+  for (const auto& r : statuses["shrink"][0].converted_resources()) {
+    EXPECT_EQ(r.allocation_info().role(), "dev");
+    (r.has_disk() ? volume_mb : freed_mb) += r.scalar().value();
+  }
+  EXPECT_DOUBLE_EQ(volume_mb, 1300);
+  EXPECT_DOUBLE_EQ(freed_mb, 200);
+  // The agent's resources changed accordingly.
+  double agent_volume = 0;
+  double agent_reserved = 0;
+  double agent_plain = 0;
+  for (const auto& r : sim->agent_resources(0)) {
+    if (r.name() != "disk") continue;
+    if (r.has_disk()) agent_volume += r.scalar().value();
+    else if (r.reservations_size() > 0) agent_reserved += r.scalar().value();
+    else agent_plain += r.scalar().value();
+  }
+  EXPECT_DOUBLE_EQ(agent_volume, 1300);
+  EXPECT_DOUBLE_EQ(agent_reserved, 200);
+  EXPECT_DOUBLE_EQ(agent_plain, 65536 - 1500);
+
+  // Reconciliation reports the latest states, without uuids.
+  using states = std::map<std::string, mesos::v1::OperationState>;
+  EXPECT_EQ(reconciled(fw, {}), (states{{"reserve", mesos::v1::OPERATION_FINISHED},
+                                        {"create", mesos::v1::OPERATION_FINISHED},
+                                        {"grow", mesos::v1::OPERATION_FINISHED},
+                                        {"shrink", mesos::v1::OPERATION_FINISHED}}));
+  EXPECT_EQ(reconciled(fw, {"grow", "too-much", "nope"}),
+            (states{{"grow", mesos::v1::OPERATION_FINISHED},
+                    {"too-much", mesos::v1::OPERATION_UNKNOWN},
+                    {"nope", mesos::v1::OPERATION_UNKNOWN}}));
+  EXPECT_EQ(sim->operations().size(), 4u);
+
+  // Acknowledged (a wrong uuid does not count), an operation is forgotten.
+  for (const std::string id : {"reserve", "create", "grow", "shrink"}) {
+    const auto& st = statuses[id][0];
+    Call ack;
+    ack.set_type(Call::ACKNOWLEDGE_OPERATION_STATUS);
+    auto* a = ack.mutable_acknowledge_operation_status();
+    a->mutable_agent_id()->CopyFrom(st.agent_id());
+    a->mutable_operation_id()->CopyFrom(st.operation_id());
+    a->set_uuid(std::string(16, 'x'));
+    ASSERT_EQ(fw.call(ack)->status, 202u);
+    if (id == "reserve") {
+      EXPECT_EQ(sim->operations().size(), 4u) << "acknowledged with a wrong uuid";
+    }
+    a->set_uuid(st.uuid().value());
+    ASSERT_EQ(fw.call(ack)->status, 202u);
+  }
+  EXPECT_TRUE(sim->operations().empty());
+  EXPECT_EQ(reconciled(fw, {"reserve"}), (states{{"reserve", mesos::v1::OPERATION_UNKNOWN}}));
+  events_until_marker(fw, *sim, std::chrono::milliseconds(0));  // resent before the acks
+  for (const auto& e : events_until_marker(fw, *sim)) {
+    EXPECT_NE(e.type(), Event::UPDATE_OPERATION_STATUS)
+        << "resent after the acknowledgement: "
+        << e.update_operation_status().status().operation_id().value();
+  }
+}
+
+TEST_P(SimApi, OperationsWithoutIdsAreSilentAndInvalidOnesDropped) {
+  framework fw(port(), GetParam(), multi_role_subscribe({"dev"}));
+  auto offer = fw.offer();
+  ASSERT_TRUE(offer);
+  Operation reserve;
+  reserve.set_type(Operation::RESERVE);
+  *reserve.mutable_reserve()->add_resources() = reserved_disk(100, "dev");
+  Operation grow_nothing;  // no such volume
+  grow_nothing.set_type(Operation::GROW_VOLUME);
+  *grow_nothing.mutable_grow_volume()->mutable_volume() = volume(10, "dev");
+  *grow_nothing.mutable_grow_volume()->mutable_addition() = reserved_disk(10, "dev");
+  Operation destroy_disk;
+  destroy_disk.set_type(Operation::DESTROY_DISK);
+  *destroy_disk.mutable_destroy_disk()->mutable_source() = scalar("disk", 10);
+  ASSERT_EQ(fw.call(accept_ops(*offer, {reserve, grow_nothing, destroy_disk}))->status, 202u);
+  ASSERT_TRUE(eventually([&] {
+    for (const auto& r : sim->agent_resources(0))
+      if (r.name() == "disk" && r.reservations_size() > 0 && !r.has_disk()) return true;
+    return false;
+  }));
+  for (const auto& r : sim->agent_resources(0)) EXPECT_FALSE(r.has_disk()) << "no volume grew";
+  for (const auto& e : events_until_marker(fw, *sim))
+    EXPECT_NE(e.type(), Event::UPDATE_OPERATION_STATUS);
+  EXPECT_TRUE(sim->operations().empty());
+}
+
 INSTANTIATE_TEST_SUITE_P(Encodings, SimApiRetry,
                          ::testing::Values(encoding::json, encoding::protobuf), enc_name);
 

@@ -216,6 +216,17 @@ class cluster {
     std::filesystem::path sandbox;  // local_process mode only
   };
   std::vector<task_record> tasks() const;
+
+  // Offer operations that carried an id (operation feedback), until their
+  // status is acknowledged. Invalid ones (OPERATION_ERROR) are never kept.
+  struct operation_record {
+    std::string framework_id;
+    std::string operation_id;
+    std::string agent_id;
+    mesos::v1::OperationState state;  // latest state
+    bool unacknowledged;              // its status is being resent
+  };
+  std::vector<operation_record> operations() const;
   std::size_t offers_outstanding() const;
   // Each agent's unreserved + reserved resources as the master now sees them.
   std::vector<mesos::v1::Resource> agent_resources(std::size_t agent) const;
