@@ -232,6 +232,16 @@ struct sim_agent {
   agent_spec spec;
   detail::pool total;
   detail::pool available;  // total minus offered minus used by tasks
+  // Scheduled maintenance: offers carry it, and frameworks using the agent
+  // get an inverse offer for it (once per framework and maintenance).
+  std::optional<mesos::v1::Unavailability> maintenance;
+  std::set<std::string> inverse_offered;  // framework ids
+};
+
+struct sim_inverse_offer {
+  std::string framework_id;
+  std::size_t agent = 0;
+  cluster::inverse_offer_record::status state = cluster::inverse_offer_record::status::outstanding;
 };
 
 // down: restart()'s closed port; dead: kill()ed until start_master().
@@ -265,6 +275,7 @@ struct cluster::impl {
   std::map<std::string, std::unique_ptr<sim_framework>> frameworks;
   std::set<std::string> removed_frameworks;
   std::map<std::string, sim_offer> offers;
+  std::map<std::string, sim_inverse_offer> inverse_offers;  // every one made, by id
   std::uint64_t next_framework = 0;
   std::uint64_t next_offer = 0;
   std::uint64_t next_connection = 0;
@@ -341,6 +352,15 @@ struct cluster::impl {
   void return_offer(const std::string& offer_id, bool rescind);
   void remove_offers_of(const std::string& framework_id);
   mesos::v1::Offer make_offer(const sim_offer& o, const sim_framework& fw) const;
+
+  // Maintenance and inverse offers.
+  void schedule_maintenance_now(std::size_t agent, mesos::v1::Unavailability unavailability);
+  void cancel_maintenance_now(std::size_t agent);
+  void send_inverse_offers();
+  void answer_inverse_offers(sim_framework& fw,
+                             const google::protobuf::RepeatedPtrField<mesos::v1::OfferID>& ids,
+                             bool accepted);
+  void forget_inverse_offers(const std::string& framework_id);
 
   // Calls.
   protocol::answer on_call(sim_framework& fw, const protocol::parsed_call& pc);
@@ -971,6 +991,7 @@ void cluster::impl::disconnect(sim_framework& fw) {
   fw.connected = false;
   fw.stream.reset();
   remove_offers_of(fw.id);
+  forget_inverse_offers(fw.id);
   const double requested = fw.info.failover_timeout();
   if (requested <= 0) {
     remove_framework(fw.id);
@@ -995,6 +1016,7 @@ void cluster::impl::remove_framework(const std::string& id) {
   fw.failover.cancel();
   for (auto& [oid, op] : fw.operations) op->retry.cancel();
   remove_offers_of(id);
+  forget_inverse_offers(id);
   for (auto& [tid, t] : fw.tasks) {
     t->retry.cancel();
     t->progress.cancel();
@@ -1071,6 +1093,7 @@ mesos::v1::Offer cluster::impl::make_offer(const sim_offer& o, const sim_framewo
     attr->mutable_text()->set_value(value);
   }
   offer.mutable_allocation_info()->set_role(o.role);
+  if (a.maintenance) *offer.mutable_unavailability() = *a.maintenance;
   return offer;
 }
 
@@ -1132,6 +1155,7 @@ void cluster::impl::allocate() {
     ++round_robin;
   }
   for (auto& [fw, ev] : events) send_event(*fw, ev);
+  send_inverse_offers();
   allocation_timer.cancel();
   allocation_timer.expires_after(cfg.offer_interval);
   allocation_timer.async_wait([this](beast::error_code ec) {
@@ -1161,6 +1185,98 @@ void cluster::impl::remove_offers_of(const std::string& framework_id) {
   for (const auto& [id, o] : offers)
     if (o.framework_id == framework_id) ids.push_back(id);
   for (const auto& id : ids) return_offer(id, false);
+}
+
+// ------------------------------------------------------------------ maintenance
+
+void cluster::impl::schedule_maintenance_now(std::size_t agent,
+                                             mesos::v1::Unavailability unavailability) {
+  // A new schedule replaces the old one: its inverse offers are rescinded.
+  cancel_maintenance_now(agent);
+  agents[agent].maintenance = std::move(unavailability);
+  send_inverse_offers();
+}
+
+void cluster::impl::cancel_maintenance_now(std::size_t agent) {
+  sim_agent& a = agents[agent];
+  if (!a.maintenance) return;
+  a.maintenance.reset();
+  a.inverse_offered.clear();
+  for (auto& [id, io] : inverse_offers) {
+    if (io.agent != agent || io.state != cluster::inverse_offer_record::status::outstanding)
+      continue;
+    io.state = cluster::inverse_offer_record::status::rescinded;
+    const auto fw = frameworks.find(io.framework_id);
+    if (fw == frameworks.end()) continue;
+    Event e;
+    e.set_type(Event::RESCIND_INVERSE_OFFER);
+    e.mutable_rescind_inverse_offer()->mutable_inverse_offer_id()->set_value(id);
+    send_event(*fw->second, e);
+  }
+}
+
+// Frameworks that use an agent under maintenance (tasks that are not
+// terminal, or outstanding offers) get one inverse offer for it.
+void cluster::impl::send_inverse_offers() {
+  if (!leader_index || masters[*leader_index]->phase != master_phase::serving) return;
+  std::map<sim_framework*, Event> events;
+  for (std::size_t ai = 0; ai < agents.size(); ++ai) {
+    sim_agent& a = agents[ai];
+    if (!a.maintenance) continue;
+    for (auto& [fw_id, fw] : frameworks) {
+      if (!fw->connected || a.inverse_offered.count(fw_id)) continue;
+      bool uses = false;
+      for (const auto& [tid, t] : fw->tasks)
+        if (t->agent == ai && !is_terminal(t->state)) uses = true;
+      for (const auto& [oid, o] : offers)
+        if (o.agent == ai && o.framework_id == fw_id) uses = true;
+      if (!uses) continue;
+      a.inverse_offered.insert(fw_id);
+      const std::string id = masters[*leader_index]->id + "-O" + std::to_string(next_offer++);
+      inverse_offers[id] = sim_inverse_offer{fw_id, ai};
+      auto& ev = events[fw.get()];
+      ev.set_type(Event::INVERSE_OFFERS);
+      mesos::v1::InverseOffer* io = ev.mutable_inverse_offers()->add_inverse_offers();
+      io->mutable_id()->set_value(id);
+      io->mutable_framework_id()->set_value(fw_id);
+      io->mutable_agent_id()->set_value(a.id);
+      auto* url = io->mutable_url();
+      url->set_scheme("http");
+      url->mutable_address()->set_hostname(a.spec.hostname);
+      url->mutable_address()->set_ip(cfg.host);
+      url->mutable_address()->set_port(5051);
+      url->set_path("/slave(1)");
+      *io->mutable_unavailability() = *a.maintenance;
+      // No resources: the whole agent is going away.
+    }
+  }
+  for (auto& [fw, ev] : events) send_event(*fw, ev);
+}
+
+void cluster::impl::answer_inverse_offers(
+    sim_framework& fw, const google::protobuf::RepeatedPtrField<mesos::v1::OfferID>& ids,
+    bool accepted) {
+  // Unknown ids and other frameworks' are ignored, as unknown offers are.
+  for (const auto& id : ids) {
+    const auto it = inverse_offers.find(id.value());
+    if (it == inverse_offers.end() || it->second.framework_id != fw.id ||
+        it->second.state != cluster::inverse_offer_record::status::outstanding)
+      continue;
+    it->second.state = accepted ? cluster::inverse_offer_record::status::accepted
+                                : cluster::inverse_offer_record::status::declined;
+  }
+}
+
+void cluster::impl::forget_inverse_offers(const std::string& framework_id) {
+  // A framework that goes away drops its outstanding inverse offers without
+  // an event; it gets new ones when it comes back and still uses the agent.
+  for (auto& [id, io] : inverse_offers) {
+    if (io.framework_id != framework_id ||
+        io.state != cluster::inverse_offer_record::status::outstanding)
+      continue;
+    io.state = cluster::inverse_offer_record::status::rescinded;
+    agents[io.agent].inverse_offered.erase(framework_id);
+  }
 }
 
 // ------------------------------------------------------------------ calls
@@ -1231,6 +1347,12 @@ protocol::answer cluster::impl::on_call(sim_framework& fw, const protocol::parse
       return protocol::empty(202);
     case Call::RECONCILE:
       reconcile(fw, call.reconcile());
+      return protocol::empty(202);
+    case Call::ACCEPT_INVERSE_OFFERS:
+      answer_inverse_offers(fw, call.accept_inverse_offers().inverse_offer_ids(), true);
+      return protocol::empty(202);
+    case Call::DECLINE_INVERSE_OFFERS:
+      answer_inverse_offers(fw, call.decline_inverse_offers().inverse_offer_ids(), false);
       return protocol::empty(202);
     case Call::ACKNOWLEDGE_OPERATION_STATUS:
       acknowledge_operation(fw, call.acknowledge_operation_status());
@@ -1861,6 +1983,10 @@ protocol::answer cluster::impl::handle_control(const http::request<http::string_
     for (const auto& [id, fw] : frameworks) tasks += fw->tasks.size();
     out += ",\"tasks\":" + std::to_string(tasks);
     out += ",\"offers\":" + std::to_string(offers.size());
+    std::size_t outstanding = 0;
+    for (const auto& [id, io] : inverse_offers)
+      outstanding += io.state == cluster::inverse_offer_record::status::outstanding;
+    out += ",\"inverse_offers\":" + std::to_string(outstanding);
     // Masters whose port refuses connections (kill(), or restart() while down).
     out += ",\"down\":[";
     bool first = true;
@@ -1941,6 +2067,20 @@ protocol::answer cluster::impl::handle_control(const http::request<http::string_
     const std::size_t m = count(num("master", 0));
     if (m >= masters.size()) return protocol::text(400, "No master " + std::to_string(m));
     restart_now(m, std::chrono::milliseconds(static_cast<long long>(num("down_ms", 1000))));
+  } else if (fault == "schedule_maintenance" || fault == "cancel_maintenance") {
+    const std::size_t a = count(num("agent", 0));
+    if (a >= agents.size()) return protocol::text(400, "No agent " + std::to_string(a));
+    if (fault == "cancel_maintenance") {
+      cancel_maintenance_now(a);
+    } else {
+      mesos::v1::Unavailability u;
+      u.mutable_start()->set_nanoseconds(
+          static_cast<std::int64_t>(num("start_s", now_seconds()) * 1e9));
+      const double duration = num("duration_s", 3600);
+      if (duration > 0)
+        u.mutable_duration()->set_nanoseconds(static_cast<std::int64_t>(duration * 1e9));
+      schedule_maintenance_now(a, std::move(u));
+    }
   } else if (fault == "kill" || fault == "start_master") {
     const std::size_t m = count(num("master", 0));
     if (m >= masters.size()) return protocol::text(400, "No master " + std::to_string(m));
@@ -1964,6 +2104,12 @@ void cluster::impl::elect_now(std::size_t master) {
     if (o.timeout) o.timeout->cancel();
   for (auto& [id, o] : offers) detail::add(agents[o.agent].available, o.resources);
   offers.clear();
+  // Outstanding inverse offers die with the old leader; the new one makes its own.
+  for (auto& [id, io] : inverse_offers)
+    if (io.state == cluster::inverse_offer_record::status::outstanding) {
+      io.state = cluster::inverse_offer_record::status::rescinded;
+      agents[io.agent].inverse_offered.erase(io.framework_id);
+    }
   leader_index = master;
   schedule_allocation();
 }
@@ -2257,6 +2403,34 @@ void cluster::kill(std::size_t master) {
 void cluster::start_master(std::size_t master) {
   if (master >= size()) throw std::out_of_range("mesos-sim: no master " + std::to_string(master));
   impl_->run_sync([&] { impl_->start_master_now(master); });
+}
+
+void cluster::schedule_maintenance(std::size_t agent, std::chrono::system_clock::time_point start,
+                                   std::chrono::nanoseconds duration) {
+  mesos::v1::Unavailability u;
+  u.mutable_start()->set_nanoseconds(
+      std::chrono::duration_cast<std::chrono::nanoseconds>(start.time_since_epoch()).count());
+  if (duration.count() > 0) u.mutable_duration()->set_nanoseconds(duration.count());
+  impl_->run_sync([&] {
+    if (agent >= impl_->agents.size())
+      throw std::out_of_range("mesos-sim: no agent " + std::to_string(agent));
+    impl_->schedule_maintenance_now(agent, u);
+  });
+}
+
+void cluster::cancel_maintenance(std::size_t agent) {
+  impl_->run_sync([&] {
+    if (agent < impl_->agents.size()) impl_->cancel_maintenance_now(agent);
+  });
+}
+
+std::vector<cluster::inverse_offer_record> cluster::inverse_offers() const {
+  return impl_->run_sync([&] {
+    std::vector<inverse_offer_record> out;
+    for (const auto& [id, io] : impl_->inverse_offers)
+      out.push_back({id, io.framework_id, impl_->agents[io.agent].id, io.state});
+    return out;
+  });
 }
 
 void cluster::cut_streams_mid_record() {

@@ -917,6 +917,127 @@ TEST_P(SimApi, OperationsWithoutIdsAreSilentAndInvalidOnesDropped) {
   EXPECT_TRUE(sim->operations().empty());
 }
 
+using inverse_status = cluster::inverse_offer_record::status;
+
+std::map<std::string, inverse_status> inverse_states(const cluster& sim) {
+  std::map<std::string, inverse_status> out;
+  for (const auto& r : sim.inverse_offers()) out[r.id] = r.state;
+  return out;
+}
+
+TEST_P(SimApi, MaintenanceSendsInverseOffersToFrameworksUsingTheAgent) {
+  framework one(port(), GetParam(), subscribe_call("one"));
+  auto offer = one.offer();
+  ASSERT_TRUE(offer);
+  EXPECT_FALSE(offer->has_unavailability());
+  framework two(port(), GetParam(), subscribe_call("two"));
+  ASSERT_TRUE(two.ok());
+  const auto start = std::chrono::system_clock::now() + std::chrono::hours(1);
+  const auto start_ns =
+      std::chrono::duration_cast<std::chrono::nanoseconds>(start.time_since_epoch()).count();
+  sim->schedule_maintenance(0, start, std::chrono::hours(2));
+  // "one" holds an offer of the agent.
+  auto inverse = one.next_of(Event::INVERSE_OFFERS);
+  ASSERT_TRUE(inverse);
+  ASSERT_EQ(inverse->inverse_offers().inverse_offers_size(), 1);
+  const auto first = inverse->inverse_offers().inverse_offers(0);
+  EXPECT_FALSE(first.id().value().empty());
+  EXPECT_EQ(first.framework_id().value(), one.id);
+  EXPECT_EQ(first.agent_id().value(), offer->agent_id().value());
+  EXPECT_EQ(first.unavailability().start().nanoseconds(), start_ns);
+  EXPECT_EQ(first.unavailability().duration().nanoseconds(),
+            std::chrono::nanoseconds(std::chrono::hours(2)).count());
+  EXPECT_EQ(first.resources_size(), 0) << "the whole agent";
+  EXPECT_EQ(inverse_states(*sim),
+            (std::map<std::string, inverse_status>{{first.id().value(), inverse_status::outstanding}}));
+  // "two" uses the agent only once "one" leaves it: its offer says the agent
+  // is going away, then its own inverse offer comes.
+  ASSERT_EQ(one.call(decline_call(*offer, 3600))->status, 202u);
+  auto offer2 = two.offer();
+  ASSERT_TRUE(offer2);
+  ASSERT_TRUE(offer2->has_unavailability());
+  EXPECT_EQ(offer2->unavailability().start().nanoseconds(), start_ns);
+  auto inverse2 = two.next_of(Event::INVERSE_OFFERS);
+  ASSERT_TRUE(inverse2);
+  ASSERT_EQ(inverse2->inverse_offers().inverse_offers_size(), 1);
+  const auto second = inverse2->inverse_offers().inverse_offers(0);
+  EXPECT_EQ(second.framework_id().value(), two.id);
+  EXPECT_NE(second.id().value(), first.id().value());
+
+  Call accept;
+  accept.set_type(Call::ACCEPT_INVERSE_OFFERS);
+  accept.mutable_accept_inverse_offers()->add_inverse_offer_ids()->CopyFrom(first.id());
+  // Another framework's inverse offer is not answered by "one".
+  accept.mutable_accept_inverse_offers()->add_inverse_offer_ids()->CopyFrom(second.id());
+  auto r = one.call(accept);
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->status, 202u);
+  EXPECT_TRUE(r->body.empty());
+  EXPECT_EQ(inverse_states(*sim),
+            (std::map<std::string, inverse_status>{{first.id().value(), inverse_status::accepted},
+                                                   {second.id().value(), inverse_status::outstanding}}));
+  // Cancelled: the unanswered one is rescinded, the answered one is not.
+  sim->cancel_maintenance(0);
+  auto rescind = two.next_of(Event::RESCIND_INVERSE_OFFER);
+  ASSERT_TRUE(rescind);
+  EXPECT_EQ(rescind->rescind_inverse_offer().inverse_offer_id().value(), second.id().value());
+  EXPECT_EQ(inverse_states(*sim),
+            (std::map<std::string, inverse_status>{{first.id().value(), inverse_status::accepted},
+                                                   {second.id().value(), inverse_status::rescinded}}));
+  for (const auto& e : events_until_marker(one, *sim, std::chrono::milliseconds(0)))
+    EXPECT_NE(e.type(), Event::RESCIND_INVERSE_OFFER);
+  // Offers no longer carry the unavailability.
+  ASSERT_EQ(two.call(decline_call(*offer2, 0))->status, 202u);
+  for (;;) {
+    auto e = two.next_of(Event::OFFERS);
+    ASSERT_TRUE(e);
+    if (e->offers().offers(0).id().value() == offer2->id().value()) continue;
+    EXPECT_FALSE(e->offers().offers(0).has_unavailability());
+    break;
+  }
+}
+
+TEST_P(SimApi, MaintenanceThroughTheControlEndpoint) {
+  framework fw(port(), GetParam());
+  ASSERT_TRUE(fw.offer());
+  const header_list json{{"Content-Type", "application/json"}};
+  auto r = post(port(), R"({"fault":"schedule_maintenance","agent":0,"start_s":2000000000,)"
+                        R"("duration_s":60})", json, "/sim/fault");
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->status, 200u);
+  auto inverse = fw.next_of(Event::INVERSE_OFFERS);
+  ASSERT_TRUE(inverse);
+  const auto io = inverse->inverse_offers().inverse_offers(0);
+  EXPECT_EQ(io.unavailability().start().nanoseconds(), 2000000000LL * 1000000000LL);
+  EXPECT_EQ(io.unavailability().duration().nanoseconds(), 60LL * 1000000000LL);
+  connection c(port());
+  auto state = c.request("GET", "/sim/state", "", {});
+  ASSERT_TRUE(state);
+  EXPECT_NE(state->body.find("\"inverse_offers\":1"), std::string::npos) << state->body;
+  Call decline;
+  decline.set_type(Call::DECLINE_INVERSE_OFFERS);
+  decline.mutable_decline_inverse_offers()->add_inverse_offer_ids()->CopyFrom(io.id());
+  decline.mutable_decline_inverse_offers()->add_inverse_offer_ids()->set_value("unknown");
+  ASSERT_EQ(fw.call(decline)->status, 202u);
+  EXPECT_EQ(inverse_states(*sim),
+            (std::map<std::string, inverse_status>{{io.id().value(), inverse_status::declined}}));
+  state = c.request("GET", "/sim/state", "", {});
+  ASSERT_TRUE(state);
+  EXPECT_NE(state->body.find("\"inverse_offers\":0"), std::string::npos) << state->body;
+  r = c.request("POST", "/sim/fault", R"({"fault":"schedule_maintenance","agent":5})", json);
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->status, 400u);
+  EXPECT_EQ(r->body, "No agent 5");
+  r = c.request("POST", "/sim/fault", R"({"fault":"cancel_maintenance","agent":0})", json);
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->status, 200u);
+  EXPECT_EQ(inverse_states(*sim),
+            (std::map<std::string, inverse_status>{{io.id().value(), inverse_status::declined}}));
+  EXPECT_THROW(sim->schedule_maintenance(9, std::chrono::system_clock::now(),
+                                         std::chrono::hours(1)),
+               std::out_of_range);
+}
+
 INSTANTIATE_TEST_SUITE_P(Encodings, SimApiRetry,
                          ::testing::Values(encoding::json, encoding::protobuf), enc_name);
 

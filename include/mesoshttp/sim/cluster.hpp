@@ -164,6 +164,18 @@ class cluster {
   // No effect unless the master was killed.
   void start_master(std::size_t master);
 
+  // Maintenance: `agent` will be unavailable from `start` for `duration`
+  // (0 = indefinitely). Offers of it carry that Unavailability, and every
+  // subscribed framework that uses the agent (tasks not yet terminal, or
+  // outstanding offers), now or later, gets one INVERSE_OFFERS event for it
+  // (an InverseOffer for the whole agent). A new schedule replaces the old
+  // one. ACCEPT_INVERSE_OFFERS and DECLINE_INVERSE_OFFERS are recorded.
+  // Throws std::out_of_range for an unknown agent.
+  void schedule_maintenance(std::size_t agent, std::chrono::system_clock::time_point start,
+                            std::chrono::nanoseconds duration);
+  // The maintenance is off: unanswered inverse offers get RESCIND_INVERSE_OFFER.
+  void cancel_maintenance(std::size_t agent);
+
   // Faults (on the leader; thread-safe).
   void cut_streams_mid_record();  // half a record into each stream, then close
   void pause_heartbeats(bool paused);
@@ -227,6 +239,18 @@ class cluster {
     bool unacknowledged;              // its status is being resent
   };
   std::vector<operation_record> operations() const;
+
+  // Every inverse offer made, with the framework's answer.
+  struct inverse_offer_record {
+    enum class status { outstanding, accepted, declined, rescinded };
+    std::string id;
+    std::string framework_id;
+    std::string agent_id;
+    // rescinded: the maintenance was cancelled or replaced (with an event),
+    // or the framework disconnected or the leader changed (without one).
+    status state;
+  };
+  std::vector<inverse_offer_record> inverse_offers() const;
   std::size_t offers_outstanding() const;
   // Each agent's unreserved + reserved resources as the master now sees them.
   std::vector<mesos::v1::Resource> agent_resources(std::size_t agent) const;
