@@ -32,6 +32,7 @@
 #include "mesoshttp/detail/maybe_tls_stream.hpp"
 #include "mesoshttp/recordio.hpp"
 #include "mesoshttp/sim/protocol.hpp"
+#include "constraints.hpp"
 #include "process.hpp"
 #include "resources.hpp"
 #include "mesos/v1/scheduler/scheduler.pb.h"
@@ -182,6 +183,8 @@ struct sim_framework {
   // DECLINE and ACCEPT filters: (role, agent) -> refused until. Offers are
   // made per role, so a filter holds for the role of the offer it came from.
   std::map<std::pair<std::string, std::size_t>, clock_type::time_point> filters;
+  // offer_constraints of SUBSCRIBE or UPDATE_FRAMEWORK: agents a role may be offered.
+  detail::offer_constraints constraints;
   std::map<std::string, std::shared_ptr<sim_task>> tasks;
   // Operations with an id, by id, until their terminal status is acknowledged.
   std::map<std::string, std::unique_ptr<sim_operation>> operations;
@@ -898,7 +901,14 @@ void cluster::impl::subscribe(const std::shared_ptr<connection>& c,
     c->write_next();
     return;
   }
-  if (auto why = check_suppressed_roles(info, pc.call.subscribe().suppressed_roles())) {
+  std::optional<std::string> invalid =
+      check_suppressed_roles(info, pc.call.subscribe().suppressed_roles());
+  auto constraints = detail::compile_constraints(pc.call.subscribe().offer_constraints(),
+                                                 roles_of(info));
+  if (!invalid) {
+    if (auto* why = std::get_if<std::string>(&constraints)) invalid = *why;
+  }
+  if (invalid) {
     // As a real master answers an invalid SUBSCRIBE: the stream opens and
     // carries one ERROR event, then ends.
     record("SUBSCRIBE", 200, stream_id, fw_id, m.index);
@@ -906,7 +916,7 @@ void cluster::impl::subscribe(const std::shared_ptr<connection>& c,
     c->enc = pc.response_encoding;
     Event e;
     e.set_type(Event::ERROR);
-    e.mutable_error()->set_message(*why);
+    e.mutable_error()->set_message(*invalid);
     c->send_event(e);
     c->send("0\r\n\r\n");
     c->close_after_write = true;
@@ -948,6 +958,7 @@ void cluster::impl::subscribe(const std::shared_ptr<connection>& c,
   // SUBSCRIBE replaces the set of suppressed roles (validated above).
   fw.suppressed = std::set<std::string>(pc.call.subscribe().suppressed_roles().begin(),
                                         pc.call.subscribe().suppressed_roles().end());
+  fw.constraints = std::move(std::get<detail::offer_constraints>(constraints));
 
   c->streaming = true;
   c->framework_id = fw_id;
@@ -1124,6 +1135,8 @@ void cluster::impl::allocate() {
         sim_framework& fw = *fwp;
         const auto f = fw.filters.find({role, ai});
         if (f != fw.filters.end() && f->second > now) continue;
+        if (!detail::satisfies(fw.constraints, role, {a.spec.hostname, &a.spec.attributes}))
+          continue;
         detail::pool offered;
         for (const auto& r : a.available) {
           const std::string reserved_for = detail::reservation_role(r);
@@ -1369,13 +1382,24 @@ protocol::answer cluster::impl::on_call(sim_framework& fw, const protocol::parse
       info.mutable_id()->set_value(fw.id);
       const auto& suppressed = call.update_framework().suppressed_roles();
       if (auto why = check_suppressed_roles(info, suppressed)) return protocol::text(400, *why);
+      auto constraints =
+          detail::compile_constraints(call.update_framework().offer_constraints(), roles_of(info));
+      if (auto* why = std::get_if<std::string>(&constraints)) return protocol::text(400, *why);
       fw.info = info;
+      // The update replaces the constraints (none when absent).
+      fw.constraints = std::move(std::get<detail::offer_constraints>(constraints));
       // The update replaces the set of suppressed roles.
       fw.suppressed = std::set<std::string>(suppressed.begin(), suppressed.end());
-      // Roles the framework no longer has lose their offers and filters.
+      // Roles the framework no longer has lose their offers and filters, and
+      // offers its new constraints exclude are rescinded.
       std::vector<std::string> stale;
-      for (const auto& [id, o] : offers)
-        if (o.framework_id == fw.id && !fw.has_role(o.role)) stale.push_back(id);
+      for (const auto& [id, o] : offers) {
+        if (o.framework_id != fw.id) continue;
+        const sim_agent& a = agents[o.agent];
+        if (!fw.has_role(o.role) ||
+            !detail::satisfies(fw.constraints, o.role, {a.spec.hostname, &a.spec.attributes}))
+          stale.push_back(id);
+      }
       for (const auto& id : stale) return_offer(id, true);
       std::erase_if(fw.filters, [&](const auto& f) { return !fw.has_role(f.first.first); });
       schedule_allocation();
