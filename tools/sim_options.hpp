@@ -50,6 +50,7 @@ struct sim_options {
   bool local = false;
   double cpus = 4, mem = 8192, disk = 65536;
   double offer_interval = 1, offer_timeout = 0, task_seconds = 1, retry = 10;
+  double session_timeout = 10;
   std::string outcome = "TASK_FINISHED";
   std::string sandbox;
   std::vector<std::string> attributes;
@@ -82,6 +83,11 @@ inline void add_sim_options(CLI::App& app, sim_options& o) {
   app.add_option("--offer-timeout", o.offer_timeout,
                  "Seconds after which an unused offer is rescinded; 0 = never")
       ->default_val(0)->check(non_negative());
+  app.add_option("--leader-session-timeout", o.session_timeout,
+                 "Seconds the other masters keep redirecting to a killed leader (POST /sim/fault "
+                 "{\"fault\":\"kill\"}) before the next one takes over, as until a real dead "
+                 "leader's ZooKeeper session expires")
+      ->default_val(10)->check(non_negative());
   app.add_option("--task-seconds", o.task_seconds,
                  "Simulated tasks run this long; 0 = until killed")
       ->default_val(1)->check(non_negative());
@@ -139,6 +145,7 @@ inline std::optional<std::string> to_cluster_config(const sim_options& o,
   cfg.offer_timeout = ms(o.offer_timeout);
   cfg.task_run_time = ms(o.task_seconds);
   cfg.status_update_retry = ms(o.retry);
+  cfg.leader_session_timeout = ms(o.session_timeout);
   cfg.tasks = o.local ? mesoshttp::sim::task_mode::local_process
                       : mesoshttp::sim::task_mode::simulated;
   cfg.sandbox_root = o.sandbox;

@@ -15,6 +15,7 @@
 #include <google/protobuf/struct.pb.h>
 #include <google/protobuf/util/json_util.h>
 
+#include <algorithm>
 #include <atomic>
 #include <ctime>
 #include <deque>
@@ -32,6 +33,7 @@
 #include "mesoshttp/detail/maybe_tls_stream.hpp"
 #include "mesoshttp/recordio.hpp"
 #include "mesoshttp/sim/protocol.hpp"
+#include "constraints.hpp"
 #include "process.hpp"
 #include "resources.hpp"
 #include "mesos/v1/scheduler/scheduler.pb.h"
@@ -117,6 +119,21 @@ std::uint32_t ipv4_as_mesos(const std::string& host) {
          (static_cast<std::uint32_t>(b[2]) << 16) | (static_cast<std::uint32_t>(b[3]) << 24);
 }
 
+// A framework's roles, as sim_framework::roles() reads them from its info.
+std::vector<std::string> roles_of(const mesos::v1::FrameworkInfo& info);
+
+// Why `suppressed` cannot be the suppressed roles of a framework with `info`
+// (a role it does not have), or nullopt.
+template <class Roles>
+std::optional<std::string> check_suppressed_roles(const mesos::v1::FrameworkInfo& info,
+                                                  const Roles& suppressed) {
+  const auto roles = roles_of(info);
+  for (const auto& r : suppressed)
+    if (std::find(roles.begin(), roles.end(), r) == roles.end())
+      return "Suppressed role '" + r + "' is not one of the framework's roles";
+  return std::nullopt;
+}
+
 }  // namespace
 
 // ------------------------------------------------------------------ state
@@ -143,6 +160,17 @@ struct sim_task {
   explicit sim_task(net::io_context& ioc) : retry(ioc), progress(ioc) {}
 };
 
+// An offer operation that carried an id (operation feedback).
+struct sim_operation {
+  std::size_t agent = 0;
+  mesos::v1::OperationStatus latest;  // without uuid: what reconciliation reports
+  // The status being delivered reliably (with its uuid), until acknowledged.
+  std::optional<mesos::v1::OperationStatus> pending;
+  net::steady_timer retry;
+
+  explicit sim_operation(net::io_context& ioc) : retry(ioc) {}
+};
+
 struct sim_framework {
   std::string id;
   mesos::v1::FrameworkInfo info;
@@ -150,15 +178,24 @@ struct sim_framework {
   std::weak_ptr<connection> stream;
   std::string stream_id;
   encoding enc = encoding::json;
-  bool suppressed = false;
-  std::map<std::size_t, clock_type::time_point> filters;  // agent -> refused until
+  // Roles that get no offers (SUPPRESS, SUBSCRIBE's and UPDATE_FRAMEWORK's
+  // suppressed_roles) until revived.
+  std::set<std::string> suppressed;
+  // DECLINE and ACCEPT filters: (role, agent) -> refused until. Offers are
+  // made per role, so a filter holds for the role of the offer it came from.
+  std::map<std::pair<std::string, std::size_t>, clock_type::time_point> filters;
+  // offer_constraints of SUBSCRIBE or UPDATE_FRAMEWORK: agents a role may be offered.
+  detail::offer_constraints constraints;
   std::map<std::string, std::shared_ptr<sim_task>> tasks;
+  // Operations with an id, by id, until their terminal status is acknowledged.
+  std::map<std::string, std::unique_ptr<sim_operation>> operations;
   net::steady_timer failover;
 
   explicit sim_framework(net::io_context& ioc) : failover(ioc) {}
-  std::string role() const {
-    if (info.roles_size() > 0) return info.roles(0);
-    return info.role();
+  std::vector<std::string> roles() const { return roles_of(info); }
+  bool has_role(const std::string& role) const {
+    const auto all = roles();
+    return std::find(all.begin(), all.end(), role) != all.end();
   }
   bool has_capability(mesos::v1::FrameworkInfo::Capability::Type t) const {
     for (const auto& c : info.capabilities())
@@ -167,9 +204,28 @@ struct sim_framework {
   }
 };
 
+namespace {
+
+// The roles a framework is offered resources for: FrameworkInfo.roles (with
+// MULTI_ROLE; also accepted without it), else the legacy FrameworkInfo.role
+// ("*" by default).
+std::vector<std::string> roles_of(const mesos::v1::FrameworkInfo& info) {
+  std::vector<std::string> out;
+  bool multi = info.roles_size() > 0;
+  for (const auto& c : info.capabilities())
+    if (c.type() == mesos::v1::FrameworkInfo::Capability::MULTI_ROLE) multi = true;
+  if (!multi) return {info.role()};
+  for (const auto& r : info.roles())
+    if (std::find(out.begin(), out.end(), r) == out.end()) out.push_back(r);
+  return out;
+}
+
+}  // namespace
+
 struct sim_offer {
   std::string id;
   std::string framework_id;
+  std::string role;  // the role it is allocated to (Offer.allocation_info.role)
   std::size_t agent = 0;
   detail::pool resources;
   std::unique_ptr<net::steady_timer> timeout;
@@ -180,9 +236,20 @@ struct sim_agent {
   agent_spec spec;
   detail::pool total;
   detail::pool available;  // total minus offered minus used by tasks
+  // Scheduled maintenance: offers carry it, and frameworks using the agent
+  // get an inverse offer for it (once per framework and maintenance).
+  std::optional<mesos::v1::Unavailability> maintenance;
+  std::set<std::string> inverse_offered;  // framework ids
 };
 
-enum class master_phase { serving, down, not_found, recovering };
+struct sim_inverse_offer {
+  std::string framework_id;
+  std::size_t agent = 0;
+  cluster::inverse_offer_record::status state = cluster::inverse_offer_record::status::outstanding;
+};
+
+// down: restart()'s closed port; dead: kill()ed until start_master().
+enum class master_phase { serving, down, dead, not_found, recovering };
 
 struct sim_master {
   std::size_t index = 0;
@@ -212,11 +279,18 @@ struct cluster::impl {
   std::map<std::string, std::unique_ptr<sim_framework>> frameworks;
   std::set<std::string> removed_frameworks;
   std::map<std::string, sim_offer> offers;
+  std::map<std::string, sim_inverse_offer> inverse_offers;  // every one made, by id
   std::uint64_t next_framework = 0;
   std::uint64_t next_offer = 0;
   std::uint64_t next_connection = 0;
   std::size_t round_robin = 0;
   net::steady_timer allocation_timer{ioc};
+  // kill() of the leader: runs for leader_session_timeout, then the next
+  // master takes over (the dead leader's ZooKeeper session expiring).
+  net::steady_timer session_timer{ioc};
+  // Every master was dead when the session expired: the first one started
+  // again is elected.
+  bool elect_first_started = false;
   bool allocation_posted = false;
   std::filesystem::path sandbox_root;
   bool own_sandbox_root = false;
@@ -283,6 +357,15 @@ struct cluster::impl {
   void remove_offers_of(const std::string& framework_id);
   mesos::v1::Offer make_offer(const sim_offer& o, const sim_framework& fw) const;
 
+  // Maintenance and inverse offers.
+  void schedule_maintenance_now(std::size_t agent, mesos::v1::Unavailability unavailability);
+  void cancel_maintenance_now(std::size_t agent);
+  void send_inverse_offers();
+  void answer_inverse_offers(sim_framework& fw,
+                             const google::protobuf::RepeatedPtrField<mesos::v1::OfferID>& ids,
+                             bool accepted);
+  void forget_inverse_offers(const std::string& framework_id);
+
   // Calls.
   protocol::answer on_call(sim_framework& fw, const protocol::parsed_call& pc);
   void accept(sim_framework& fw, const Call::Accept& accept);
@@ -303,11 +386,26 @@ struct cluster::impl {
   void watch_process(const std::string& fw_id, const std::shared_ptr<sim_task>& t);
   void acknowledge(sim_framework& fw, const Call::Acknowledge& ack);
 
+  // Operation feedback.
+  void operation_status(sim_framework& fw, const mesos::v1::Offer::Operation& op,
+                        std::optional<std::size_t> agent, mesos::v1::OperationState state,
+                        std::string message,
+                        const detail::pool& converted, const std::string& role);
+  void send_operation_head(sim_framework& fw, const std::string& operation_id);
+  void acknowledge_operation(sim_framework& fw, const Call::AcknowledgeOperationStatus& ack);
+  mesos::v1::scheduler::Response reconcile_operations(const sim_framework& fw,
+                                                      const Call::ReconcileOperations& r) const;
+
   // Faults.
   void for_each_stream(const std::function<void(connection&)>& f);
   void elect_now(std::size_t master);
   void unelect_now();
   void restart_now(std::size_t master, std::chrono::milliseconds down);
+  void kill_now(std::size_t master);
+  void start_master_now(std::size_t master);
+  void close_master(sim_master& m, bool reset);
+  void reopen_master(sim_master& m);
+  void take_over_from(std::size_t dead);
   void cut_now();
   void error_now(const std::string& message);
   void garbage_now();
@@ -615,8 +713,10 @@ void cluster::impl::shutdown_now() {
       if (auto c = weak.lock()) c->reset();
   }
   allocation_timer.cancel();
+  session_timer.cancel();
   for (auto& [id, fw] : frameworks) {
     fw->failover.cancel();
+    for (auto& [oid, op] : fw->operations) op->retry.cancel();
     for (auto& [tid, t] : fw->tasks) {
       t->retry.cancel();
       t->progress.cancel();
@@ -639,7 +739,7 @@ void cluster::impl::handle_request(const std::shared_ptr<connection>& c,
   sim_master& m = *masters[c->master];
 
   if (m.phase == master_phase::not_found) {
-    c->answer(protocol::empty(404), keep_alive);
+    c->answer(protocol::not_found(), keep_alive);
     return;
   }
   if (cfg.control_endpoint && target.substr(0, 5) == "/sim/") {
@@ -659,7 +759,7 @@ void cluster::impl::handle_request(const std::shared_ptr<connection>& c,
     return;
   }
   if (!protocol::is_scheduler_path(target)) {
-    c->answer(protocol::empty(404), keep_alive);
+    c->answer(protocol::not_found(), keep_alive);
     return;
   }
   if (!authenticated(req)) {
@@ -810,6 +910,28 @@ void cluster::impl::subscribe(const std::shared_ptr<connection>& c,
     c->write_next();
     return;
   }
+  std::optional<std::string> invalid =
+      check_suppressed_roles(info, pc.call.subscribe().suppressed_roles());
+  auto constraints = detail::compile_constraints(pc.call.subscribe().offer_constraints(),
+                                                 roles_of(info));
+  if (!invalid) {
+    if (auto* why = std::get_if<std::string>(&constraints)) invalid = *why;
+  }
+  if (invalid) {
+    // As a real master answers an invalid SUBSCRIBE: the stream opens and
+    // carries one ERROR event, then ends.
+    record("SUBSCRIBE", 200, stream_id, fw_id, m.index);
+    c->send(head);
+    c->enc = pc.response_encoding;
+    Event e;
+    e.set_type(Event::ERROR);
+    e.mutable_error()->set_message(*invalid);
+    c->send_event(e);
+    c->send("0\r\n\r\n");
+    c->close_after_write = true;
+    c->write_next();
+    return;
+  }
   if (fw_id.empty()) {
     char suffix[16];
     std::snprintf(suffix, sizeof suffix, "-%04llu",
@@ -842,9 +964,10 @@ void cluster::impl::subscribe(const std::shared_ptr<connection>& c,
   fw.stream = c;
   fw.stream_id = stream_id;
   fw.enc = pc.response_encoding;
-  fw.suppressed = false;
-  for (const auto& role : pc.call.subscribe().suppressed_roles())
-    if (role == fw.role()) fw.suppressed = true;
+  // SUBSCRIBE replaces the set of suppressed roles (validated above).
+  fw.suppressed = std::set<std::string>(pc.call.subscribe().suppressed_roles().begin(),
+                                        pc.call.subscribe().suppressed_roles().end());
+  fw.constraints = std::move(std::get<detail::offer_constraints>(constraints));
 
   c->streaming = true;
   c->framework_id = fw_id;
@@ -869,6 +992,8 @@ void cluster::impl::subscribe(const std::shared_ptr<connection>& c,
   // Updates that were waiting for the framework to come back.
   for (auto& [tid, t] : fw.tasks)
     if (!t->pending.empty()) send_head(fw, *t);
+  for (auto& [oid, op] : fw.operations)
+    if (op->pending) send_operation_head(fw, oid);
   schedule_allocation();
 }
 
@@ -886,6 +1011,7 @@ void cluster::impl::disconnect(sim_framework& fw) {
   fw.connected = false;
   fw.stream.reset();
   remove_offers_of(fw.id);
+  forget_inverse_offers(fw.id);
   const double requested = fw.info.failover_timeout();
   if (requested <= 0) {
     remove_framework(fw.id);
@@ -908,7 +1034,9 @@ void cluster::impl::remove_framework(const std::string& id) {
   if (it == frameworks.end()) return;
   sim_framework& fw = *it->second;
   fw.failover.cancel();
+  for (auto& [oid, op] : fw.operations) op->retry.cancel();
   remove_offers_of(id);
+  forget_inverse_offers(id);
   for (auto& [tid, t] : fw.tasks) {
     t->retry.cancel();
     t->progress.cancel();
@@ -976,7 +1104,7 @@ mesos::v1::Offer cluster::impl::make_offer(const sim_offer& o, const sim_framewo
     *out = r;
     const std::string role = detail::reservation_role(r);
     out->set_role(role);
-    out->mutable_allocation_info()->set_role(fw.role());
+    out->mutable_allocation_info()->set_role(o.role);
   }
   for (const auto& [name, value] : a.spec.attributes) {
     auto* attr = offer.add_attributes();
@@ -984,7 +1112,8 @@ mesos::v1::Offer cluster::impl::make_offer(const sim_offer& o, const sim_framewo
     attr->set_type(mesos::v1::Value::TEXT);
     attr->mutable_text()->set_value(value);
   }
-  offer.mutable_allocation_info()->set_role(fw.role());
+  offer.mutable_allocation_info()->set_role(o.role);
+  if (a.maintenance) *offer.mutable_unavailability() = *a.maintenance;
   return offer;
 }
 
@@ -996,9 +1125,14 @@ void cluster::impl::allocate() {
     });
     return;
   }
-  std::vector<sim_framework*> eligible;
-  for (auto& [id, fw] : frameworks)
-    if (fw->connected && !fw->suppressed) eligible.push_back(fw.get());
+  // One candidate per (framework, role) that is not suppressed: offers are
+  // made per role, as a multi-role framework sees them on a real master.
+  std::vector<std::pair<sim_framework*, std::string>> eligible;
+  for (auto& [id, fw] : frameworks) {
+    if (!fw->connected) continue;
+    for (auto& role : fw->roles())
+      if (!fw->suppressed.count(role)) eligible.emplace_back(fw.get(), std::move(role));
+  }
   std::map<sim_framework*, Event> events;
   const auto now = clock_type::now();
   if (!eligible.empty()) {
@@ -1006,19 +1140,23 @@ void cluster::impl::allocate() {
       sim_agent& a = agents[ai];
       if (a.available.empty()) continue;
       for (std::size_t k = 0; k < eligible.size(); ++k) {
-        sim_framework& fw = *eligible[(round_robin + k) % eligible.size()];
-        const auto f = fw.filters.find(ai);
+        const auto& [fwp, role] = eligible[(round_robin + k) % eligible.size()];
+        sim_framework& fw = *fwp;
+        const auto f = fw.filters.find({role, ai});
         if (f != fw.filters.end() && f->second > now) continue;
+        if (!detail::satisfies(fw.constraints, role, {a.spec.hostname, &a.spec.attributes}))
+          continue;
         detail::pool offered;
         for (const auto& r : a.available) {
-          const std::string role = detail::reservation_role(r);
-          if (role == "*" || role == fw.role()) offered.push_back(r);
+          const std::string reserved_for = detail::reservation_role(r);
+          if (reserved_for == "*" || reserved_for == role) offered.push_back(r);
         }
         if (offered.empty()) continue;
         detail::subtract(a.available, offered);
         sim_offer o;
         o.id = masters[*leader_index]->id + "-O" + std::to_string(next_offer++);
         o.framework_id = fw.id;
+        o.role = role;
         o.agent = ai;
         o.resources = offered;
         auto& ev = events[&fw];
@@ -1031,12 +1169,15 @@ void cluster::impl::allocate() {
           });
         }
         offers.emplace(o.id, std::move(o));
-        break;
+        // No break: what is left (resources reserved for other roles) may
+        // still go to the next candidates.
+        if (a.available.empty()) break;
       }
     }
     ++round_robin;
   }
   for (auto& [fw, ev] : events) send_event(*fw, ev);
+  send_inverse_offers();
   allocation_timer.cancel();
   allocation_timer.expires_after(cfg.offer_interval);
   allocation_timer.async_wait([this](beast::error_code ec) {
@@ -1068,14 +1209,107 @@ void cluster::impl::remove_offers_of(const std::string& framework_id) {
   for (const auto& id : ids) return_offer(id, false);
 }
 
+// ------------------------------------------------------------------ maintenance
+
+void cluster::impl::schedule_maintenance_now(std::size_t agent,
+                                             mesos::v1::Unavailability unavailability) {
+  // A new schedule replaces the old one: its inverse offers are rescinded.
+  cancel_maintenance_now(agent);
+  agents[agent].maintenance = std::move(unavailability);
+  send_inverse_offers();
+}
+
+void cluster::impl::cancel_maintenance_now(std::size_t agent) {
+  sim_agent& a = agents[agent];
+  if (!a.maintenance) return;
+  a.maintenance.reset();
+  a.inverse_offered.clear();
+  for (auto& [id, io] : inverse_offers) {
+    if (io.agent != agent || io.state != cluster::inverse_offer_record::status::outstanding)
+      continue;
+    io.state = cluster::inverse_offer_record::status::rescinded;
+    const auto fw = frameworks.find(io.framework_id);
+    if (fw == frameworks.end()) continue;
+    Event e;
+    e.set_type(Event::RESCIND_INVERSE_OFFER);
+    e.mutable_rescind_inverse_offer()->mutable_inverse_offer_id()->set_value(id);
+    send_event(*fw->second, e);
+  }
+}
+
+// Frameworks that use an agent under maintenance (tasks that are not
+// terminal, or outstanding offers) get one inverse offer for it.
+void cluster::impl::send_inverse_offers() {
+  if (!leader_index || masters[*leader_index]->phase != master_phase::serving) return;
+  std::map<sim_framework*, Event> events;
+  for (std::size_t ai = 0; ai < agents.size(); ++ai) {
+    sim_agent& a = agents[ai];
+    if (!a.maintenance) continue;
+    for (auto& [fw_id, fw] : frameworks) {
+      if (!fw->connected || a.inverse_offered.count(fw_id)) continue;
+      bool uses = false;
+      for (const auto& [tid, t] : fw->tasks)
+        if (t->agent == ai && !is_terminal(t->state)) uses = true;
+      for (const auto& [oid, o] : offers)
+        if (o.agent == ai && o.framework_id == fw_id) uses = true;
+      if (!uses) continue;
+      a.inverse_offered.insert(fw_id);
+      const std::string id = masters[*leader_index]->id + "-O" + std::to_string(next_offer++);
+      inverse_offers[id] = sim_inverse_offer{fw_id, ai};
+      auto& ev = events[fw.get()];
+      ev.set_type(Event::INVERSE_OFFERS);
+      mesos::v1::InverseOffer* io = ev.mutable_inverse_offers()->add_inverse_offers();
+      io->mutable_id()->set_value(id);
+      io->mutable_framework_id()->set_value(fw_id);
+      io->mutable_agent_id()->set_value(a.id);
+      auto* url = io->mutable_url();
+      url->set_scheme("http");
+      url->mutable_address()->set_hostname(a.spec.hostname);
+      url->mutable_address()->set_ip(cfg.host);
+      url->mutable_address()->set_port(5051);
+      url->set_path("/slave(1)");
+      *io->mutable_unavailability() = *a.maintenance;
+      // No resources: the whole agent is going away.
+    }
+  }
+  for (auto& [fw, ev] : events) send_event(*fw, ev);
+}
+
+void cluster::impl::answer_inverse_offers(
+    sim_framework& fw, const google::protobuf::RepeatedPtrField<mesos::v1::OfferID>& ids,
+    bool accepted) {
+  // Unknown ids and other frameworks' are ignored, as unknown offers are.
+  for (const auto& id : ids) {
+    const auto it = inverse_offers.find(id.value());
+    if (it == inverse_offers.end() || it->second.framework_id != fw.id ||
+        it->second.state != cluster::inverse_offer_record::status::outstanding)
+      continue;
+    it->second.state = accepted ? cluster::inverse_offer_record::status::accepted
+                                : cluster::inverse_offer_record::status::declined;
+  }
+}
+
+void cluster::impl::forget_inverse_offers(const std::string& framework_id) {
+  // A framework that goes away drops its outstanding inverse offers without
+  // an event; it gets new ones when it comes back and still uses the agent.
+  for (auto& [id, io] : inverse_offers) {
+    if (io.framework_id != framework_id ||
+        io.state != cluster::inverse_offer_record::status::outstanding)
+      continue;
+    io.state = cluster::inverse_offer_record::status::rescinded;
+    agents[io.agent].inverse_offered.erase(framework_id);
+  }
+}
+
 // ------------------------------------------------------------------ calls
 
 protocol::answer cluster::impl::on_call(sim_framework& fw, const protocol::parsed_call& pc) {
   const Call& call = pc.call;
-  const auto refuse = [&](std::size_t agent, const mesos::v1::Filters& filters) {
+  const auto refuse = [&](const std::string& role, std::size_t agent,
+                          const mesos::v1::Filters& filters) {
     const double seconds = filters.refuse_seconds();
     if (seconds > 0)
-      fw.filters[agent] =
+      fw.filters[{role, agent}] =
           clock_type::now() + std::chrono::duration_cast<clock_type::duration>(
                                   std::chrono::duration<double>(std::min(seconds, 1e9)));
   };
@@ -1090,19 +1324,36 @@ protocol::answer cluster::impl::on_call(sim_framework& fw, const protocol::parse
       for (const auto& id : call.decline().offer_ids()) {
         const auto it = offers.find(id.value());
         if (it == offers.end() || it->second.framework_id != fw.id) continue;
-        refuse(it->second.agent, call.decline().filters());
+        refuse(it->second.role, it->second.agent, call.decline().filters());
         return_offer(id.value(), false);
       }
       schedule_allocation();
       return protocol::empty(202);
-    case Call::REVIVE:
-      fw.filters.clear();
-      fw.suppressed = false;
+    case Call::REVIVE: {
+      // The named roles (none = all the framework's roles) are offered again,
+      // and their DECLINE filters are gone. Roles the framework does not
+      // have are ignored.
+      const auto roles = call.revive().roles_size() > 0
+                             ? std::vector<std::string>(call.revive().roles().begin(),
+                                                        call.revive().roles().end())
+                             : fw.roles();
+      for (const auto& role : roles) {
+        fw.suppressed.erase(role);
+        std::erase_if(fw.filters, [&](const auto& f) { return f.first.first == role; });
+      }
       schedule_allocation();
       return protocol::empty(202);
-    case Call::SUPPRESS:
-      fw.suppressed = true;
+    }
+    case Call::SUPPRESS: {
+      // Outstanding offers stay; only new ones stop.
+      const auto roles = call.suppress().roles_size() > 0
+                             ? std::vector<std::string>(call.suppress().roles().begin(),
+                                                        call.suppress().roles().end())
+                             : fw.roles();
+      for (const auto& role : roles)
+        if (fw.has_role(role)) fw.suppressed.insert(role);
       return protocol::empty(202);
+    }
     case Call::KILL:
       kill(fw, call.kill().task_id().value());
       return protocol::empty(202);
@@ -1119,10 +1370,17 @@ protocol::answer cluster::impl::on_call(sim_framework& fw, const protocol::parse
     case Call::RECONCILE:
       reconcile(fw, call.reconcile());
       return protocol::empty(202);
+    case Call::ACCEPT_INVERSE_OFFERS:
+      answer_inverse_offers(fw, call.accept_inverse_offers().inverse_offer_ids(), true);
+      return protocol::empty(202);
+    case Call::DECLINE_INVERSE_OFFERS:
+      answer_inverse_offers(fw, call.decline_inverse_offers().inverse_offer_ids(), false);
+      return protocol::empty(202);
+    case Call::ACKNOWLEDGE_OPERATION_STATUS:
+      acknowledge_operation(fw, call.acknowledge_operation_status());
+      return protocol::empty(202);
     case Call::RECONCILE_OPERATIONS: {
-      mesos::v1::scheduler::Response response;
-      response.set_type(mesos::v1::scheduler::Response::RECONCILE_OPERATIONS);
-      response.mutable_reconcile_operations();
+      const auto response = reconcile_operations(fw, call.reconcile_operations());
       protocol::answer a = protocol::empty(200);
       encode(response, pc.response_encoding, a.body);
       a.content_type = std::string(content_type(pc.response_encoding));
@@ -1131,7 +1389,29 @@ protocol::answer cluster::impl::on_call(sim_framework& fw, const protocol::parse
     case Call::UPDATE_FRAMEWORK: {
       mesos::v1::FrameworkInfo info = call.update_framework().framework_info();
       info.mutable_id()->set_value(fw.id);
+      const auto& suppressed = call.update_framework().suppressed_roles();
+      if (auto why = check_suppressed_roles(info, suppressed)) return protocol::text(400, *why);
+      auto constraints =
+          detail::compile_constraints(call.update_framework().offer_constraints(), roles_of(info));
+      if (auto* why = std::get_if<std::string>(&constraints)) return protocol::text(400, *why);
       fw.info = info;
+      // The update replaces the constraints (none when absent).
+      fw.constraints = std::move(std::get<detail::offer_constraints>(constraints));
+      // The update replaces the set of suppressed roles.
+      fw.suppressed = std::set<std::string>(suppressed.begin(), suppressed.end());
+      // Roles the framework no longer has lose their offers and filters, and
+      // offers its new constraints exclude are rescinded.
+      std::vector<std::string> stale;
+      for (const auto& [id, o] : offers) {
+        if (o.framework_id != fw.id) continue;
+        const sim_agent& a = agents[o.agent];
+        if (!fw.has_role(o.role) ||
+            !detail::satisfies(fw.constraints, o.role, {a.spec.hostname, &a.spec.attributes}))
+          stale.push_back(id);
+      }
+      for (const auto& id : stale) return_offer(id, true);
+      std::erase_if(fw.filters, [&](const auto& f) { return !fw.has_role(f.first.first); });
+      schedule_allocation();
       return protocol::empty(200);
     }
     default:  // MESSAGE, REQUEST, inverse offers, operation acknowledgements
@@ -1143,6 +1423,7 @@ void cluster::impl::accept(sim_framework& fw, const Call::Accept& acc) {
   // Offers are used once: valid ones are taken whatever happens next.
   std::string invalid;
   std::optional<std::size_t> agent;
+  std::optional<std::string> role;
   detail::pool pool;
   for (const auto& id : acc.offer_ids()) {
     const auto it = offers.find(id.value());
@@ -1152,7 +1433,10 @@ void cluster::impl::accept(sim_framework& fw, const Call::Accept& acc) {
     }
     if (agent && *agent != it->second.agent && invalid.empty())
       invalid = "Aggregated offers must belong to one single agent";
+    if (role && *role != it->second.role && invalid.empty())
+      invalid = "Aggregated offers must be allocated to one single role";
     agent = it->second.agent;
+    role = it->second.role;
     detail::add(pool, it->second.resources);
     if (it->second.timeout) it->second.timeout->cancel();
     offers.erase(it);
@@ -1164,6 +1448,9 @@ void cluster::impl::accept(sim_framework& fw, const Call::Accept& acc) {
                           ? mesos::v1::TASK_DROPPED
                           : mesos::v1::TASK_LOST;
     for (const auto& op : acc.operations()) {
+      if (op.has_id())
+        operation_status(fw, op, agent, mesos::v1::OPERATION_ERROR,
+                         "Operation with invalid offers: " + invalid, {}, role.value_or(""));
       std::vector<const mesos::v1::TaskInfo*> tasks;
       if (op.type() == mesos::v1::Offer::Operation::LAUNCH)
         for (const auto& t : op.launch().task_infos()) tasks.push_back(&t);
@@ -1177,19 +1464,52 @@ void cluster::impl::accept(sim_framework& fw, const Call::Accept& acc) {
     return;
   }
   sim_agent& a = agents[*agent];
-  const auto transform = [&](const mesos::v1::Resource& from, const mesos::v1::Resource& to) {
-    if (!detail::contains(pool, from)) return;
+  using Operation = mesos::v1::Offer::Operation;
+  // An operation that converts `from` into `to` (all or nothing) on the
+  // offered resources and the agent's. Feedback when it has an id.
+  const auto convert = [&](const Operation& op, const detail::pool& from, const detail::pool& to,
+                           std::string why) {
+    if (why.empty() && !detail::contains(pool, from))
+      why = "Resources " + detail::describe(from) + " are not available in " +
+            detail::describe(pool);
+    if (!why.empty()) {
+      // Invalid: dropped, as before; with an id, the framework hears why.
+      if (op.has_id())
+        operation_status(fw, op, *agent, mesos::v1::OPERATION_ERROR,
+                         "Invalid " + Operation::Type_Name(op.type()) + " operation: " + why, {},
+                         *role);
+      return;
+    }
     detail::subtract(pool, from);
     detail::add(pool, to);
     detail::subtract(a.total, from);
     detail::add(a.total, to);
+    if (op.has_id())
+      operation_status(fw, op, *agent, mesos::v1::OPERATION_FINISHED, "", to, *role);
+  };
+  const auto is_volume = [](const mesos::v1::Resource& r) {
+    return r.name() == "disk" && r.type() == mesos::v1::Value::SCALAR && r.has_disk() &&
+           r.disk().has_persistence();
   };
   for (const auto& op : acc.operations()) {
+    if (op.has_id() && (op.type() == Operation::LAUNCH || op.type() == Operation::LAUNCH_GROUP)) {
+      // Feedback is for operations on resources; tasks have status updates.
+      const std::string why = "Operation IDs are not supported for " +
+                              Operation::Type_Name(op.type()) + " operations";
+      operation_status(fw, op, *agent, mesos::v1::OPERATION_ERROR, why, {}, *role);
+      const auto& tasks = op.type() == Operation::LAUNCH ? op.launch().task_infos()
+                                                         : op.launch_group().task_group().tasks();
+      for (const auto& t : tasks)
+        master_update(fw, t, mesos::v1::TASK_ERROR, TaskStatus::REASON_TASK_INVALID, why);
+      continue;
+    }
+    detail::pool from;
+    detail::pool to;
     switch (op.type()) {
-      case mesos::v1::Offer::Operation::LAUNCH:
+      case Operation::LAUNCH:
         for (const auto& t : op.launch().task_infos()) launch(fw, *agent, pool, t, t.task_id().value());
         break;
-      case mesos::v1::Offer::Operation::LAUNCH_GROUP: {
+      case Operation::LAUNCH_GROUP: {
         const auto& group = op.launch_group();
         detail::pool needed;
         detail::add(needed, detail::pool(group.executor().resources().begin(),
@@ -1215,26 +1535,96 @@ void cluster::impl::accept(sim_framework& fw, const Call::Accept& acc) {
           launch(fw, *agent, pool, t, group.executor().executor_id().value());
         break;
       }
-      case mesos::v1::Offer::Operation::RESERVE:
-        for (const auto& r : op.reserve().resources()) transform(detail::unreserved(r), r);
+      case Operation::RESERVE:
+        for (const auto& r : op.reserve().resources()) {
+          detail::add(from, detail::unreserved(r));
+          detail::add(to, r);
+        }
+        convert(op, from, to, "");
         break;
-      case mesos::v1::Offer::Operation::UNRESERVE:
-        for (const auto& r : op.unreserve().resources()) transform(r, detail::unreserved(r));
+      case Operation::UNRESERVE:
+        for (const auto& r : op.unreserve().resources()) {
+          detail::add(from, r);
+          detail::add(to, detail::unreserved(r));
+        }
+        convert(op, from, to, "");
         break;
-      case mesos::v1::Offer::Operation::CREATE:
-        for (const auto& r : op.create().volumes()) transform(detail::without_volume(r), r);
+      case Operation::CREATE:
+        for (const auto& r : op.create().volumes()) {
+          detail::add(from, detail::without_volume(r));
+          detail::add(to, r);
+        }
+        convert(op, from, to, "");
         break;
-      case mesos::v1::Offer::Operation::DESTROY:
-        for (const auto& r : op.destroy().volumes()) transform(r, detail::without_volume(r));
+      case Operation::DESTROY:
+        for (const auto& r : op.destroy().volumes()) {
+          detail::add(from, r);
+          detail::add(to, detail::without_volume(r));
+        }
+        convert(op, from, to, "");
+        break;
+      case Operation::GROW_VOLUME: {
+        // volume + addition (plain disk of the same reservation) -> a bigger volume.
+        const auto& volume = op.grow_volume().volume();
+        const auto& addition = op.grow_volume().addition();
+        std::string why;
+        if (!is_volume(volume))
+          why = "'volume' is not a persistent volume";
+        else if (addition.name() != "disk" || addition.type() != mesos::v1::Value::SCALAR ||
+                 addition.scalar().value() <= 0 || addition.has_disk())
+          why = "'addition' must be a positive amount of plain disk";
+        else if (detail::reservation_role(addition) != detail::reservation_role(volume))
+          why = "'addition' must have the reservations of 'volume'";
+        detail::add(from, volume);
+        detail::add(from, addition);
+        mesos::v1::Resource grown = volume;
+        grown.mutable_scalar()->set_value(volume.scalar().value() + addition.scalar().value());
+        detail::add(to, grown);
+        convert(op, from, to, why);
+        break;
+      }
+      case Operation::SHRINK_VOLUME: {
+        // volume -> a smaller volume + the freed plain disk.
+        const auto& volume = op.shrink_volume().volume();
+        const double subtract = op.shrink_volume().subtract().value();
+        std::string why;
+        if (!is_volume(volume))
+          why = "'volume' is not a persistent volume";
+        else if (!(subtract > 0) || !(subtract < volume.scalar().value()))
+          why = "'subtract' must be more than 0 and less than the volume's size";
+        detail::add(from, volume);
+        if (why.empty()) {
+          mesos::v1::Resource shrunk = volume;
+          shrunk.mutable_scalar()->set_value(volume.scalar().value() - subtract);
+          mesos::v1::Resource freed = detail::without_volume(volume);
+          freed.mutable_scalar()->set_value(subtract);
+          detail::add(to, shrunk);
+          detail::add(to, freed);
+        }
+        convert(op, from, to, why);
+        break;
+      }
+      case Operation::CREATE_DISK:
+      case Operation::DESTROY_DISK:
+        // These need a storage resource provider, which mesos-sim has none
+        // of: an error with an id, otherwise dropped as unsupported.
+        if (op.has_id())
+          operation_status(fw, op, *agent, mesos::v1::OPERATION_ERROR,
+                           Operation::Type_Name(op.type()) +
+                               " needs a resource provider; mesos-sim has none",
+                           {}, *role);
         break;
       default:
+        if (op.has_id())
+          operation_status(fw, op, *agent, mesos::v1::OPERATION_ERROR,
+                           "Unknown operation type", {}, *role);
         break;
     }
   }
   detail::add(a.available, pool);
   const double seconds = acc.filters().refuse_seconds();
   if (seconds > 0)
-    fw.filters[*agent] = clock_type::now() +
+    fw.filters[{*role, *agent}] = clock_type::now() +
                          std::chrono::duration_cast<clock_type::duration>(
                              std::chrono::duration<double>(std::min(seconds, 1e9)));
   schedule_allocation();
@@ -1253,8 +1643,9 @@ void cluster::impl::master_update(sim_framework& fw, const mesos::v1::TaskInfo& 
   s->set_reason(reason);
   if (task.has_agent_id()) s->mutable_agent_id()->CopyFrom(task.agent_id());
   s->set_timestamp(now_seconds());
-  // A master-generated update has a uuid; the master does not retry it.
-  s->set_uuid(protocol::random_uuid_bytes());
+  // No uuid: a real master's own updates (invalid launches, reconciliation)
+  // are not delivered reliably, so there is nothing to acknowledge and they
+  // are never resent.
   send_event(fw, e);
 }
 
@@ -1342,6 +1733,94 @@ void cluster::impl::acknowledge(sim_framework& fw, const Call::Acknowledge& ack)
   }
   // A terminal, acknowledged task is forgotten (reconciliation then says LOST).
   if (is_terminal(t.state) && t.pid < 0) fw.tasks.erase(it);
+}
+
+void cluster::impl::operation_status(sim_framework& fw, const mesos::v1::Offer::Operation& op,
+                                     std::optional<std::size_t> agent,
+                                     mesos::v1::OperationState state,
+                                     std::string message, const detail::pool& converted,
+                                     const std::string& role) {
+  mesos::v1::OperationStatus status;
+  status.mutable_operation_id()->CopyFrom(op.id());
+  status.set_state(state);
+  if (!message.empty()) status.set_message(std::move(message));
+  for (const auto& r : converted) {
+    auto* out = status.add_converted_resources();
+    *out = r;
+    out->set_role(detail::reservation_role(r));
+    out->mutable_allocation_info()->set_role(role);
+  }
+  if (agent) status.mutable_agent_id()->set_value(agents[*agent].id);
+  if (state == mesos::v1::OPERATION_ERROR || !agent) {
+    // The master's own verdict on an invalid operation: no uuid, nothing to
+    // acknowledge, not resent, not kept (as TASK_ERROR).
+    Event e;
+    e.set_type(Event::UPDATE_OPERATION_STATUS);
+    *e.mutable_update_operation_status()->mutable_status() = status;
+    send_event(fw, e);
+    return;
+  }
+  // Applied on the agent: delivered reliably, with a uuid, until acknowledged.
+  auto& slot = fw.operations[op.id().value()];
+  if (slot) slot->retry.cancel();
+  slot = std::make_unique<sim_operation>(ioc);
+  slot->agent = *agent;
+  slot->latest = status;
+  slot->pending = status;
+  slot->pending->mutable_uuid()->set_value(protocol::random_uuid_bytes());
+  send_operation_head(fw, op.id().value());
+}
+
+void cluster::impl::send_operation_head(sim_framework& fw, const std::string& operation_id) {
+  const auto it = fw.operations.find(operation_id);
+  if (it == fw.operations.end() || !it->second->pending) return;
+  Event e;
+  e.set_type(Event::UPDATE_OPERATION_STATUS);
+  *e.mutable_update_operation_status()->mutable_status() = *it->second->pending;
+  send_event(fw, e);
+  auto& retry = it->second->retry;
+  retry.expires_after(cfg.status_update_retry);
+  const std::string fw_id = fw.id;
+  retry.async_wait([this, fw_id, operation_id](beast::error_code ec) {
+    if (ec) return;
+    const auto f = frameworks.find(fw_id);
+    if (f != frameworks.end()) send_operation_head(*f->second, operation_id);
+  });
+}
+
+void cluster::impl::acknowledge_operation(sim_framework& fw,
+                                          const Call::AcknowledgeOperationStatus& ack) {
+  const auto it = fw.operations.find(ack.operation_id().value());
+  if (it == fw.operations.end() || !it->second->pending ||
+      it->second->pending->uuid().value() != ack.uuid())
+    return;
+  it->second->retry.cancel();
+  // Every status the simulator sends is terminal: acknowledged, the
+  // operation is forgotten (reconciliation then says OPERATION_UNKNOWN).
+  fw.operations.erase(it);
+}
+
+mesos::v1::scheduler::Response cluster::impl::reconcile_operations(
+    const sim_framework& fw, const Call::ReconcileOperations& r) const {
+  mesos::v1::scheduler::Response response;
+  response.set_type(mesos::v1::scheduler::Response::RECONCILE_OPERATIONS);
+  auto* out = response.mutable_reconcile_operations();
+  if (r.operations_size() == 0) {
+    for (const auto& [id, op] : fw.operations) *out->add_operation_statuses() = op->latest;
+    return response;
+  }
+  for (const auto& wanted : r.operations()) {
+    const auto it = fw.operations.find(wanted.operation_id().value());
+    if (it != fw.operations.end()) {
+      *out->add_operation_statuses() = it->second->latest;
+      continue;
+    }
+    mesos::v1::OperationStatus* s = out->add_operation_statuses();
+    s->mutable_operation_id()->CopyFrom(wanted.operation_id());
+    s->set_state(mesos::v1::OPERATION_UNKNOWN);
+    if (wanted.has_agent_id()) s->mutable_agent_id()->CopyFrom(wanted.agent_id());
+  }
+  return response;
 }
 
 void cluster::impl::start_task(sim_framework& fw, const std::shared_ptr<sim_task>& t) {
@@ -1536,13 +2015,26 @@ protocol::answer cluster::impl::handle_control(const http::request<http::string_
     std::size_t tasks = 0;
     for (const auto& [id, fw] : frameworks) tasks += fw->tasks.size();
     out += ",\"tasks\":" + std::to_string(tasks);
-    out += ",\"offers\":" + std::to_string(offers.size()) + "}";
+    out += ",\"offers\":" + std::to_string(offers.size());
+    std::size_t outstanding = 0;
+    for (const auto& [id, io] : inverse_offers)
+      outstanding += io.state == cluster::inverse_offer_record::status::outstanding;
+    out += ",\"inverse_offers\":" + std::to_string(outstanding);
+    // Masters whose port refuses connections (kill(), or restart() while down).
+    out += ",\"down\":[";
+    bool first = true;
+    for (const auto& m : masters) {
+      if (m->phase != master_phase::dead && m->phase != master_phase::down) continue;
+      out += (first ? "" : ",") + std::to_string(m->index);
+      first = false;
+    }
+    out += "]}";
     protocol::answer a = protocol::empty(200);
     a.body = out;
     a.content_type = "application/json";
     return a;
   }
-  if (path != "/sim/fault") return protocol::empty(404);
+  if (path != "/sim/fault") return protocol::not_found();
   if (req.method() != http::verb::post) {
     protocol::answer a = protocol::text(
         405, "405 Method Not Allowed. Expecting one of { 'POST' }, but received '" +
@@ -1608,12 +2100,33 @@ protocol::answer cluster::impl::handle_control(const http::request<http::string_
     const std::size_t m = count(num("master", 0));
     if (m >= masters.size()) return protocol::text(400, "No master " + std::to_string(m));
     restart_now(m, std::chrono::milliseconds(static_cast<long long>(num("down_ms", 1000))));
+  } else if (fault == "schedule_maintenance" || fault == "cancel_maintenance") {
+    const std::size_t a = count(num("agent", 0));
+    if (a >= agents.size()) return protocol::text(400, "No agent " + std::to_string(a));
+    if (fault == "cancel_maintenance") {
+      cancel_maintenance_now(a);
+    } else {
+      mesos::v1::Unavailability u;
+      u.mutable_start()->set_nanoseconds(
+          static_cast<std::int64_t>(num("start_s", now_seconds()) * 1e9));
+      const double duration = num("duration_s", 3600);
+      if (duration > 0)
+        u.mutable_duration()->set_nanoseconds(static_cast<std::int64_t>(duration * 1e9));
+      schedule_maintenance_now(a, std::move(u));
+    }
+  } else if (fault == "kill" || fault == "start_master") {
+    const std::size_t m = count(num("master", 0));
+    if (m >= masters.size()) return protocol::text(400, "No master " + std::to_string(m));
+    if (fault == "kill") kill_now(m);
+    else start_master_now(m);
   } else
     return protocol::text(400, "Unknown fault '" + fault + "'");
   return ok();
 }
 
 void cluster::impl::elect_now(std::size_t master) {
+  session_timer.cancel();
+  elect_first_started = false;
   if (leader_index && *leader_index == master) return;
   if (leader_index) {
     // The old leader "dies" for its frameworks: their streams end with a
@@ -1624,50 +2137,124 @@ void cluster::impl::elect_now(std::size_t master) {
     if (o.timeout) o.timeout->cancel();
   for (auto& [id, o] : offers) detail::add(agents[o.agent].available, o.resources);
   offers.clear();
+  // Outstanding inverse offers die with the old leader; the new one makes its own.
+  for (auto& [id, io] : inverse_offers)
+    if (io.state == cluster::inverse_offer_record::status::outstanding) {
+      io.state = cluster::inverse_offer_record::status::rescinded;
+      agents[io.agent].inverse_offered.erase(io.framework_id);
+    }
   leader_index = master;
   schedule_allocation();
 }
 
 void cluster::impl::unelect_now() {
+  session_timer.cancel();
+  elect_first_started = false;
   if (leader_index) close_streams(*leader_index, false);
   leader_index.reset();
 }
 
-void cluster::impl::restart_now(std::size_t index, std::chrono::milliseconds down) {
-  sim_master& m = *masters[index];
+void cluster::impl::close_master(sim_master& m, bool reset) {
   beast::error_code ignored;
   m.acceptor.close(ignored);
+  m.phase_timer.cancel();
   auto conns = m.connections;
-  for (auto& [id, weak] : conns)
-    if (auto c = weak.lock()) c->reset();
+  for (auto& [id, weak] : conns) {
+    auto c = weak.lock();
+    if (!c) continue;
+    if (reset) c->reset();
+    else c->graceful_close();
+  }
+}
+
+// The port opens again; 404 for restart_not_found, then 503 "Master has not
+// finished recovery" for recovery_time, then it serves (or 307s).
+void cluster::impl::reopen_master(sim_master& m) {
+  beast::error_code e;
+  tcp::endpoint ep(net::ip::make_address(cfg.host), m.port);
+  m.acceptor.open(ep.protocol(), e);
+  m.acceptor.set_option(net::socket_base::reuse_address(true), e);
+  m.acceptor.bind(ep, e);
+  if (!e) m.acceptor.listen(net::socket_base::max_listen_connections, e);
+  if (e) {
+    m.acceptor.close(e);
+    return;
+  }
+  // Back within its session: the dead leader leads again, no one takes over.
+  if (leader_index && *leader_index == m.index) session_timer.cancel();
+  accept_next(m);
+  m.phase = master_phase::not_found;
+  m.phase_timer.expires_after(cfg.restart_not_found);
+  m.phase_timer.async_wait([this, &m](beast::error_code ec2) {
+    if (ec2) return;
+    if (!leader_index && elect_first_started) {
+      elect_first_started = false;
+      leader_index = m.index;
+    }
+    m.phase = master_phase::recovering;
+    m.phase_timer.expires_after(cfg.recovery_time);
+    m.phase_timer.async_wait([this, &m](beast::error_code ec3) {
+      if (ec3) return;
+      m.phase = master_phase::serving;
+      schedule_allocation();
+    });
+  });
+}
+
+void cluster::impl::restart_now(std::size_t index, std::chrono::milliseconds down) {
+  sim_master& m = *masters[index];
+  close_master(m, true);
   m.phase = master_phase::down;
   m.phase_timer.expires_after(down);
   m.phase_timer.async_wait([this, &m](beast::error_code ec) {
-    if (ec) return;
-    beast::error_code e;
-    tcp::endpoint ep(net::ip::make_address(cfg.host), m.port);
-    m.acceptor.open(ep.protocol(), e);
-    m.acceptor.set_option(net::socket_base::reuse_address(true), e);
-    m.acceptor.bind(ep, e);
-    if (!e) m.acceptor.listen(net::socket_base::max_listen_connections, e);
-    if (e) {
-      m.acceptor.close(e);
-      return;
-    }
-    accept_next(m);
-    m.phase = master_phase::not_found;
-    m.phase_timer.expires_after(cfg.restart_not_found);
-    m.phase_timer.async_wait([this, &m](beast::error_code ec2) {
-      if (ec2) return;
-      m.phase = master_phase::recovering;
-      m.phase_timer.expires_after(cfg.recovery_time);
-      m.phase_timer.async_wait([this, &m](beast::error_code ec3) {
-        if (ec3) return;
-        m.phase = master_phase::serving;
-        schedule_allocation();
-      });
-    });
+    if (!ec) reopen_master(m);
   });
+}
+
+void cluster::impl::kill_now(std::size_t index) {
+  sim_master& m = *masters[index];
+  if (m.phase == master_phase::dead) return;
+  // A killed process's sockets are closed by its kernel: every connection,
+  // event streams too, ends with a plain EOF; the port refuses.
+  close_master(m, false);
+  m.phase = master_phase::dead;
+  if (!leader_index || *leader_index != index) return;
+  // The others go on naming the dead leader (307 to its port) until its
+  // ZooKeeper session expires.
+  session_timer.expires_after(cfg.leader_session_timeout);
+  session_timer.async_wait([this, index](beast::error_code ec) {
+    if (!ec) take_over_from(index);
+  });
+}
+
+void cluster::impl::take_over_from(std::size_t dead) {
+  if (!leader_index || *leader_index != dead || masters[dead]->phase != master_phase::dead) return;
+  std::optional<std::size_t> next;
+  for (std::size_t i = 0; i < masters.size() && !next; ++i)
+    if (masters[i]->phase != master_phase::dead) next = i;
+  if (!next) {
+    // No master left: the first one started again is elected.
+    leader_index.reset();
+    elect_first_started = true;
+    return;
+  }
+  elect_now(*next);
+  // A new leader recovers first (503 "Master has not finished recovery").
+  sim_master& m = *masters[*next];
+  if (m.phase != master_phase::serving) return;  // already starting: its phases go on
+  m.phase = master_phase::recovering;
+  m.phase_timer.expires_after(cfg.recovery_time);
+  m.phase_timer.async_wait([this, &m](beast::error_code ec) {
+    if (ec) return;
+    m.phase = master_phase::serving;
+    schedule_allocation();
+  });
+}
+
+void cluster::impl::start_master_now(std::size_t index) {
+  sim_master& m = *masters[index];
+  if (m.phase != master_phase::dead) return;
+  reopen_master(m);
 }
 
 void cluster::impl::cut_now() {
@@ -1841,6 +2428,44 @@ void cluster::restart(std::size_t master, std::chrono::milliseconds down) {
   impl_->run_sync([&] { impl_->restart_now(master, down); });
 }
 
+void cluster::kill(std::size_t master) {
+  if (master >= size()) throw std::out_of_range("mesos-sim: no master " + std::to_string(master));
+  impl_->run_sync([&] { impl_->kill_now(master); });
+}
+
+void cluster::start_master(std::size_t master) {
+  if (master >= size()) throw std::out_of_range("mesos-sim: no master " + std::to_string(master));
+  impl_->run_sync([&] { impl_->start_master_now(master); });
+}
+
+void cluster::schedule_maintenance(std::size_t agent, std::chrono::system_clock::time_point start,
+                                   std::chrono::nanoseconds duration) {
+  mesos::v1::Unavailability u;
+  u.mutable_start()->set_nanoseconds(
+      std::chrono::duration_cast<std::chrono::nanoseconds>(start.time_since_epoch()).count());
+  if (duration.count() > 0) u.mutable_duration()->set_nanoseconds(duration.count());
+  impl_->run_sync([&] {
+    if (agent >= impl_->agents.size())
+      throw std::out_of_range("mesos-sim: no agent " + std::to_string(agent));
+    impl_->schedule_maintenance_now(agent, u);
+  });
+}
+
+void cluster::cancel_maintenance(std::size_t agent) {
+  impl_->run_sync([&] {
+    if (agent < impl_->agents.size()) impl_->cancel_maintenance_now(agent);
+  });
+}
+
+std::vector<cluster::inverse_offer_record> cluster::inverse_offers() const {
+  return impl_->run_sync([&] {
+    std::vector<inverse_offer_record> out;
+    for (const auto& [id, io] : impl_->inverse_offers)
+      out.push_back({id, io.framework_id, impl_->agents[io.agent].id, io.state});
+    return out;
+  });
+}
+
 void cluster::cut_streams_mid_record() {
   impl_->run_sync([&] { impl_->cut_now(); });
 }
@@ -1903,7 +2528,8 @@ std::vector<cluster::framework_record> cluster::frameworks() const {
   return impl_->run_sync([&] {
     std::vector<framework_record> out;
     for (const auto& [id, fw] : impl_->frameworks)
-      out.push_back({id, fw->info.name(), fw->info.principal(), fw->connected, fw->suppressed});
+      out.push_back({id, fw->info.name(), fw->info.principal(), fw->connected, fw->roles(),
+                     std::vector<std::string>(fw->suppressed.begin(), fw->suppressed.end())});
     return out;
   });
 }
@@ -1915,6 +2541,17 @@ std::vector<cluster::task_record> cluster::tasks() const {
       for (const auto& [tid, t] : fw->tasks)
         out.push_back({id, tid, impl_->agents[t->agent].id, t->state, t->pending.size(),
                        t->sandbox});
+    return out;
+  });
+}
+
+std::vector<cluster::operation_record> cluster::operations() const {
+  return impl_->run_sync([&] {
+    std::vector<operation_record> out;
+    for (const auto& [id, fw] : impl_->frameworks)
+      for (const auto& [oid, op] : fw->operations)
+        out.push_back({id, oid, impl_->agents[op->agent].id, op->latest.state(),
+                       op->pending.has_value()});
     return out;
   });
 }

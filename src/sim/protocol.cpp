@@ -52,6 +52,8 @@ answer empty(unsigned status) {
   return a;
 }
 
+answer not_found() { return text(404, std::string(not_found_body)); }
+
 bool is_scheduler_path(std::string_view target) {
   const auto path = path_of(target);
   return path == "/api/v1/scheduler" || path == "/master/api/v1/scheduler";

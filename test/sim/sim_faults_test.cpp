@@ -103,6 +103,10 @@ TEST(SimMasters, RestartRefusesThen404Then503ThenServes) {
       status = s.head().status;
       if (status == 503) {
         EXPECT_EQ(s.head().body, "Master has not finished recovery");
+      } else if (status == 404) {
+        // As a real master that has just started.
+        EXPECT_EQ(s.head().body, "404 Not Found.");
+        EXPECT_EQ(s.head().header("content-type"), "text/plain; charset=utf-8");
       }
     } catch (const boost::system::system_error&) {
       status = 0;
@@ -117,6 +121,190 @@ TEST(SimMasters, RestartRefusesThen404Then503ThenServes) {
   ASSERT_EQ(sim->frameworks().size(), 1u);
   EXPECT_EQ(sim->frameworks()[0].id, fw->id);
 }
+
+// ------------------------------------------------------------ kill()
+
+// Short timeouts, but the dead leader's window is still far longer than the
+// few requests made in it.
+std::unique_ptr<cluster> make_killable(std::size_t masters) {
+  auto cfg = fast_config();
+  cfg.masters = masters;
+  cfg.restart_not_found = std::chrono::milliseconds(200);
+  cfg.recovery_time = std::chrono::milliseconds(300);
+  cfg.leader_session_timeout = std::chrono::milliseconds(3000);
+  auto c = std::make_unique<cluster>(cfg);
+  c->start();
+  return c;
+}
+
+bool refuses_connections(std::uint16_t port) {
+  try {
+    connection c(port);
+    return false;
+  } catch (const boost::system::system_error& e) {
+    return e.code() == boost::asio::error::connection_refused;
+  }
+}
+
+std::string scheduler_location(const cluster& sim, std::size_t master) {
+  return "//127.0.0.1:" + std::to_string(sim.port(master)) + "/master/api/v1/scheduler";
+}
+
+class SimKill : public ::testing::TestWithParam<encoding> {};
+
+TEST_P(SimKill, SurvivorsRedirectToTheDeadLeaderUntilItsSessionExpires) {
+  const auto enc = GetParam();
+  auto sim = make_killable(3);
+  framework fw(sim->port(0), enc, subscribe_call("fw", 3600));
+  ASSERT_TRUE(fw.ok());
+  const auto killed_at = std::chrono::steady_clock::now();
+  sim->kill(0);
+  EXPECT_TRUE(fw.stream->wait_end());
+  EXPECT_FALSE(fw.stream->complete()) << "a killed leader's stream ends with a plain EOF";
+  EXPECT_TRUE(refuses_connections(sim->port(0)));
+  // The window: 307 to the dead leader from every survivor, never 503.
+  EXPECT_EQ(sim->leader(), std::optional<std::size_t>(0));
+  for (std::size_t m : {1u, 2u}) {
+    auto r = post(sim->port(m), encode_call(subscribe_call("fw", 3600, fw.id), enc),
+                  call_headers(enc, ""));
+    ASSERT_TRUE(r);
+    EXPECT_EQ(r->status, 307u) << "master " << m;
+    EXPECT_EQ(r->header("location"), scheduler_location(*sim, 0));
+    connection c(sim->port(m));
+    auto redirect = c.request("GET", "/master/redirect", "", {});
+    ASSERT_TRUE(redirect);
+    EXPECT_EQ(redirect->status, 307u);
+    EXPECT_EQ(redirect->header("location"), "//127.0.0.1:" + std::to_string(sim->port(0)));
+  }
+  EXPECT_TRUE(refuses_connections(sim->port(0)));
+  // Then master 1 takes over (503 while it recovers) and knows the framework.
+  std::vector<unsigned> seen;  // distinct answers of master 1, in order
+  std::unique_ptr<event_stream> stream;
+  ASSERT_TRUE(eventually([&] {
+    auto s = std::make_unique<event_stream>(
+        sim->port(1), encode_call(subscribe_call("fw", 3600, fw.id), enc), enc,
+        std::string(mesoshttp::content_type(enc)));
+    const unsigned status = s->head().status;
+    if (status == 503) {
+      EXPECT_EQ(s->head().body, "Master has not finished recovery");
+    }
+    if (seen.empty() || seen.back() != status) seen.push_back(status);
+    if (status == 200) stream = std::move(s);
+    return status == 200;
+  }));
+  EXPECT_GE(std::chrono::steady_clock::now() - killed_at, std::chrono::milliseconds(3000))
+      << "taken over before the session expired";
+  // 307 (still the window, unless this machine was very slow), then 503 while
+  // the new leader recovers, then 200.
+  ASSERT_GE(seen.size(), 2u);
+  EXPECT_EQ(std::vector<unsigned>(seen.end() - 2, seen.end()), (std::vector<unsigned>{503, 200}));
+  if (seen.size() > 2) {
+    EXPECT_EQ(seen, (std::vector<unsigned>{307, 503, 200}));
+  }
+  auto subscribed = stream->next();
+  ASSERT_TRUE(subscribed);
+  ASSERT_EQ(subscribed->type(), Event::SUBSCRIBED);
+  EXPECT_EQ(subscribed->subscribed().framework_id().value(), fw.id);
+  EXPECT_EQ(subscribed->subscribed().master_info().port(), sim->port(1));
+  EXPECT_EQ(sim->leader(), std::optional<std::size_t>(1));
+  auto r = post(sim->port(2), encode_call(subscribe_call(), enc), call_headers(enc, ""));
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->status, 307u);
+  EXPECT_EQ(r->header("location"), scheduler_location(*sim, 1));
+
+  // The old leader comes back as a follower: 404 while it starts, then 307.
+  sim->start_master(0);
+  std::vector<unsigned> back;
+  ASSERT_TRUE(eventually([&] {
+    auto a = post(sim->port(0), encode_call(subscribe_call(), enc), call_headers(enc, ""));
+    const unsigned status = a ? a->status : 0;
+    if (back.empty() || back.back() != status) back.push_back(status);
+    if (status == 307) {
+      EXPECT_EQ(a->header("location"), scheduler_location(*sim, 1));
+    }
+    return status == 307;
+  }));
+  EXPECT_EQ(back.front(), 404u);
+  EXPECT_EQ(sim->leader(), std::optional<std::size_t>(1));
+}
+
+TEST_P(SimKill, KilledFollowerRefusesWhileTheLeaderServes) {
+  const auto enc = GetParam();
+  auto sim = make_killable(2);
+  framework fw(sim->port(0), enc, subscribe_call("fw", 3600));
+  ASSERT_TRUE(fw.ok());
+  sim->kill(1);
+  EXPECT_TRUE(refuses_connections(sim->port(1)));
+  Call revive;
+  revive.set_type(Call::REVIVE);
+  EXPECT_EQ(fw.call(revive)->status, 202u);
+  EXPECT_TRUE(fw.next_of(Event::HEARTBEAT));
+  EXPECT_EQ(sim->leader(), std::optional<std::size_t>(0));
+  sim->start_master(1);
+  EXPECT_TRUE(eventually([&] {
+    auto r = post(sim->port(1), encode_call(subscribe_call(), enc), call_headers(enc, ""));
+    return r && r->status == 307 && r->header("location") == scheduler_location(*sim, 0);
+  }));
+}
+
+TEST_P(SimKill, EveryMasterDeadThenTheFirstOneStartedLeads) {
+  const auto enc = GetParam();
+  auto sim = make_killable(2);
+  sim->kill(1);
+  sim->kill(0);
+  EXPECT_TRUE(refuses_connections(sim->port(0)));
+  EXPECT_TRUE(refuses_connections(sim->port(1)));
+  // After the session expires there is no leader; master 1 comes back first.
+  ASSERT_TRUE(eventually([&] { return !sim->leader(); }));
+  sim->start_master(1);
+  ASSERT_TRUE(eventually([&] {
+    auto s = std::make_unique<event_stream>(sim->port(1), encode_call(subscribe_call(), enc), enc,
+                                            std::string(mesoshttp::content_type(enc)));
+    return s->head().status == 200;
+  }));
+  EXPECT_EQ(sim->leader(), std::optional<std::size_t>(1));
+}
+
+TEST_P(SimKill, ControlEndpointKillsAndStartsMasters) {
+  const auto enc = GetParam();
+  auto sim = make_killable(2);
+  framework fw(sim->port(0), enc, subscribe_call("fw", 3600));
+  ASSERT_TRUE(fw.ok());
+  auto r = post(sim->port(1), R"({"fault":"kill","master":0})",
+                {{"Content-Type", "application/json"}}, "/sim/fault");
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->status, 200u);
+  EXPECT_TRUE(fw.stream->wait_end());
+  EXPECT_TRUE(refuses_connections(sim->port(0)));
+  connection c(sim->port(1));
+  auto state = c.request("GET", "/sim/state", "", {});
+  ASSERT_TRUE(state);
+  EXPECT_NE(state->body.find("\"leader\":0"), std::string::npos) << state->body;
+  EXPECT_NE(state->body.find("\"down\":[0]"), std::string::npos) << state->body;
+  r = c.request("POST", "/sim/fault", R"({"fault":"kill","master":7})",
+                {{"Content-Type", "application/json"}});
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->status, 400u);
+  EXPECT_EQ(r->body, "No master 7");
+  r = c.request("POST", "/sim/fault", R"({"fault":"start_master","master":0})",
+                {{"Content-Type", "application/json"}});
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->status, 200u);
+  // Back within its session: it leads again, after starting up.
+  ASSERT_TRUE(eventually([&] {
+    auto s = std::make_unique<event_stream>(
+        sim->port(0), encode_call(subscribe_call("fw", 3600, fw.id), enc), enc,
+        std::string(mesoshttp::content_type(enc)));
+    return s->head().status == 200;
+  }));
+  EXPECT_EQ(sim->leader(), std::optional<std::size_t>(0));
+  state = c.request("GET", "/sim/state", "", {});
+  ASSERT_TRUE(state);
+  EXPECT_NE(state->body.find("\"down\":[]"), std::string::npos) << state->body;
+}
+
+INSTANTIATE_TEST_SUITE_P(Encodings, SimKill, ::testing::Values(encoding::json, encoding::protobuf),
+                         enc_name);
 
 TEST(SimFaults, FailNextAnswersTheGivenStatus) {
   auto sim = make(1);

@@ -27,6 +27,13 @@ answer fails(const request_view& r) {
 constexpr std::string_view subscribe_json =
     R"({"type":"SUBSCRIBE","subscribe":{"framework_info":{"user":"u","name":"n"}}})";
 
+TEST(SimProtocol, NotFoundSaysSoInPlainText) {
+  const auto a = not_found();
+  EXPECT_EQ(a.status, 404u);
+  EXPECT_EQ(a.body, "404 Not Found.");
+  EXPECT_EQ(a.content_type, "text/plain; charset=utf-8");
+}
+
 TEST(SimProtocol, OnlyPostIsAllowed) {
   auto r = json_post("");
   r.method = "GET";

@@ -96,6 +96,12 @@ struct cluster_config {
   // recovery_time, as a real master starting up does.
   std::chrono::milliseconds restart_not_found{100};
   std::chrono::milliseconds recovery_time{300};
+  // kill() of the leader: the other masters keep answering 307 to the dead
+  // leader (whose port refuses) for this long, as real masters do until the
+  // dead leader's ZooKeeper session expires (Mesos's default session timeout
+  // is 10 s; 8-12 s were seen). Then the lowest-numbered live master leads,
+  // after its recovery_time of 503s. Tests shorten it.
+  std::chrono::milliseconds leader_session_timeout{10000};
   // Request bodies above this get 413: nothing legitimate is near it, and it
   // bounds what a broken client can make the simulator buffer.
   std::size_t max_body_size = 16u * 1024u * 1024u;
@@ -148,6 +154,31 @@ class cluster {
   // answers 404, then 503 "Master has not finished recovery", then serves.
   // Frameworks are kept. Returns at once.
   void restart(std::size_t master, std::chrono::milliseconds down);
+  // The master process dies: every connection ends (event streams with a
+  // plain EOF) and its port refuses connections until start_master(). If it
+  // led, the others answer 307 to it (never 503) for leader_session_timeout,
+  // then the lowest-numbered live master leads after recovery_time of 503
+  // "Master has not finished recovery". Frameworks are kept and may
+  // resubscribe with their id. Returns at once; no effect on a dead master.
+  void kill(std::size_t master);
+  // A killed master starts again: its port opens, it answers 404 for
+  // restart_not_found, then 503 for recovery_time, then serves if it leads
+  // (a dead leader started within its session timeout leads again; with
+  // every master dead, the first one started is elected) or answers 307.
+  // No effect unless the master was killed.
+  void start_master(std::size_t master);
+
+  // Maintenance: `agent` will be unavailable from `start` for `duration`
+  // (0 = indefinitely). Offers of it carry that Unavailability, and every
+  // subscribed framework that uses the agent (tasks not yet terminal, or
+  // outstanding offers), now or later, gets one INVERSE_OFFERS event for it
+  // (an InverseOffer for the whole agent). A new schedule replaces the old
+  // one. ACCEPT_INVERSE_OFFERS and DECLINE_INVERSE_OFFERS are recorded.
+  // Throws std::out_of_range for an unknown agent.
+  void schedule_maintenance(std::size_t agent, std::chrono::system_clock::time_point start,
+                            std::chrono::nanoseconds duration);
+  // The maintenance is off: unanswered inverse offers get RESCIND_INVERSE_OFFER.
+  void cancel_maintenance(std::size_t agent);
 
   // Faults (on the leader; thread-safe).
   void cut_streams_mid_record();  // half a record into each stream, then close
@@ -184,7 +215,12 @@ class cluster {
     std::string name;
     std::string principal;  // FrameworkInfo.principal as subscribed
     bool connected;
-    bool suppressed;
+    // The roles it is offered resources for (FrameworkInfo.roles with
+    // MULTI_ROLE, else FrameworkInfo.role, "*" by default), in its order.
+    std::vector<std::string> roles;
+    // Those of its roles that get no offers until revived (SUPPRESS,
+    // subscribe.suppressed_roles, update_framework.suppressed_roles), sorted.
+    std::vector<std::string> suppressed_roles;
   };
   std::vector<framework_record> frameworks() const;
 
@@ -197,6 +233,29 @@ class cluster {
     std::filesystem::path sandbox;  // local_process mode only
   };
   std::vector<task_record> tasks() const;
+
+  // Offer operations that carried an id (operation feedback), until their
+  // status is acknowledged. Invalid ones (OPERATION_ERROR) are never kept.
+  struct operation_record {
+    std::string framework_id;
+    std::string operation_id;
+    std::string agent_id;
+    mesos::v1::OperationState state;  // latest state
+    bool unacknowledged;              // its status is being resent
+  };
+  std::vector<operation_record> operations() const;
+
+  // Every inverse offer made, with the framework's answer.
+  struct inverse_offer_record {
+    enum class status { outstanding, accepted, declined, rescinded };
+    std::string id;
+    std::string framework_id;
+    std::string agent_id;
+    // rescinded: the maintenance was cancelled or replaced (with an event),
+    // or the framework disconnected or the leader changed (without one).
+    status state;
+  };
+  std::vector<inverse_offer_record> inverse_offers() const;
   std::size_t offers_outstanding() const;
   // Each agent's unreserved + reserved resources as the master now sees them.
   std::vector<mesos::v1::Resource> agent_resources(std::size_t agent) const;

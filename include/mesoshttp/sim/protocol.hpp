@@ -27,6 +27,8 @@ struct answer {
 
 answer text(unsigned status, std::string body);
 answer empty(unsigned status);
+// 404 with the text a real master gives (unknown paths, and while it starts).
+answer not_found();
 
 // What the checks need from a request; absent headers are nullopt.
 struct request_view {
@@ -75,6 +77,7 @@ inline constexpr std::string_view framework_not_found = "Framework cannot be fou
 inline constexpr std::string_view framework_not_subscribed = "Framework is not subscribed";
 inline constexpr std::string_view no_leader = "No leader elected";
 inline constexpr std::string_view not_recovered = "Master has not finished recovery";
+inline constexpr std::string_view not_found_body = "404 Not Found.";
 
 // A random RFC 4122 version 4 UUID: 16 bytes, and its text form.
 std::string random_uuid_bytes();
