@@ -310,6 +310,39 @@ TEST_P(Client, FollowsALeaderChangeAndResubscribesWithTheSameFrameworkId) {
   EXPECT_TRUE(r) << r.message;
 }
 
+// As a real cluster behaves (real-master-answers.md): the leader dies, the
+// survivors go on redirecting to it until its ZooKeeper session expires,
+// then one of them takes over.
+TEST_P(Client, RidesOutTheWindowInWhichSurvivorsRedirectToADeadLeader) {
+  auto cfg_sim = sim_config(3);
+  cfg_sim.leader_session_timeout = 1500ms;
+  sim_ = std::make_unique<mesoshttp::sim::cluster>(cfg_sim);
+  sim_->start();
+  scheduler_client client(config());
+  auto events = client.events();
+  client.start();
+  auto first = wait_for(events, is_kind(kind::subscribed));
+  sim_->clear_calls();
+  sim_->kill(0);
+  auto lost = wait_for(events, is_kind(kind::disconnected));
+  EXPECT_EQ(lost.error, error::stream_closed) << lost.message;  // a killed leader's stream: plain EOF
+  std::vector<client_event> seen;
+  auto again = wait_for(events, is_kind(kind::subscribed), &seen);
+  EXPECT_EQ(again.framework_id, first.framework_id);
+  EXPECT_NE(again.master.find(std::to_string(sim_->port(1))), std::string::npos) << again.master;
+  // The client did meet the window: survivors answered 307 to the dead port,
+  // and it went on trying rather than giving up or following a loop.
+  std::size_t redirects = 0;
+  for (const auto& c : sim_->calls()) redirects += c.status == 307;
+  EXPECT_GT(redirects, 0u);
+  bool refused = false;
+  for (const auto& e : seen)
+    refused |= e.type == kind::disconnected && e.message.find(std::to_string(sim_->port(0))) != std::string::npos;
+  EXPECT_TRUE(refused) << "a redirect to the dead leader should have been tried and refused";
+  auto r = send_and_wait(client, mesoshttp::calls::revive());
+  EXPECT_TRUE(r) << r.message;
+}
+
 TEST_P(Client, StartsAtANonLeaderAndFollowsThe307) {
   start_sim(3);
   sim_->elect(1);

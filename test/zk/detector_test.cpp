@@ -492,6 +492,57 @@ TEST_F(ZkDetector, SchedulerSubscribesToTheLeaderTheDetectorNames) {
   EXPECT_EQ(same_id, framework_id);
 }
 
+// The leader's process dies. Its znode stays until its ZooKeeper session
+// expires, and the other masters go on redirecting to it meanwhile; then
+// the next master leads. The client, following ZooKeeper, gets there.
+TEST_F(ZkDetector, AClientFollowsWhenTheLeaderIsKilledAndItsSessionExpires) {
+  registrar_.reset();
+  auto cfg_sim = sim_->config();
+  cfg_sim.leader_session_timeout = 1s;
+  sim_ = std::make_unique<mesoshttp::sim::cluster>(cfg_sim);
+  sim_->start();
+  registrar_ = std::make_unique<master_registrar>(server_->hosts(), path_, *sim_);
+  register_all();
+
+  mesoshttp::client_config cfg;
+  cfg.masters = {url()};
+  cfg.framework.set_user("tester");
+  cfg.framework.set_name("zk-kill");
+  cfg.framework.set_failover_timeout(60);
+  cfg.reconnect.initial_wait = 10ms;
+  cfg.reconnect.max_wait = 200ms;
+  std::error_code ec;
+  ASSERT_TRUE(mesoshttp::zk::use_zookeeper(cfg, ec));
+  mesoshttp::scheduler_client client(cfg);
+  auto events = client.events();
+  client.start();
+  const auto subscribed_at = [&](const std::string& at) -> std::optional<mesoshttp::client_event> {
+    const auto until = std::chrono::steady_clock::now() + deadline;
+    while (std::chrono::steady_clock::now() < until) {
+      auto item = events.next(1s);
+      if (item && item->type == mesoshttp::client_event::kind::subscribed && item->master.rfind(at, 0) == 0)
+        return item;
+      if (item && item->type == mesoshttp::client_event::kind::closed) break;
+    }
+    ADD_FAILURE() << "not subscribed at " << at;
+    return std::nullopt;
+  };
+  auto first = subscribed_at(sim_->url(0));
+  ASSERT_TRUE(first);
+
+  sim_->kill(0);
+  // The session expires when the simulator's window ends: master 1 leads.
+  const auto until = std::chrono::steady_clock::now() + deadline;
+  while (sim_->leader() != std::optional<std::size_t>(1) && std::chrono::steady_clock::now() < until)
+    std::this_thread::sleep_for(20ms);
+  ASSERT_EQ(sim_->leader(), std::optional<std::size_t>(1));
+  registrar_->remove(0);
+
+  auto again = subscribed_at(sim_->url(1));
+  ASSERT_TRUE(again);
+  EXPECT_EQ(again->framework_id, first->framework_id);
+}
+
 TEST_F(ZkDetector, TheClientsLogLevelAppliesToItsDetector) {
   register_all();
   for (const auto level : {mesoshttp::log_level::debug, mesoshttp::log_level::warning}) {
