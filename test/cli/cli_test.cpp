@@ -370,6 +370,7 @@ TEST(CliArguments, BadArgumentsExitNonZeroWithAMessage) {
       {{"sim", "--masters", "0"}, "--masters"},
       {{"sim", "--task-outcome", "TASK_NOPE"}, "TASK_NOPE"},
       {{"sim", "--attribute", "novalue"}, "name=value"},
+      {{"sim", "--leader-session-timeout", "-1"}, "--leader-session-timeout"},
       {{"sim", "--tls-cert", "/etc/hostname"}, "--tls-key"},
       {{"sim", "--tls-cert", "/nonexistent.pem", "--tls-key", "/etc/hostname"}, "--tls-cert"},
       {{"sim", "--credentials", "/etc/hostname"}, "principal secret"},

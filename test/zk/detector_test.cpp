@@ -227,6 +227,32 @@ class ZkDetector : public ::testing::Test {
   void register_all() {
     for (std::size_t i = 0; i < 3; ++i) registrar_->register_master(i);
   }
+  // A client configuration that follows this test's ZooKeeper group.
+  mesoshttp::client_config zk_client_config(const std::string& name) {
+    mesoshttp::client_config cfg;
+    cfg.masters = {url()};
+    cfg.framework.set_user("tester");
+    cfg.framework.set_name(name);
+    cfg.framework.set_failover_timeout(60);
+    cfg.reconnect.initial_wait = 10ms;
+    cfg.reconnect.max_wait = 200ms;
+    std::error_code ec;
+    std::string why;
+    EXPECT_TRUE(mesoshttp::zk::use_zookeeper(cfg, ec, &why)) << why;
+    return cfg;
+  }
+  // The subscription at a master whose URL starts with `at`.
+  static std::optional<mesoshttp::client_event> subscribed_at(mesoshttp::event_stream& events, const std::string& at) {
+    const auto until = std::chrono::steady_clock::now() + deadline;
+    while (std::chrono::steady_clock::now() < until) {
+      auto item = events.next(1s);
+      if (item && item->type == mesoshttp::client_event::kind::subscribed && item->master.rfind(at, 0) == 0)
+        return item;
+      if (item && item->type == mesoshttp::client_event::kind::closed) break;
+    }
+    ADD_FAILURE() << "not subscribed at " << at;
+    return std::nullopt;
+  }
 
   std::string path_ = "/mesos";
   std::unique_ptr<zk_server> server_;
@@ -504,30 +530,10 @@ TEST_F(ZkDetector, AClientFollowsWhenTheLeaderIsKilledAndItsSessionExpires) {
   registrar_ = std::make_unique<master_registrar>(server_->hosts(), path_, *sim_);
   register_all();
 
-  mesoshttp::client_config cfg;
-  cfg.masters = {url()};
-  cfg.framework.set_user("tester");
-  cfg.framework.set_name("zk-kill");
-  cfg.framework.set_failover_timeout(60);
-  cfg.reconnect.initial_wait = 10ms;
-  cfg.reconnect.max_wait = 200ms;
-  std::error_code ec;
-  ASSERT_TRUE(mesoshttp::zk::use_zookeeper(cfg, ec));
-  mesoshttp::scheduler_client client(cfg);
+  mesoshttp::scheduler_client client(zk_client_config("zk-kill"));
   auto events = client.events();
   client.start();
-  const auto subscribed_at = [&](const std::string& at) -> std::optional<mesoshttp::client_event> {
-    const auto until = std::chrono::steady_clock::now() + deadline;
-    while (std::chrono::steady_clock::now() < until) {
-      auto item = events.next(1s);
-      if (item && item->type == mesoshttp::client_event::kind::subscribed && item->master.rfind(at, 0) == 0)
-        return item;
-      if (item && item->type == mesoshttp::client_event::kind::closed) break;
-    }
-    ADD_FAILURE() << "not subscribed at " << at;
-    return std::nullopt;
-  };
-  auto first = subscribed_at(sim_->url(0));
+  auto first = subscribed_at(events, sim_->url(0));
   ASSERT_TRUE(first);
 
   sim_->kill(0);
@@ -538,7 +544,7 @@ TEST_F(ZkDetector, AClientFollowsWhenTheLeaderIsKilledAndItsSessionExpires) {
   ASSERT_EQ(sim_->leader(), std::optional<std::size_t>(1));
   registrar_->remove(0);
 
-  auto again = subscribed_at(sim_->url(1));
+  auto again = subscribed_at(events, sim_->url(1));
   ASSERT_TRUE(again);
   EXPECT_EQ(again->framework_id, first->framework_id);
 }
@@ -563,13 +569,7 @@ TEST_F(ZkDetector, TheClientsLogLevelAppliesToItsDetector) {
       mesoshttp::scheduler_client client(cfg);
       auto events = client.events();
       client.start();
-      std::optional<mesoshttp::client_event> item;
-      const auto until = std::chrono::steady_clock::now() + deadline;
-      while (std::chrono::steady_clock::now() < until &&
-             !(item && (item->type == mesoshttp::client_event::kind::subscribed ||
-                        item->type == mesoshttp::client_event::kind::closed)))
-        item = events.next(1s);
-      ASSERT_TRUE(item && item->type == mesoshttp::client_event::kind::subscribed) << [&] { std::lock_guard l(mutex); std::string all; for (auto& x : lines) all += x.second + "\n"; return all; }();
+      ASSERT_TRUE(subscribed_at(events, sim_->url(0)));
     }
     std::lock_guard lock(mutex);
     bool session_line = false;
@@ -583,35 +583,15 @@ TEST_F(ZkDetector, TheClientsLogLevelAppliesToItsDetector) {
 
 TEST_F(ZkDetector, ClientWithAZkUrlFollowsTheLeaderLive) {
   register_all();
-  mesoshttp::client_config cfg;
-  cfg.masters = {url()};
-  cfg.framework.set_user("tester");
-  cfg.framework.set_name("zk-client");
-  cfg.framework.set_failover_timeout(60);
-  cfg.reconnect.initial_wait = 10ms;
-  cfg.reconnect.max_wait = 200ms;
-  std::error_code ec;
-  std::string why;
-  ASSERT_TRUE(mesoshttp::zk::use_zookeeper(cfg, ec, &why)) << why;
+  auto cfg = zk_client_config("zk-client");
   ASSERT_TRUE(cfg.detector);
   EXPECT_TRUE(cfg.masters.empty());
 
   mesoshttp::scheduler_client client(cfg);
   auto events = client.events();
   client.start();
-  auto wait_subscribed = [&](const std::string& at) -> mesoshttp::client_event {
-    const auto until = std::chrono::steady_clock::now() + deadline;
-    while (std::chrono::steady_clock::now() < until) {
-      auto item = events.next(1s);
-      if (item && item->type == mesoshttp::client_event::kind::subscribed && item->master.rfind(at, 0) == 0) {
-        return *item;
-      }
-      if (item && item->type == mesoshttp::client_event::kind::closed) break;
-    }
-    ADD_FAILURE() << "not subscribed";
-    return {};
-  };
-  auto first = wait_subscribed(sim_->url(0));
+  auto first = subscribed_at(events, sim_->url(0));
+  ASSERT_TRUE(first);
 
   // The leader's ZooKeeper session ends and master 1 takes over: the client
   // learns it from ZooKeeper, not from a redirect, and keeps its framework.
@@ -620,9 +600,9 @@ TEST_F(ZkDetector, ClientWithAZkUrlFollowsTheLeaderLive) {
   // redirected back to master 0, then follows the stream's end to master 1.
   registrar_->remove(0);
   sim_->elect(1);
-  auto second = wait_subscribed(sim_->url(1));
-  EXPECT_EQ(second.master.rfind(sim_->url(1), 0), 0u) << second.master;
-  EXPECT_EQ(second.framework_id, first.framework_id);
+  auto second = subscribed_at(events, sim_->url(1));
+  ASSERT_TRUE(second);
+  EXPECT_EQ(second->framework_id, first->framework_id);
   client.shutdown();
 }
 
