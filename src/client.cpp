@@ -28,6 +28,7 @@
 #include <boost/beast/http/read.hpp>
 #include <boost/beast/http/parser.hpp>
 #include <boost/beast/http/string_body.hpp>
+#include <google/protobuf/arena.h>
 
 #include <algorithm>
 #include <atomic>
@@ -856,7 +857,7 @@ class client_impl : public std::enable_shared_from_this<client_impl> {
   }
 
   void on_record(std::uint64_t generation, std::string_view record) {
-    auto event = std::make_shared<Event>();
+    auto event = make_arena_event(record.size());
     std::string why;
     if (auto err = decode(record, sub_->wire, *event, &why)) {
       sub_->stream_error = err;
@@ -873,6 +874,24 @@ class client_impl : public std::enable_shared_from_this<client_impl> {
       sub_->stream_error = error::framework_error;
       sub_->stream_error_text = "master " + leader_.current().url() + " sent ERROR: " + event->error().message();
     }
+  }
+
+  // The event and all its parts live in one arena, freed in one go when the
+  // last consumer lets go: a heap-allocated OFFERS event costs a malloc and a
+  // free per offer, resource and string, which profiled as a third of ingest.
+  static std::shared_ptr<Event> make_arena_event(std::size_t wire_size) {
+    struct arena_event {
+      explicit arena_event(const google::protobuf::ArenaOptions& options) : arena(options) {}
+      google::protobuf::Arena arena;
+    };
+    google::protobuf::ArenaOptions options;
+    // Decoded messages take a few times their wire size; one block is enough
+    // for most events, and small ones do not reserve much.
+    options.start_block_size = std::clamp<std::size_t>(wire_size * 4, 256, 1u << 20);
+    options.max_block_size = 4u << 20;
+    auto holder = std::make_shared<arena_event>(options);
+    Event* event = google::protobuf::Arena::CreateMessage<Event>(&holder->arena);
+    return std::shared_ptr<Event>(std::move(holder), event);
   }
 
   void on_subscribed_event(const Event& event) {
