@@ -47,6 +47,19 @@ std::error_code from_url(const boost::urls::url_view& u, master_endpoint& out, b
     set_why(why, "credentials in the master URL are not supported");
     return error::invalid_master_url;
   }
+  if (u.host_type() != boost::urls::host_type::ipv6 && u.host_type() != boost::urls::host_type::ipv4) {
+    // A name, after percent-decoding: it goes into the Host header and the
+    // next request's URL, so "%0a" or a space would be header injection.
+    const auto host = u.host_address();
+    const bool name = std::all_of(host.begin(), host.end(), [](char c) {
+      return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '.' ||
+             c == '-' || c == '_';
+    });
+    if (!name) {
+      set_why(why, "invalid host name in '" + std::string(u.buffer()) + "'");
+      return error::invalid_master_url;
+    }
+  }
   if (u.has_port()) {
     const std::string port(u.port());
     const bool digits = !port.empty() && port.size() <= 5 &&
@@ -113,12 +126,21 @@ std::error_code leader_fsm::on_redirect(std::string_view location, std::string* 
     return error::bad_redirect;
   }
   // "//host:port/path" (what Mesos sends) takes the scheme of the request.
-  boost::urls::url base("http://placeholder");
-  base.set_scheme(current_.scheme);
-  base.set_encoded_authority(current_.authority());
-  base.set_encoded_path(current_.target);
   boost::urls::url resolved;
-  const auto rv = boost::urls::resolve(base, *ref, resolved);
+  boost::system::result<void> rv;
+  try {
+    boost::urls::url base("http://placeholder");
+    base.set_scheme(current_.scheme);
+    base.set_encoded_authority(current_.authority());
+    base.set_encoded_path(current_.target);
+    rv = boost::urls::resolve(base, *ref, resolved);
+  } catch (const std::exception& e) {
+    // Endpoints are validated, so this is a bug; still, never a crash on a
+    // master's answer.
+    set_why(why, current_.url() + " redirected to '" + std::string(location) + "', which cannot be resolved: " +
+                     e.what());
+    return error::bad_redirect;
+  }
   master_endpoint next;
   std::string reason;
   if (rv.has_error() || from_url(resolved, next, true, &reason)) {

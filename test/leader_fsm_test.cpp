@@ -110,6 +110,24 @@ TEST(LeaderFsm, BadLocations) {
   EXPECT_EQ(fsm.on_redirect("ht tp://bad", &why), error::bad_redirect);
   EXPECT_EQ(fsm.on_redirect("ftp://127.0.0.1:21/", &why), error::bad_redirect);
   EXPECT_FALSE(why.empty());
+  // Found by fuzz_http_response: a percent-encoded newline in the host was
+  // accepted, went into the next request's Host header, and made the next
+  // redirect throw. Hosts are plain names or IP addresses.
+  for (const char* hostile : {"http://pwF%0ath", "//evil%0d%0aX-Injected.example:5050/", "http://a%20b:5050/"}) {
+    EXPECT_EQ(fsm.on_redirect(hostile, &why), error::bad_redirect) << hostile;
+    EXPECT_NE(why.find("invalid host name"), std::string::npos) << why;
+  }
+  EXPECT_EQ(fsm.on_redirect("//127.0.0.1:5060/master/api/v1/scheduler", &why), std::error_code{}) << why;
+  EXPECT_EQ(fsm.current().port, "5060");
+}
+
+TEST(MasterUrl, HostNamesArePlainNames) {
+  master_endpoint ep;
+  std::string why;
+  EXPECT_EQ(parse_master_url("http://mesos%0a.example:5050", ep, &why), error::invalid_master_url);
+  EXPECT_NE(why.find("invalid host name"), std::string::npos) << why;
+  EXPECT_FALSE(parse_master_url("http://mesos-1.example_internal:5050", ep, &why)) << why;
+  EXPECT_FALSE(parse_master_url("http://10.0.0.1:5050", ep, &why)) << why;
 }
 
 TEST(LeaderFsm, FailuresWalkTheListAndSignalAFullRound) {
