@@ -1,6 +1,8 @@
 // Event decoding in both encodings: anything goes in; what decodes must
 // re-encode and decode again to an equal message, and a failure must leave
-// the message empty (a half-filled event is never passed on).
+// the message empty (a half-filled event is never passed on). Text that is
+// not UTF-8 (protobuf allows it) must be refused by the JSON encoder, never
+// printed as JSON that no parser reads, and must encode once coerced.
 #include <cstdint>
 #include <cstdlib>
 #include <string>
@@ -10,6 +12,7 @@
 
 #include "fuzz_input.hpp"
 #include "mesoshttp/codec.hpp"
+#include "mesoshttp/error.hpp"
 #include "mesos/v1/scheduler/scheduler.pb.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
@@ -29,7 +32,17 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   differencer.set_field_comparator(&comparator);
   for (auto out_enc : {mesoshttp::encoding::protobuf, mesoshttp::encoding::json}) {
     std::string bytes;
-    if (mesoshttp::encode(event, out_enc, bytes, &why)) std::abort();
+    if (const auto err = mesoshttp::encode(event, out_enc, bytes, &why)) {
+      if (out_enc != mesoshttp::encoding::json || err != mesoshttp::error::encode_failed ||
+          !mesoshttp::find_invalid_utf8(event) || !bytes.empty())
+        std::abort();
+      mesos::v1::scheduler::Event coerced = event;
+      if (mesoshttp::coerce_to_utf8(coerced) == 0 || mesoshttp::find_invalid_utf8(coerced)) std::abort();
+      if (mesoshttp::encode(coerced, out_enc, bytes, &why)) std::abort();
+      mesos::v1::scheduler::Event again;
+      if (mesoshttp::decode(bytes, out_enc, again, &why)) std::abort();
+      continue;
+    }
     mesos::v1::scheduler::Event again;
     if (mesoshttp::decode(bytes, out_enc, again, &why)) std::abort();
     // JSON cannot carry unknown fields, and doubles may round; compare only the protobuf trip.

@@ -1,6 +1,7 @@
 // What the client does with a master's HTTP answer: a Beast response parser
 // fed the bytes in socket-sized pieces (no body limit and a chunk callback,
-// as on the event stream, whose chunks go through the RecordIO decoder), then
+// as on the event stream, whose chunks go through the RecordIO decoder; the
+// body of any other answer bounded as the client bounds it), then
 // the Location of a 307 through leader_fsm::on_redirect, and the same bytes
 // as a configured master URL through parse_master_url.
 #include <cstdint>
@@ -75,16 +76,30 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   parser.on_chunk_body(on_chunk);
   std::string pending;
   boost::beast::error_code ec;
+  bool header_seen = false, body_wanted = true;
   mesoshttp::fuzz::for_each_piece(bytes, sizes, 3, [&](std::string_view piece) {
-    if (ec) return;
+    if (ec || !body_wanted) return;
     pending.append(piece);
-    while (!pending.empty() && !ec && !parser.is_done()) {
+    while (!pending.empty() && !ec && !parser.is_done() && body_wanted) {
       const auto used = parser.put(boost::asio::buffer(pending), ec);
       if (ec == http::error::need_more) {
         ec = {};
         break;
       }
       pending.erase(0, used);
+      if (!header_seen && parser.is_header_done()) {
+        // As the client decides once it has the head: a 200 must be the
+        // chunked stream; any other answer's body is read only to quote it,
+        // up to 64 KiB, and not at all if it announces more.
+        header_seen = true;
+        if (parser.get().result_int() == 200) {
+          body_wanted = parser.chunked();
+        } else {
+          const auto announced = parser.content_length();
+          body_wanted = !announced || *announced <= 64 * 1024;
+          parser.body_limit(64 * 1024);
+        }
+      }
       if (used == 0) break;
     }
   });

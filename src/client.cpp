@@ -801,18 +801,24 @@ class client_impl : public std::enable_shared_from_this<client_impl> {
     }
 
     if (status != 200) {
-      // Read the body to quote it; bounded, since this is not the stream.
-      sub_->parser.body_limit(64 * 1024);
+      // Read the body to quote it; bounded, since this is not the stream. The
+      // header was parsed without a body limit (a 200 would be the endless
+      // stream), so Beast never compared Content-Length with one, and its
+      // string body reserves the announced length up front: a body announced
+      // as larger than the limit is not read at all, or a hostile master's
+      // "Content-Length: 2505150515050" would be a 2.5 TB allocation.
+      constexpr std::uint64_t quoted_body_limit = 64 * 1024;
+      if (const auto announced = sub_->parser.content_length(); announced && *announced > quoted_body_limit) {
+        return subscribe_rejected(status, where + " answered SUBSCRIBE with " + status_text(status, {}) +
+                                              " and a body of " + std::to_string(*announced) + " bytes (not read)");
+      }
+      sub_->parser.body_limit(quoted_body_limit);
       http::async_read(sub_->stream, sub_->buffer, sub_->parser,
                        [self = shared_from_this(), sub = sub_, generation, status, where](beast::error_code,
                                                                                           std::size_t) {
                          if (self->stale(generation)) return;
                          const std::string body = self->sub_->parser.get().body();
-                         const std::string text = where + " answered SUBSCRIBE with " + status_text(status, body);
-                         if (is_retryable_subscribe_status(status)) {
-                           return self->attempt_failed(make_error_code(error::subscribe_rejected), text);
-                         }
-                         self->close(make_error_code(error::subscribe_rejected), text);
+                         self->subscribe_rejected(status, where + " answered SUBSCRIBE with " + status_text(status, body));
                        });
       return;
     }
@@ -836,6 +842,11 @@ class client_impl : public std::enable_shared_from_this<client_impl> {
     };
     sub_->parser.on_chunk_body(sub_->on_chunk);
     read_stream(generation);
+  }
+
+  void subscribe_rejected(unsigned status, const std::string& text) {
+    if (is_retryable_subscribe_status(status)) return attempt_failed(make_error_code(error::subscribe_rejected), text);
+    close(make_error_code(error::subscribe_rejected), text);
   }
 
   // Inside the parser: frames, decodes and publishes. Errors stop the read.

@@ -2,6 +2,7 @@
 
 #include <google/protobuf/descriptor.h>
 #include <google/protobuf/descriptor.pb.h>
+#include <google/protobuf/stubs/common.h>
 #include <google/protobuf/util/json_util.h>
 #include <google/protobuf/util/type_resolver.h>
 #include <google/protobuf/util/type_resolver_util.h>
@@ -12,6 +13,7 @@
 #include <memory>
 #include <mutex>
 #include <shared_mutex>
+#include <vector>
 
 #include "mesoshttp/error.hpp"
 
@@ -106,6 +108,81 @@ void set_why(std::string* why, std::string text) {
   if (why) *why = std::move(text);
 }
 
+using google::protobuf::FieldDescriptor;
+
+bool is_text(const FieldDescriptor* field) {
+  return field->type() == FieldDescriptor::TYPE_STRING;
+}
+
+bool valid_utf8(const std::string& text) {
+  return text.size() <= static_cast<std::size_t>(std::numeric_limits<int>::max()) &&
+         google::protobuf::internal::IsStructurallyValidUTF8(text.data(), static_cast<int>(text.size()));
+}
+
+std::string element_name(const FieldDescriptor* field, int index) {
+  return index < 0 ? field->name() : field->name() + "[" + std::to_string(index) + "]";
+}
+
+// Depth-first over the fields that are set, in field-number order, so the
+// first bad field reported is the same every time.
+std::optional<std::string> first_invalid_utf8(const google::protobuf::Message& message) {
+  const auto* reflection = message.GetReflection();
+  std::vector<const FieldDescriptor*> fields;
+  reflection->ListFields(message, &fields);
+  for (const auto* field : fields) {
+    const bool repeated = field->is_repeated();
+    const int count = repeated ? reflection->FieldSize(message, field) : 1;
+    for (int i = 0; i < count; ++i) {
+      if (is_text(field)) {
+        std::string scratch;
+        const std::string& text = repeated ? reflection->GetRepeatedStringReference(message, field, i, &scratch)
+                                           : reflection->GetStringReference(message, field, &scratch);
+        if (!valid_utf8(text)) {
+          const int good = google::protobuf::internal::UTF8SpnStructurallyValid(text);
+          return element_name(field, repeated ? i : -1) + " (byte " + std::to_string(good) + ")";
+        }
+      } else if (field->cpp_type() == FieldDescriptor::CPPTYPE_MESSAGE) {
+        const auto& nested = repeated ? reflection->GetRepeatedMessage(message, field, i)
+                                      : reflection->GetMessage(message, field);
+        if (auto inner = first_invalid_utf8(nested)) return element_name(field, repeated ? i : -1) + "." + *inner;
+      }
+    }
+  }
+  return std::nullopt;
+}
+
+std::string coerced(const std::string& text) {
+  std::string out(text.size(), '\0');
+  const char* result = google::protobuf::internal::UTF8CoerceToStructurallyValid(text, out.data(), '?');
+  return result == text.data() ? text : out;
+}
+
+std::size_t coerce_fields(google::protobuf::Message& message) {
+  const auto* reflection = message.GetReflection();
+  std::vector<const FieldDescriptor*> fields;
+  reflection->ListFields(message, &fields);
+  std::size_t changed = 0;
+  for (const auto* field : fields) {
+    const bool repeated = field->is_repeated();
+    const int count = repeated ? reflection->FieldSize(message, field) : 1;
+    for (int i = 0; i < count; ++i) {
+      if (is_text(field)) {
+        std::string scratch;
+        const std::string& text = repeated ? reflection->GetRepeatedStringReference(message, field, i, &scratch)
+                                           : reflection->GetStringReference(message, field, &scratch);
+        if (valid_utf8(text)) continue;
+        if (repeated) reflection->SetRepeatedString(&message, field, i, coerced(text));
+        else reflection->SetString(&message, field, coerced(text));
+        ++changed;
+      } else if (field->cpp_type() == FieldDescriptor::CPPTYPE_MESSAGE) {
+        changed += coerce_fields(repeated ? *reflection->MutableRepeatedMessage(&message, field, i)
+                                          : *reflection->MutableMessage(&message, field));
+      }
+    }
+  }
+  return changed;
+}
+
 } // namespace
 
 std::string_view content_type(encoding e) noexcept {
@@ -136,6 +213,13 @@ std::error_code encode(const google::protobuf::Message& message, encoding e, std
       return error::encode_failed;
     }
     return {};
+  }
+  // The JSON printer passes invalid UTF-8 through, mangled, and no JSON parser
+  // (the master's included) accepts the result: refuse, naming the field.
+  if (auto bad = first_invalid_utf8(message)) {
+    set_why(why, message.GetTypeName() + "." + *bad +
+                     " is not valid UTF-8, which JSON cannot carry (the protobuf encoding can)");
+    return error::encode_failed;
   }
   google::protobuf::util::JsonPrintOptions options;
   options.preserve_proto_field_names = true;
@@ -177,6 +261,14 @@ std::error_code decode(std::string_view bytes, encoding e, google::protobuf::Mes
     return error::missing_required_fields;
   }
   return {};
+}
+
+std::optional<std::string> find_invalid_utf8(const google::protobuf::Message& message) {
+  return first_invalid_utf8(message);
+}
+
+std::size_t coerce_to_utf8(google::protobuf::Message& message) {
+  return coerce_fields(message);
 }
 
 } // namespace mesoshttp

@@ -294,6 +294,66 @@ TEST(Codec, EncodeOfUninitialisedMessageFails) {
   EXPECT_EQ(mesoshttp::encode(call, encoding::protobuf, out), error::encode_failed);
 }
 
+// Proto2 strings carry any bytes, so a protobuf peer may send text that is not
+// UTF-8. JSON cannot carry it: protobuf's printer passes such bytes through
+// mangled and every parser rejects the result.
+TEST(Codec, TextThatIsNotUtf8EncodesAsProtobufButNotJson) {
+  Call call = subscribe_call();
+  call.mutable_subscribe()->mutable_framework_info()->set_name("caf\xc3");  // truncated 2-byte sequence
+  std::string out = "previous", why;
+  EXPECT_EQ(mesoshttp::encode(call, encoding::json, out, &why), error::encode_failed);
+  EXPECT_TRUE(out.empty());
+  EXPECT_NE(why.find("mesos.v1.scheduler.Call.subscribe.framework_info.name (byte 3) is not valid UTF-8"),
+            std::string::npos)
+      << why;
+
+  ASSERT_FALSE(mesoshttp::encode(call, encoding::protobuf, out, &why)) << why;
+  Call back;
+  ASSERT_FALSE(mesoshttp::decode(out, encoding::protobuf, back, &why)) << why;
+  EXPECT_EQ(back.subscribe().framework_info().name(), "caf\xc3");
+}
+
+TEST(Codec, FindInvalidUtf8NamesRepeatedElements) {
+  Call call = from_text<Call>(R"(
+    type: ACCEPT
+    framework_id { value: "f" }
+    accept {
+      offer_ids { value: "o1" }
+      operations { type: LAUNCH launch {
+        task_infos { name: "good" task_id { value: "t0" } agent_id { value: "a" } }
+        task_infos { name: "bad" task_id { value: "t1" } agent_id { value: "a" } } } }
+    })");
+  EXPECT_EQ(mesoshttp::find_invalid_utf8(call), std::nullopt);
+  call.mutable_accept()->mutable_operations(0)->mutable_launch()->mutable_task_infos(1)->set_name("b\xff" "d\xfe");
+  EXPECT_EQ(mesoshttp::find_invalid_utf8(call), "accept.operations[0].launch.task_infos[1].name (byte 1)");
+  // Bytes fields are base64 in JSON: any bytes are fine there.
+  Call message = from_text<Call>(R"(
+    type: MESSAGE framework_id { value: "f" }
+    message { agent_id { value: "a" } executor_id { value: "e" } data: "\377\376" })");
+  EXPECT_EQ(mesoshttp::find_invalid_utf8(message), std::nullopt);
+  std::string out, why;
+  EXPECT_FALSE(mesoshttp::encode(message, encoding::json, out, &why)) << why;
+}
+
+TEST(Codec, CoerceToUtf8ReplacesOnlyTheBadBytes) {
+  Call call = subscribe_call();
+  auto* info = call.mutable_subscribe()->mutable_framework_info();
+  info->set_name("a\xff" "b\xc3\xa9" "c");  // one bad byte, then a good "é"
+  info->clear_roles();
+  info->add_roles("r\x80");
+  info->set_user("fine");
+  EXPECT_EQ(mesoshttp::coerce_to_utf8(call), 2u);
+  EXPECT_EQ(info->name(), "a?b\xc3\xa9" "c");
+  EXPECT_EQ(info->roles(0), "r?");
+  EXPECT_EQ(info->user(), "fine");
+  EXPECT_EQ(mesoshttp::coerce_to_utf8(call), 0u);
+  std::string out, why;
+  ASSERT_FALSE(mesoshttp::encode(call, encoding::json, out, &why)) << why;
+  Call back;
+  ASSERT_FALSE(mesoshttp::decode(out, encoding::json, back, &why)) << why;
+  EXPECT_TRUE(MessageDifferencer::Equals(call, back));
+}
+
 TEST(Codec, ErrorCodesHaveTheLibraryCategory) {
   std::error_code ec = error::decode_failed;
   EXPECT_EQ(&ec.category(), &mesoshttp::error_category());

@@ -29,7 +29,8 @@ std::optional<encoding> encoding_from_content_type(std::string_view value) noexc
 
 // Serialises `message`. JSON uses proto field names, as the master looks
 // fields up by them; bytes become base64. Fails (with `why` filled when given)
-// if proto2 required fields are unset.
+// if proto2 required fields are unset, or, for JSON, if a string field is not
+// valid UTF-8 (protobuf carries any bytes in a string; JSON cannot).
 std::error_code encode(const google::protobuf::Message& message, encoding e,
                        std::string& out, std::string* why = nullptr);
 
@@ -39,5 +40,15 @@ std::error_code encode(const google::protobuf::Message& message, encoding e,
 // wrong (the parser's message, or the missing required fields).
 std::error_code decode(std::string_view bytes, encoding e, google::protobuf::Message& out,
                        std::string* why = nullptr);
+
+// The first string field of `message` whose value is not valid UTF-8, as a
+// path with its byte offset ("subscribe.framework_info.name (byte 3)"), or
+// nullopt if every one is valid. Such a message encodes as protobuf, not JSON.
+std::optional<std::string> find_invalid_utf8(const google::protobuf::Message& message);
+
+// Overwrites each invalid UTF-8 byte in every string field with '?', keeping
+// lengths; returns how many fields changed. For passing on text from a peer
+// that sent protobuf to one that reads JSON.
+std::size_t coerce_to_utf8(google::protobuf::Message& message);
 
 } // namespace mesoshttp

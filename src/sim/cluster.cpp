@@ -101,6 +101,22 @@ void unquote_ranges(std::string& json) {
   }
 }
 
+// Encodes what the simulator sends. Text a framework sent in protobuf may
+// hold bytes that are not UTF-8 (a task name, a label); JSON cannot carry
+// them, and a real master's JSON writer passes them through raw, which every
+// JSON reader then rejects along with the whole event. Here such bytes go out
+// as '?', so a JSON subscriber still gets the event. Empty only if `message`
+// lacks required fields, which the simulator's own events never do.
+std::string encode_outgoing(const google::protobuf::Message& message, encoding enc) {
+  std::string out;
+  if (!encode(message, enc, out)) return out;
+  std::unique_ptr<google::protobuf::Message> copy(message.New());
+  copy->CopyFrom(message);
+  coerce_to_utf8(*copy);
+  encode(*copy, enc, out);
+  return out;
+}
+
 using mesoshttp::calls::is_terminal;
 
 double now_seconds() {
@@ -581,8 +597,8 @@ struct connection : std::enable_shared_from_this<connection> {
   }
 
   void send_event(const Event& event) {
-    std::string record;
-    if (encode(event, enc, record)) return;
+    std::string record = encode_outgoing(event, enc);
+    if (record.empty()) return;
     if (enc == encoding::json) unquote_ranges(record);
     std::string framed;
     recordio::encode(record, framed);
@@ -1382,7 +1398,7 @@ protocol::answer cluster::impl::on_call(sim_framework& fw, const protocol::parse
     case Call::RECONCILE_OPERATIONS: {
       const auto response = reconcile_operations(fw, call.reconcile_operations());
       protocol::answer a = protocol::empty(200);
-      encode(response, pc.response_encoding, a.body);
+      a.body = encode_outgoing(response, pc.response_encoding);
       a.content_type = std::string(content_type(pc.response_encoding));
       return a;
     }
@@ -2261,8 +2277,7 @@ void cluster::impl::cut_now() {
   Event e;
   e.set_type(Event::HEARTBEAT);
   for_each_stream([&](connection& c) {
-    std::string record;
-    encode(e, c.enc, record);
+    const std::string record = encode_outgoing(e, c.enc);
     std::string framed;
     recordio::encode(record, framed);
     std::string chunk;
@@ -2351,8 +2366,8 @@ std::size_t cluster::impl::flood_now(std::size_t events, flood_shape shape,
     } else {
       e = fake_offers(c.framework_id, per_event);
     }
-    std::string record;
-    if (encode(e, c.enc, record)) return;
+    const std::string record = encode_outgoing(e, c.enc);
+    if (record.empty()) return;
     std::string framed;
     recordio::encode(record, framed);
     c.flood_record.clear();

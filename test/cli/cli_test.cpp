@@ -163,6 +163,31 @@ TEST_P(Cli, WatchPrintsOneParseableJsonEventPerLine) {
   EXPECT_TRUE(sim.frameworks().empty()) << "watch tears down at the end";
 }
 
+// Protobuf strings may hold bytes that are not UTF-8; JSON cannot. `watch
+// --format json` prints such an event with '?' for each bad byte instead of
+// dropping it. (A JSON subscription gets the simulator's own '?' already.)
+TEST_P(Cli, WatchPrintsTextThatIsNotUtf8WithQuestionMarks) {
+  mesoshttp::sim::cluster sim(fast_sim());
+  sim.start();
+  subprocess p({MESOSHTTP_CLI, "watch", "--master", sim.url(0), "--encoding", wire(), "--format", "json"});
+  ASSERT_TRUE(p.wait_for_output("SUBSCRIBED", deadline)) << p.out << p.err;
+  sim.send_error_event("bad \xff byte");
+  ASSERT_TRUE(p.wait_for_output("bad ? byte", deadline)) << p.out << p.err;
+  p.signal(SIGINT);
+  ASSERT_TRUE(p.wait(deadline)) << p.out << p.err;
+  bool seen = false;
+  for (const auto& line : lines_of(p.out)) {
+    Event event;
+    std::string why;
+    EXPECT_FALSE(mesoshttp::decode(line, mesoshttp::encoding::json, event, &why)) << why << ": " << line;
+    if (event.type() == Event::ERROR) {
+      EXPECT_EQ(event.error().message(), "bad ? byte");
+      seen = true;
+    }
+  }
+  EXPECT_TRUE(seen) << p.out;
+}
+
 TEST_P(Cli, WatchTextIsOneSummaryPerEvent) {
   mesoshttp::sim::cluster sim(fast_sim());
   sim.start();

@@ -1234,6 +1234,46 @@ INSTANTIATE_TEST_SUITE_P(Encodings, SimApiRetry,
 
 // ------------------------------------------------------------ not encoding-specific
 
+// Proto2 strings carry any bytes. A framework that sends calls in protobuf
+// but reads JSON (Accept and Content-Type are independent) may name a task or
+// an operation with bytes that are not UTF-8; the master's JSON must still
+// parse, so those bytes come back as '?', and the event is not lost.
+TEST(SimText, TextThatIsNotUtf8ComesBackAsQuestionMarksInJson) {
+  auto cfg = fast_config();
+  cfg.agents.push_back({"", 4, 8192, 65536, {{31000, 32000}}, {}});
+  cluster sim(cfg);
+  sim.start();
+  framework fw(sim.port(0), encoding::json);
+  ASSERT_TRUE(fw.ok());
+  auto offer = fw.offer();
+  ASSERT_TRUE(offer);
+
+  Call launch = launch_call(*offer, "t\xff", 0.5, 64);
+  launch.mutable_framework_id()->set_value(fw.id);
+  header_list protobuf_in_json_out{{"Content-Type", "application/x-protobuf"},
+                                   {"Accept", "application/json"},
+                                   {"Mesos-Stream-Id", fw.stream_id()}};
+  auto r = post(sim.port(0), encode_call(launch, encoding::protobuf), protobuf_in_json_out);
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->status, 202u) << r->body;
+  auto update = fw.next_of(Event::UPDATE);
+  ASSERT_TRUE(update) << "decode errors: " << fw.stream->decode_errors();
+  EXPECT_EQ(update->update().status().task_id().value(), "t?");
+  EXPECT_EQ(fw.stream->decode_errors(), 0u);
+
+  Call ops = reconcile_operations({"op\xc3"});
+  ops.mutable_framework_id()->set_value(fw.id);
+  r = post(sim.port(0), encode_call(ops, encoding::protobuf), protobuf_in_json_out);
+  ASSERT_TRUE(r);
+  ASSERT_EQ(r->status, 200u) << r->body;
+  EXPECT_EQ(r->header("content-type"), "application/json");
+  mesos::v1::scheduler::Response response;
+  std::string why;
+  ASSERT_FALSE(mesoshttp::decode(r->body, encoding::json, response, &why)) << why << ": " << r->body;
+  ASSERT_EQ(response.reconcile_operations().operation_statuses_size(), 1);
+  EXPECT_EQ(response.reconcile_operations().operation_statuses(0).operation_id().value(), "op?");
+}
+
 class SimSingle : public ::testing::Test {
  protected:
   void SetUp() override {

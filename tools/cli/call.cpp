@@ -88,7 +88,7 @@ command add_call(CLI::App& app) {
           if (r.status != 0) {
             std::cout << "HTTP " << r.status << std::endl;
             std::string body = r.body;
-            if (r.response) encode(*r.response, encoding::json, body);
+            if (r.response) body = to_json_line(*r.response);
             if (!body.empty()) std::cout << body << std::endl;
             code = r.status / 100 == 2 ? 0 : exit_failure;
           } else if (teardown && r.error == error::connection_lost) {

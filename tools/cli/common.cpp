@@ -144,6 +144,16 @@ bool apply_security_options(const connection_options& o, client_config& cfg, con
 
 }  // namespace
 
+std::string to_json_line(const google::protobuf::Message& message) {
+  std::string line;
+  if (!encode(message, encoding::json, line)) return line;
+  std::unique_ptr<google::protobuf::Message> copy(message.New());
+  copy->CopyFrom(message);
+  coerce_to_utf8(*copy);
+  if (auto ec = encode(*copy, encoding::json, line)) return "{}";
+  return line;
+}
+
 std::string current_user() {
   if (const char* u = std::getenv("USER"); u && *u) return u;
   if (const passwd* pw = ::getpwuid(::getuid()); pw && pw->pw_name) return pw->pw_name;

@@ -66,6 +66,11 @@ std::string describe(const mesos::v1::scheduler::Event& event);
 std::string describe(const mesos::v1::Offer& offer);
 std::string describe_resources(const mesos::v1::Offer& offer);
 
+// `message` as one line of JSON with proto field names. Text that is not
+// UTF-8 (legal in protobuf, impossible in JSON) is printed with '?' for each
+// bad byte rather than not at all: a watcher piping to jq loses no event.
+std::string to_json_line(const google::protobuf::Message& message);
+
 // "mesoshttp <command>: <text>" on stderr.
 void complain(const std::string& subcommand, const std::string& text);
 

@@ -61,12 +61,7 @@ class watcher {
     if (stopping_) return;
     const Event& event = *item.event;
     if (o_.format == "json") {
-      std::string line, why;
-      if (auto ec = encode(event, encoding::json, line, &why)) {
-        std::cerr << "mesoshttp watch: cannot print an event as JSON: " << why << std::endl;
-      } else {
-        std::cout << line << std::endl;
-      }
+      std::cout << to_json_line(event) << std::endl;
     } else {
       std::cout << describe(event) << std::endl;
     }
