@@ -120,5 +120,23 @@ int main(int argc, char** argv) {
     write("sim_request", "accept." + tag, request(ct, ct, "0a1b2c3d-0000-4000-8000-000000000001", encoded(accept, enc)));
   }
   write("sim_request", "get", std::string("\x00GET\0/api/v1/scheduler\0\0\0\0", 26));
+
+  // ZooKeeper: a mode byte (0 URL, 1 MasterInfo JSON, 2 MasterInfo protobuf,
+  // 3 the group's children, one a line), then the bytes.
+  write("zk_master_info", "url", std::string(1, '\0') + "zk://ops:secret@127.0.0.1:2181,[::1]:2182,zk3/mesos/");
+  mesos::v1::MasterInfo master;
+  master.set_id("0a1b2c3d-0000-4000-8000-000000000002");
+  master.set_ip(16777343);  // 127.0.0.1, as masters write it
+  master.set_port(5050);
+  master.set_pid("master@127.0.0.1:5050");
+  master.set_hostname("127.0.0.1");
+  master.set_version("1.11.0");
+  master.mutable_address()->set_hostname("127.0.0.1");
+  master.mutable_address()->set_ip("127.0.0.1");
+  master.mutable_address()->set_port(5050);
+  write("zk_master_info", "master-info.json", std::string(1, '\1') + encoded(master, encoding::json));
+  write("zk_master_info", "master-info.pb", std::string(1, '\2') + encoded(master, encoding::protobuf));
+  write("zk_master_info", "children",
+        std::string(1, '\3') + "json.info_0000000012\nlog_replicas\njson.info_0000000007\njson.info_12");
   return 0;
 }

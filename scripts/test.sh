@@ -91,7 +91,10 @@ else
     -DMESOSHTTP_BUILD_FUZZERS=ON -DMESOSHTTP_WERROR=ON -DMESOSHTTP_BUILD_TESTS=OFF \
     -DMESOSHTTP_BUILD_TOOLS=OFF -DMESOSHTTP_BUILD_EXAMPLES=OFF
   cmake --build build-fuzz -j "$jobs"
-  for target in recordio event_decode http_response sim_request; do
+  targets="recordio event_decode http_response sim_request"
+  # The ZooKeeper target exists when the ZooKeeper component is built.
+  if [ -x build-fuzz/fuzz/fuzz_zk_master_info ]; then targets="$targets zk_master_info"; fi
+  for target in $targets; do
     # New inputs go to a scratch folder; the committed corpus is only read.
     # A crash leaves its input in build-fuzz/artifacts/: add it to
     # fuzz/corpus/<target>/ with a note once fixed.
