@@ -114,7 +114,7 @@ bool is_text(const FieldDescriptor* field) {
   return field->type() == FieldDescriptor::TYPE_STRING;
 }
 
-bool valid_utf8(const std::string& text) {
+bool valid_utf8(std::string_view text) {
   return text.size() <= static_cast<std::size_t>(std::numeric_limits<int>::max()) &&
          google::protobuf::internal::IsStructurallyValidUTF8(text.data(), static_cast<int>(text.size()));
 }
@@ -151,10 +151,11 @@ std::optional<std::string> first_invalid_utf8(const google::protobuf::Message& m
   return std::nullopt;
 }
 
-std::string coerced(const std::string& text) {
+std::string coerced(std::string_view text) {
   std::string out(text.size(), '\0');
-  const char* result = google::protobuf::internal::UTF8CoerceToStructurallyValid(text, out.data(), '?');
-  return result == text.data() ? text : out;
+  const char* result = google::protobuf::internal::UTF8CoerceToStructurallyValid(
+      google::protobuf::StringPiece(text.data(), text.size()), out.data(), '?');
+  return result == text.data() ? std::string(text) : out;
 }
 
 std::size_t coerce_fields(google::protobuf::Message& message) {
@@ -247,7 +248,14 @@ std::error_code decode(std::string_view bytes, encoding e, google::protobuf::Mes
     google::protobuf::util::JsonParseOptions options;
     options.ignore_unknown_fields = true;
     std::string problem;
-    const auto wire = relaxed().to_wire(bytes, out.GetDescriptor(), options, problem);
+    auto wire = relaxed().to_wire(bytes, out.GetDescriptor(), options, problem);
+    if (!wire && !valid_utf8(bytes)) {
+      // A master's JSON writer passes a string's bytes through as they are
+      // (an executor's status message, a task name sent in protobuf), and the
+      // JSON parser refuses the whole event for them. Read them as '?': the
+      // bytes replaced are never JSON syntax, and the event is not lost.
+      wire = relaxed().to_wire(coerced(bytes), out.GetDescriptor(), options, problem);
+    }
     if (!wire || !out.ParsePartialFromString(*wire)) {
       out.Clear();
       set_why(why, "not a valid JSON " + out.GetTypeName() + ": " +

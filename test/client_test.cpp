@@ -17,6 +17,7 @@
 #include <future>
 #include <iostream>
 #include <set>
+#include <sstream>
 #include <thread>
 
 #include "mesoshttp/calls.hpp"
@@ -772,6 +773,35 @@ TEST_P(ClientScripted, ARefusalAnnouncingAHugeBodyIsNotRead) {
       wait_for(events, [](const client_event& e) { return e.type == kind::disconnected && e.error == error::subscribe_rejected; });
     }
   }
+}
+
+// A real master's JSON writer passes a string's bytes through as they are; an
+// executor's status message that is not UTF-8 reaches a JSON subscriber raw.
+// The event is delivered, those bytes read as '?', instead of breaking the
+// stream (which would resend the same update, and break it again, forever).
+TEST(ClientJson, AnEventWithRawBytesThatAreNotUtf8IsDeliveredWithQuestionMarks) {
+  const auto record = [](const std::string& json) { return std::to_string(json.size()) + "\n" + json; };
+  const std::string body =
+      record(R"({"type":"SUBSCRIBED","subscribed":{"framework_id":{"value":"fw-1"},"heartbeat_interval_seconds":15}})") +
+      record("{\"type\":\"UPDATE\",\"update\":{\"status\":{\"task_id\":{\"value\":\"t1\"},"
+             "\"state\":\"TASK_FAILED\",\"message\":\"exit \xff\xfe status\"}}}");
+  std::ostringstream chunk;
+  chunk << std::hex << body.size() << "\r\n" << body << "\r\n";
+  mesoshttp::test::scripted_master peer(
+      mesoshttp::test::scripted_master::reply_script([&](std::size_t index, const std::string&) {
+        if (index > 0) return mesoshttp::test::scripted_master::reply{"HTTP/1.1 202 Accepted\r\nContent-Length: 0\r\n\r\n", true};
+        return mesoshttp::test::scripted_master::reply{
+            "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nMesos-Stream-Id: s-1\r\n"
+            "Transfer-Encoding: chunked\r\n\r\n" + chunk.str(),
+            true};
+      }));
+  scheduler_client client(base_config(encoding::json, {peer.url()}));
+  auto events = client.events();
+  client.start();
+  std::vector<client_event> seen;
+  auto update = wait_for(events, is_event(Event::UPDATE), &seen);
+  EXPECT_EQ(update.event->update().status().message(), "exit ?? status");
+  for (const auto& item : seen) EXPECT_NE(item.type, kind::disconnected) << item.message;
 }
 
 TEST_P(ClientScripted, ConnectionRefusedIsRetriedUntilMaxAttempts) {

@@ -354,6 +354,20 @@ TEST(Codec, CoerceToUtf8ReplacesOnlyTheBadBytes) {
   EXPECT_TRUE(MessageDifferencer::Equals(call, back));
 }
 
+TEST(Codec, RawBytesThatAreNotUtf8InJsonReadAsQuestionMarks) {
+  // As a master's JSON writer passes them through: not valid JSON text, yet
+  // the message is read, each bad byte as '?'; JSON syntax is untouched.
+  // 0xC3 starts a two-byte sequence: the escaped quote after it stays a quote.
+  const std::string json = "{\"type\":\"ERROR\",\"error\":{\"message\":\"a\xc3\\\" b\"}}";
+  Event event;
+  std::string why;
+  ASSERT_FALSE(mesoshttp::decode(json, encoding::json, event, &why)) << why;
+  EXPECT_EQ(event.error().message(), "a?\" b");
+  // Broken JSON stays broken, whatever its bytes.
+  EXPECT_EQ(mesoshttp::decode("{\"type\":\"ERROR\xff", encoding::json, event, &why), error::decode_failed);
+  EXPECT_EQ(event.ByteSizeLong(), 0u);
+}
+
 TEST(Codec, ErrorCodesHaveTheLibraryCategory) {
   std::error_code ec = error::decode_failed;
   EXPECT_EQ(&ec.category(), &mesoshttp::error_category());

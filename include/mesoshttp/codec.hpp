@@ -35,7 +35,9 @@ std::error_code encode(const google::protobuf::Message& message, encoding e,
                        std::string& out, std::string* why = nullptr);
 
 // Parses `bytes` into `out` (cleared first). Unknown JSON fields are ignored,
-// as are enum values this schema does not know. On error `out` is cleared, so
+// as are enum values this schema does not know. JSON text with bytes that are
+// not UTF-8 (a master passes a string's bytes through raw) is read with '?'
+// for each such byte rather than refused. On error `out` is cleared, so
 // a half-filled message is never passed on as good, and `why` names what was
 // wrong (the parser's message, or the missing required fields).
 std::error_code decode(std::string_view bytes, encoding e, google::protobuf::Message& out,
