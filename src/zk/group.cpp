@@ -102,6 +102,14 @@ std::error_code parse_zk_url(std::string_view url, zk_url& out, std::string* why
   }
   auto authority = rest.substr(0, slash);
   const auto path = rest.substr(slash);
+  if (authority.find('@') == std::string_view::npos && path.find('@') != std::string_view::npos) {
+    // Most likely credentials whose password holds a '/', which ended the
+    // host list early: what came before it would be quoted as a host (part
+    // of the password) or even accepted. Refuse, quoting nothing.
+    set_why(why, "'@' after the ZooKeeper host list: a password in a zk:// URL cannot contain '/', "
+                 "nor a znode path '@'");
+    return error::invalid_master_url;
+  }
 
   zk_url parsed;
   if (const auto at = authority.rfind('@'); at != std::string_view::npos) {

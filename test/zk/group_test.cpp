@@ -62,12 +62,16 @@ TEST(ZkUrl, RejectsWithAReasonAndNeverLeaksCredentials) {
            "zk://secretonly@h1:2181/mesos",      // credentials without ':'
            "zk://user:secret@/mesos",            // credentials, no host
            "zk://user:secret@h1:bad/mesos",      // credentials, bad port
+           "zk://ops:xy/secret@h1:2181/mesos",   // a '/' in the password: "ops:xy" is no host
+           "zk://ops:2181/secret@h1/mesos",      // ... and "ops:2181" would have been one
        }) {
     zk_url out;
     std::string why;
     EXPECT_EQ(parse_zk_url(bad, out, &why), error::invalid_master_url) << bad;
     EXPECT_FALSE(why.empty()) << bad;
     EXPECT_EQ(why.find("secret"), std::string::npos) << "credentials leaked into: " << why;
+    for (const char* part : {"ops:xy", "ops:2181"})
+      EXPECT_EQ(why.find(part), std::string::npos) << "credentials leaked into: " << why;
   }
 }
 
