@@ -13,6 +13,7 @@
 #include <memory>
 #include <mutex>
 #include <shared_mutex>
+#include <type_traits>
 #include <vector>
 
 #include "mesoshttp/error.hpp"
@@ -123,9 +124,13 @@ std::string element_name(const FieldDescriptor* field, int index) {
   return index < 0 ? field->name() : field->name() + "[" + std::to_string(index) + "]";
 }
 
-// Depth-first over the fields that are set, in field-number order, so the
-// first bad field reported is the same every time.
-std::optional<std::string> first_invalid_utf8(const google::protobuf::Message& message) {
+// Calls visit(message, field, index, text) for every string field that is set
+// (index -1 for a singular one), depth-first in field-number order, so the
+// same field comes first every time; stops at the first visit that returns
+// true, naming that field in `path` ("accept.operations[0].launch..."). M is
+// a const Message to read, a Message to change the text through `visit`.
+template <class M, class Visit>
+bool visit_text(M& message, Visit& visit, std::string& path) {
   const auto* reflection = message.GetReflection();
   std::vector<const FieldDescriptor*> fields;
   reflection->ListFields(message, &fields);
@@ -133,22 +138,43 @@ std::optional<std::string> first_invalid_utf8(const google::protobuf::Message& m
     const bool repeated = field->is_repeated();
     const int count = repeated ? reflection->FieldSize(message, field) : 1;
     for (int i = 0; i < count; ++i) {
+      const int index = repeated ? i : -1;
       if (is_text(field)) {
         std::string scratch;
         const std::string& text = repeated ? reflection->GetRepeatedStringReference(message, field, i, &scratch)
                                            : reflection->GetStringReference(message, field, &scratch);
-        if (!valid_utf8(text)) {
-          const int good = google::protobuf::internal::UTF8SpnStructurallyValid(text);
-          return element_name(field, repeated ? i : -1) + " (byte " + std::to_string(good) + ")";
+        if (visit(message, field, index, text)) {
+          path = element_name(field, index);
+          return true;
         }
       } else if (field->cpp_type() == FieldDescriptor::CPPTYPE_MESSAGE) {
-        const auto& nested = repeated ? reflection->GetRepeatedMessage(message, field, i)
-                                      : reflection->GetMessage(message, field);
-        if (auto inner = first_invalid_utf8(nested)) return element_name(field, repeated ? i : -1) + "." + *inner;
+        M* nested;
+        if constexpr (std::is_const_v<M>) {
+          nested = repeated ? &reflection->GetRepeatedMessage(message, field, i) : &reflection->GetMessage(message, field);
+        } else {
+          nested = repeated ? reflection->MutableRepeatedMessage(&message, field, i)
+                            : reflection->MutableMessage(&message, field);
+        }
+        if (visit_text(*nested, visit, path)) {
+          path = element_name(field, index) + "." + path;
+          return true;
+        }
       }
     }
   }
-  return std::nullopt;
+  return false;
+}
+
+std::optional<std::string> first_invalid_utf8(const google::protobuf::Message& message) {
+  int valid_prefix = 0;
+  auto invalid = [&](const google::protobuf::Message&, const FieldDescriptor*, int, const std::string& text) {
+    if (valid_utf8(text)) return false;
+    valid_prefix = google::protobuf::internal::UTF8SpnStructurallyValid(text);
+    return true;
+  };
+  std::string path;
+  if (!visit_text(message, invalid, path)) return std::nullopt;
+  return path + " (byte " + std::to_string(valid_prefix) + ")";
 }
 
 std::string coerced(std::string_view text) {
@@ -159,28 +185,18 @@ std::string coerced(std::string_view text) {
 }
 
 std::size_t coerce_fields(google::protobuf::Message& message) {
-  const auto* reflection = message.GetReflection();
-  std::vector<const FieldDescriptor*> fields;
-  reflection->ListFields(message, &fields);
   std::size_t changed = 0;
-  for (const auto* field : fields) {
-    const bool repeated = field->is_repeated();
-    const int count = repeated ? reflection->FieldSize(message, field) : 1;
-    for (int i = 0; i < count; ++i) {
-      if (is_text(field)) {
-        std::string scratch;
-        const std::string& text = repeated ? reflection->GetRepeatedStringReference(message, field, i, &scratch)
-                                           : reflection->GetStringReference(message, field, &scratch);
-        if (valid_utf8(text)) continue;
-        if (repeated) reflection->SetRepeatedString(&message, field, i, coerced(text));
-        else reflection->SetString(&message, field, coerced(text));
-        ++changed;
-      } else if (field->cpp_type() == FieldDescriptor::CPPTYPE_MESSAGE) {
-        changed += coerce_fields(repeated ? *reflection->MutableRepeatedMessage(&message, field, i)
-                                          : *reflection->MutableMessage(&message, field));
-      }
-    }
-  }
+  auto coerce = [&](google::protobuf::Message& owner, const FieldDescriptor* field, int index,
+                    const std::string& text) {
+    if (valid_utf8(text)) return false;
+    const auto* reflection = owner.GetReflection();
+    if (index < 0) reflection->SetString(&owner, field, coerced(text));
+    else reflection->SetRepeatedString(&owner, field, index, coerced(text));
+    ++changed;
+    return false;  // on to the next field
+  };
+  std::string unused;
+  visit_text(message, coerce, unused);
   return changed;
 }
 
