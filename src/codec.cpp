@@ -249,6 +249,16 @@ std::error_code encode(const google::protobuf::Message& message, encoding e, std
   return {};
 }
 
+std::error_code encode_coercing_utf8(const google::protobuf::Message& message, encoding e, std::string& out,
+                                     std::string* why) {
+  const auto ec = encode(message, e, out, why);
+  if (!ec || e != encoding::json || !first_invalid_utf8(message)) return ec;
+  std::unique_ptr<google::protobuf::Message> copy(message.New());
+  copy->CopyFrom(message);
+  coerce_fields(*copy);
+  return encode(*copy, e, out, why);
+}
+
 std::error_code decode(std::string_view bytes, encoding e, google::protobuf::Message& out,
                        std::string* why) {
   out.Clear();

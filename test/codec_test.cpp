@@ -354,6 +354,25 @@ TEST(Codec, CoerceToUtf8ReplacesOnlyTheBadBytes) {
   EXPECT_TRUE(MessageDifferencer::Equals(call, back));
 }
 
+TEST(Codec, EncodeCoercingUtf8WritesQuestionMarksIntoJsonOnly) {
+  Call call = subscribe_call();
+  call.mutable_subscribe()->mutable_framework_info()->set_name("caf\xc3");
+  const Call original = call;
+  std::string out, why;
+  ASSERT_FALSE(mesoshttp::encode_coercing_utf8(call, encoding::json, out, &why)) << why;
+  Call back;
+  ASSERT_FALSE(mesoshttp::decode(out, encoding::json, back, &why)) << why;
+  EXPECT_EQ(back.subscribe().framework_info().name(), "caf?");
+  EXPECT_TRUE(MessageDifferencer::Equals(call, original)) << "the message itself is left as it is";
+  ASSERT_FALSE(mesoshttp::encode_coercing_utf8(call, encoding::protobuf, out, &why)) << why;
+  ASSERT_FALSE(mesoshttp::decode(out, encoding::protobuf, back, &why)) << why;
+  EXPECT_EQ(back.subscribe().framework_info().name(), "caf\xc3");
+  // Other failures are still failures.
+  call.mutable_subscribe()->mutable_framework_info()->clear_user();
+  EXPECT_EQ(mesoshttp::encode_coercing_utf8(call, encoding::json, out, &why), error::encode_failed);
+  EXPECT_NE(why.find("framework_info.user"), std::string::npos) << why;
+}
+
 TEST(Codec, RawBytesThatAreNotUtf8InJsonReadAsQuestionMarks) {
   // As a master's JSON writer passes them through: not valid JSON text, yet
   // the message is read, each bad byte as '?'; JSON syntax is untouched.

@@ -34,6 +34,13 @@ std::optional<encoding> encoding_from_content_type(std::string_view value) noexc
 std::error_code encode(const google::protobuf::Message& message, encoding e,
                        std::string& out, std::string* why = nullptr);
 
+// As encode(), except that text which is not UTF-8 goes into JSON with '?'
+// for each bad byte instead of failing the message (`message` itself is left
+// as it is): for output that must not lose a message over a stray byte, such
+// as a relay to JSON readers or a display.
+std::error_code encode_coercing_utf8(const google::protobuf::Message& message, encoding e,
+                                     std::string& out, std::string* why = nullptr);
+
 // Parses `bytes` into `out` (cleared first). Unknown JSON fields are ignored,
 // as are enum values this schema does not know. JSON text with bytes that are
 // not UTF-8 (a master passes a string's bytes through raw) is read with '?'

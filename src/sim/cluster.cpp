@@ -101,22 +101,6 @@ void unquote_ranges(std::string& json) {
   }
 }
 
-// Encodes what the simulator sends. Text a framework sent in protobuf may
-// hold bytes that are not UTF-8 (a task name, a label); JSON cannot carry
-// them, and a real master's JSON writer passes them through raw, which every
-// JSON reader then rejects along with the whole event. Here such bytes go out
-// as '?', so a JSON subscriber still gets the event. Empty only if `message`
-// lacks required fields, which the simulator's own events never do.
-std::string encode_outgoing(const google::protobuf::Message& message, encoding enc) {
-  std::string out;
-  if (!encode(message, enc, out)) return out;
-  std::unique_ptr<google::protobuf::Message> copy(message.New());
-  copy->CopyFrom(message);
-  coerce_to_utf8(*copy);
-  encode(*copy, enc, out);
-  return out;
-}
-
 using mesoshttp::calls::is_terminal;
 
 double now_seconds() {
@@ -597,8 +581,12 @@ struct connection : std::enable_shared_from_this<connection> {
   }
 
   void send_event(const Event& event) {
-    std::string record = encode_outgoing(event, enc);
-    if (record.empty()) return;
+    // Text a framework sent in protobuf may hold bytes that are not UTF-8 (a
+    // task name, a label). A real master's JSON writer passes them through
+    // raw, and JSON readers reject the whole event; here they go out as '?'
+    // (as in the RECONCILE_OPERATIONS answer).
+    std::string record;
+    if (encode_coercing_utf8(event, enc, record)) return;
     if (enc == encoding::json) unquote_ranges(record);
     std::string framed;
     recordio::encode(record, framed);
@@ -1398,7 +1386,7 @@ protocol::answer cluster::impl::on_call(sim_framework& fw, const protocol::parse
     case Call::RECONCILE_OPERATIONS: {
       const auto response = reconcile_operations(fw, call.reconcile_operations());
       protocol::answer a = protocol::empty(200);
-      a.body = encode_outgoing(response, pc.response_encoding);
+      encode_coercing_utf8(response, pc.response_encoding, a.body);
       a.content_type = std::string(content_type(pc.response_encoding));
       return a;
     }
@@ -2277,7 +2265,8 @@ void cluster::impl::cut_now() {
   Event e;
   e.set_type(Event::HEARTBEAT);
   for_each_stream([&](connection& c) {
-    const std::string record = encode_outgoing(e, c.enc);
+    std::string record;
+    encode(e, c.enc, record);
     std::string framed;
     recordio::encode(record, framed);
     std::string chunk;
@@ -2366,8 +2355,8 @@ std::size_t cluster::impl::flood_now(std::size_t events, flood_shape shape,
     } else {
       e = fake_offers(c.framework_id, per_event);
     }
-    const std::string record = encode_outgoing(e, c.enc);
-    if (record.empty()) return;
+    std::string record;
+    if (encode(e, c.enc, record)) return;
     std::string framed;
     recordio::encode(record, framed);
     c.flood_record.clear();

@@ -146,11 +146,7 @@ bool apply_security_options(const connection_options& o, client_config& cfg, con
 
 std::string to_json_line(const google::protobuf::Message& message) {
   std::string line;
-  if (!encode(message, encoding::json, line)) return line;
-  std::unique_ptr<google::protobuf::Message> copy(message.New());
-  copy->CopyFrom(message);
-  coerce_to_utf8(*copy);
-  if (auto ec = encode(*copy, encoding::json, line)) return "{}";
+  if (encode_coercing_utf8(message, encoding::json, line)) return "{}";
   return line;
 }
 
