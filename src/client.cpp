@@ -13,11 +13,12 @@
 #include <boost/asio/bind_executor.hpp>
 #include <boost/asio/connect.hpp>
 #include <boost/asio/dispatch.hpp>
-#include <boost/asio/executor_work_guard.hpp>
+#include <boost/asio/execution/outstanding_work.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/ssl.hpp>
 #include <boost/asio/post.hpp>
+#include <boost/asio/prefer.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/strand.hpp>
 #include <boost/asio/system_executor.hpp>
@@ -382,6 +383,15 @@ class client_impl : public std::enable_shared_from_this<client_impl> {
   }
 
   asio::any_io_executor executor() const { return strand_; }
+
+  // For a client on its own thread: that thread's io_context is destroyed when
+  // its run() returns, and a consumer's handle on another thread may still
+  // reach this client (and post to its strand) after the scheduler_client is
+  // gone. Holding outstanding work keeps run() going, and so the io_context
+  // alive, for exactly as long as this object exists.
+  void keep_running(asio::any_io_executor executor) {
+    keeps_own_thread_running_ = asio::prefer(std::move(executor), asio::execution::outstanding_work.tracked);
+  }
 
   void start() {
     asio::dispatch(strand_, [self = shared_from_this()] {
@@ -1490,6 +1500,9 @@ class client_impl : public std::enable_shared_from_this<client_impl> {
   }
 
   // ---------------------------------------------------------------- state
+  // First, so that it is released last: every socket and timer below is gone
+  // before the io_context that serves them may stop (see keep_running()).
+  asio::any_io_executor keeps_own_thread_running_;
   asio::strand<asio::any_io_executor> strand_;
   client_config config_;
   std::string config_error_;
@@ -1557,7 +1570,6 @@ client_event consumer::pop_locked(std::unique_lock<std::mutex>& lock) {
 namespace {
 struct own_thread_state {
   asio::io_context io{1};
-  asio::executor_work_guard<asio::io_context::executor_type> guard{io.get_executor()};
   std::thread thread;
 };
 } // namespace
@@ -1569,8 +1581,11 @@ struct scheduler_client::own_thread {
 scheduler_client::scheduler_client(client_config config) {
   auto own = std::make_shared<own_thread_state>();
   impl_ = std::make_shared<detail::client_impl>(own->io.get_executor(), std::move(config));
-  // The thread keeps its io_context alive, so the client may be destroyed
-  // from one of its own callbacks (the thread then finishes by itself).
+  impl_->keep_running(own->io.get_executor());
+  // The thread keeps its io_context alive, and runs until the client_impl is
+  // gone, so the client may be destroyed from one of its own callbacks (the
+  // thread then finishes by itself) while consumers on other threads still
+  // hold handles to it.
   own->thread = std::thread([own] { own->io.run(); });
   thread_ = std::make_unique<own_thread>(own_thread{own});
 }
@@ -1579,10 +1594,13 @@ scheduler_client::scheduler_client(asio::any_io_executor executor, client_config
     : impl_(std::make_shared<detail::client_impl>(std::move(executor), std::move(config))) {}
 
 scheduler_client::~scheduler_client() {
-  if (impl_) impl_->shutdown(make_error_code(error::aborted), "client destroyed");
+  if (impl_) {
+    // Released before the join: the thread runs until the client_impl is gone.
+    auto impl = std::move(impl_);
+    impl->shutdown(make_error_code(error::aborted), "client destroyed");
+  }
   if (thread_) {
     auto own = thread_->state;
-    asio::post(own->io, [own] { own->guard.reset(); });
     if (own->thread.get_id() == std::this_thread::get_id()) {
       own->thread.detach();
     } else {

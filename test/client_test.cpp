@@ -644,6 +644,34 @@ TEST_P(Client, DestroyedFromItsOwnCallbackWhileBusy) {
   sub.reset();
 }
 
+// A race TSan found in CI: the client destroys itself from its own callback
+// with a call in flight, while the main thread drops consumer handles, which
+// reach the client and post to its strand. The client's own io_context must
+// outlive it. The handles go after a pause of 0 to 300 microseconds, so that
+// over the rounds some land as the client's thread winds down (before the fix
+// TSan reported this in every run of this test).
+TEST_P(Client, AConsumerLeavesWhileTheClientDestroysItselfFromACallback) {
+  start_sim();
+  for (int round = 0; round < 200; ++round) {
+    auto client = std::make_unique<scheduler_client>(config());
+    std::promise<void> destroyed;
+    std::atomic<bool> once{false};
+    auto watcher = std::make_unique<mesoshttp::event_stream>(client->events());
+    auto sub = std::make_unique<mesoshttp::event_subscription>(client->on_event([&](const client_event& e) {
+      if (e.type == kind::event && !once.exchange(true)) {
+        client->send(mesoshttp::calls::revive());
+        client.reset();
+        destroyed.set_value();
+      }
+    }));
+    client->start();
+    ASSERT_EQ(destroyed.get_future().wait_for(deadline), std::future_status::ready) << "round " << round;
+    std::this_thread::sleep_for(std::chrono::microseconds(20 * (round % 16)));
+    watcher.reset();
+    sub.reset();
+  }
+}
+
 TEST_P(Client, SubscribeRejectedEndsWithTheMastersWords) {
   start_sim();
   sim_->fail_next(1, 400, "Failed to validate scheduler::Call: Expecting 'subscribe' to be present");
