@@ -177,7 +177,9 @@ TEST(Soak, CallsCompleteOnceEventsStayOrderedConsumersCloseMemoryReturns) {
   constexpr std::size_t pulling = 4, producers = 6, max_in_flight = 16;
   constexpr std::size_t max_calls = 2'000'000;
   auto completions = std::make_unique<std::array<std::atomic<int>, max_calls>>();
-  std::atomic<std::size_t> next_call{0}, completed{0}, answered{0};
+  // Out here, not beside the producers: call completions are posted, so some
+  // run after shutdown() while the client's destructor waits for its thread.
+  std::atomic<std::size_t> next_call{0}, completed{0}, answered{0}, in_flight{0};
   long baseline_kb = -1, after_kb = -1;
 
   std::vector<stream_checker> checkers(pulling + 1);
@@ -224,7 +226,6 @@ TEST(Soak, CallsCompleteOnceEventsStayOrderedConsumersCloseMemoryReturns) {
     client.start();
     std::atomic<bool> stop{false};
     std::vector<std::thread> producer_threads;
-    std::atomic<std::size_t> in_flight{0};
     for (std::size_t p = 0; p < producers; ++p) {
       producer_threads.emplace_back([&, p] {
         std::mt19937 rng(static_cast<unsigned>(p));
