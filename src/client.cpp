@@ -184,7 +184,20 @@ class consumer {
 
   bool is_callback() const noexcept { return static_cast<bool>(callback_); }
   std::shared_ptr<client_impl> owner() const noexcept { return owner_.lock(); }
-  const std::function<void(const client_event&)>& callback() const noexcept { return callback_; }
+  // From the client's strand: runs the callback unless the consumer is
+  // detached. A detach from another thread waits for a callback in progress,
+  // so what the callback captured may be destroyed as soon as the detach
+  // returns; a detach from inside the callback itself does not wait.
+  void invoke(const client_event& item) {
+    std::lock_guard running(callback_mutex_);
+    if (is_cut()) return;
+    calling_thread_.store(std::this_thread::get_id(), std::memory_order_relaxed);
+    struct clear_on_exit {
+      std::atomic<std::thread::id>& id;
+      ~clear_on_exit() { id.store(std::thread::id{}, std::memory_order_relaxed); }
+    } clear{calling_thread_};
+    callback_(item);
+  }
 
   // From the client's strand. Returns true if the queue is at capacity.
   bool push(client_event item, bool wake_now = true) {
@@ -247,6 +260,9 @@ class consumer {
   // Detached by its owner: no more items, pending waits end.
   void cut(std::error_code why) {
     cut_.store(true, std::memory_order_release);
+    if (callback_ && calling_thread_.load(std::memory_order_relaxed) != std::this_thread::get_id()) {
+      std::lock_guard wait_for_callback(callback_mutex_);
+    }
     std::unique_lock lock(mutex_);
     if (!ended_) {
       ended_ = true;
@@ -324,6 +340,8 @@ class consumer {
   bool unwoken_ = false;
   std::atomic<bool> cut_{false};
   std::error_code end_error_;
+  std::mutex callback_mutex_;  // held while the callback runs
+  std::atomic<std::thread::id> calling_thread_{};
 };
 
 // ------------------------------------------------------------------ calls
@@ -631,7 +649,7 @@ class client_impl : public std::enable_shared_from_this<client_impl> {
       if (c->is_cut()) continue;  // detached earlier in this very loop
       if (c->is_callback()) {
         try {
-          c->callback()(item);
+          c->invoke(item);
         } catch (const std::exception& e) {
           log(log_level::error, std::string("event callback threw, detaching it: ") + e.what());
           detach(c);
@@ -1487,7 +1505,7 @@ class client_impl : public std::enable_shared_from_this<client_impl> {
     for (const auto& c : snapshot) {
       if (c->is_callback()) {
         try {
-          c->callback()(item);
+          c->invoke(item);
         } catch (...) {
           log(log_level::error, "event callback threw on the closed item");
         }

@@ -644,6 +644,50 @@ TEST_P(Client, DestroyedFromItsOwnCallbackWhileBusy) {
   sub.reset();
 }
 
+TEST_P(Client, DetachingASubscriptionWaitsForItsCallbackInProgress) {
+  start_sim();
+  scheduler_client client(config());
+  std::promise<void> entered;
+  std::atomic<bool> once{false}, finished{false};
+  auto sub = client.on_event([&](const client_event& e) {
+    if (e.type == kind::event && !once.exchange(true)) {
+      entered.set_value();
+      std::this_thread::sleep_for(std::chrono::milliseconds(300));
+      finished = true;
+    }
+  });
+  client.start();
+  ASSERT_EQ(entered.get_future().wait_for(deadline), std::future_status::ready);
+  sub.detach();
+  EXPECT_TRUE(finished) << "detach() returned while the callback was still running";
+}
+
+TEST_P(Client, ASubscriptionDetachesItselfFromInsideItsCallback) {
+  start_sim();
+  scheduler_client client(config());
+  std::promise<void> detached;
+  std::atomic<int> calls{0};
+  std::optional<mesoshttp::event_subscription> sub;
+  std::promise<void> stored;
+  auto stored_future = stored.get_future();
+  sub.emplace(client.on_event([&](const client_event& e) {
+    ++calls;
+    if (e.type != kind::event) return;
+    stored_future.wait();
+    sub->detach();  // does not wait for itself
+    detached.set_value();
+  }));
+  stored.set_value();
+  client.start();
+  ASSERT_EQ(detached.get_future().wait_for(deadline), std::future_status::ready);
+  const int seen = calls.load();
+  // The next events (offers, heartbeats) go to a second consumer only.
+  auto events = client.events();
+  wait_for(events, is_event(Event::HEARTBEAT));
+  EXPECT_EQ(calls.load(), seen);
+  EXPECT_FALSE(sub->attached());
+}
+
 // A race TSan found in CI: the client destroys itself from its own callback
 // with a call in flight, while the main thread drops consumer handles, which
 // reach the client and post to its strand. The client's own io_context must

@@ -122,7 +122,11 @@ class event_stream {
   std::shared_ptr<detail::consumer> consumer_;
 };
 
-// A callback consumer; detaches when destroyed (or on detach()).
+// A callback consumer; detaches when destroyed (or on detach()). Once a
+// detach from another thread returns, the callback is not running and never
+// runs again: a callback in progress is waited for, so whatever it captured
+// may be destroyed next. (Do not hold a lock the callback takes while
+// detaching.) A detach from inside the callback itself does not wait.
 class [[nodiscard]] event_subscription {
  public:
   event_subscription() = default;
