@@ -630,16 +630,19 @@ TEST_P(Client, ATeardownSentAsACallGetsItsAnswerAndClosesTheClient) {
 TEST_P(Client, DestroyedFromItsOwnCallbackWhileBusy) {
   start_sim();
   auto client = std::make_unique<scheduler_client>(config());
-  std::promise<void> destroyed;
+  std::promise<void> destroyed, started;
+  std::shared_future<void> start_returned = started.get_future().share();
   std::atomic<bool> once{false};
   auto sub = std::make_unique<mesoshttp::event_subscription>(client->on_event([&](const client_event& e) {
     if (e.type == kind::event && !once.exchange(true)) {
       client->send(mesoshttp::calls::revive());
+      start_returned.wait();  // not while this thread is still inside client->start()
       client.reset();  // the destructor runs on the client's own thread
       destroyed.set_value();
     }
   }));
   client->start();
+  started.set_value();
   ASSERT_EQ(destroyed.get_future().wait_for(deadline), std::future_status::ready);
   sub.reset();
 }
@@ -698,17 +701,20 @@ TEST_P(Client, AConsumerLeavesWhileTheClientDestroysItselfFromACallback) {
   start_sim();
   for (int round = 0; round < 200; ++round) {
     auto client = std::make_unique<scheduler_client>(config());
-    std::promise<void> destroyed;
+    std::promise<void> destroyed, started;
+    std::shared_future<void> start_returned = started.get_future().share();
     std::atomic<bool> once{false};
     auto watcher = std::make_unique<mesoshttp::event_stream>(client->events());
     auto sub = std::make_unique<mesoshttp::event_subscription>(client->on_event([&](const client_event& e) {
       if (e.type == kind::event && !once.exchange(true)) {
         client->send(mesoshttp::calls::revive());
+        start_returned.wait();  // not while the main thread is still inside client->start()
         client.reset();
         destroyed.set_value();
       }
     }));
     client->start();
+    started.set_value();
     ASSERT_EQ(destroyed.get_future().wait_for(deadline), std::future_status::ready) << "round " << round;
     std::this_thread::sleep_for(std::chrono::microseconds(20 * (round % 16)));
     watcher.reset();
