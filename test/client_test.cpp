@@ -788,20 +788,25 @@ TEST_P(ClientScripted, FollowsAnAbsoluteRedirect) {
 }
 
 TEST_P(ClientScripted, ARedirectLoopIsReportedAndRetried) {
-  std::unique_ptr<mesoshttp::test::scripted_master> b;
-  mesoshttp::test::scripted_master a([&](std::size_t, const std::string&) { return redirect_to("//" + b->url().substr(7) + "/master/api/v1/scheduler"); });
-  b = std::make_unique<mesoshttp::test::scripted_master>(
-      [&](std::size_t, const std::string&) { return redirect_to("//" + a.url().substr(7) + "/master/api/v1/scheduler"); });
-  {
-    scheduler_client client(base_config(GetParam(), {a.url()}));
-    auto events = client.events();
-    client.start();
-    auto first = wait_for(events, [](const client_event& e) { return e.type == kind::disconnected && e.error == error::redirect_loop; });
-    EXPECT_NE(first.message.find("already visited"), std::string::npos) << first.message;
-    // It keeps trying (with backoff), it does not give up or spin.
-    wait_for(events, [](const client_event& e) { return e.type == kind::disconnected && e.error == error::redirect_loop; });
-  }
-  b.reset();
+  // Each master's script names the other by port only, never through the
+  // other object: a request the client wrote just before it was destroyed is
+  // still answered while the masters are torn down, and must not touch a
+  // master that is already gone.
+  std::atomic<unsigned short> b_port{0};
+  mesoshttp::test::scripted_master a([&b_port](std::size_t, const std::string&) {
+    return redirect_to("//127.0.0.1:" + std::to_string(b_port.load()) + "/master/api/v1/scheduler");
+  });
+  mesoshttp::test::scripted_master b([a_authority = a.url().substr(7)](std::size_t, const std::string&) {
+    return redirect_to("//" + a_authority + "/master/api/v1/scheduler");
+  });
+  b_port = b.port();
+  scheduler_client client(base_config(GetParam(), {a.url()}));
+  auto events = client.events();
+  client.start();
+  auto first = wait_for(events, [](const client_event& e) { return e.type == kind::disconnected && e.error == error::redirect_loop; });
+  EXPECT_NE(first.message.find("already visited"), std::string::npos) << first.message;
+  // It keeps trying (with backoff), it does not give up or spin.
+  wait_for(events, [](const client_event& e) { return e.type == kind::disconnected && e.error == error::redirect_loop; });
 }
 
 TEST_P(ClientScripted, HostileAnswersGiveClearErrorsAndNoCrash) {
