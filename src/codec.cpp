@@ -252,10 +252,11 @@ std::error_code encode(const google::protobuf::Message& message, encoding e, std
 std::error_code encode_coercing_utf8(const google::protobuf::Message& message, encoding e, std::string& out,
                                      std::string* why) {
   const auto ec = encode(message, e, out, why);
-  if (!ec || e != encoding::json || !first_invalid_utf8(message)) return ec;
+  if (!ec || e != encoding::json) return ec;
   std::unique_ptr<google::protobuf::Message> copy(message.New());
   copy->CopyFrom(message);
-  coerce_fields(*copy);
+  // Nothing coerced: the failure was another one, already described.
+  if (coerce_fields(*copy) == 0) return ec;
   return encode(*copy, e, out, why);
 }
 
