@@ -627,24 +627,41 @@ TEST_P(Client, ATeardownSentAsACallGetsItsAnswerAndClosesTheClient) {
   EXPECT_TRUE(sim_->frameworks().empty());
 }
 
-TEST_P(Client, DestroyedFromItsOwnCallbackWhileBusy) {
-  start_sim();
-  auto client = std::make_unique<scheduler_client>(config());
+// A client on its own thread that, on its first event, sends a call (so one
+// is in flight) and destroys itself from that callback: its destructor runs on
+// the client's own thread.
+struct self_destroying_client {
+  std::unique_ptr<scheduler_client> client;
   std::promise<void> destroyed, started;
   std::shared_future<void> start_returned = started.get_future().share();
   std::atomic<bool> once{false};
-  auto sub = std::make_unique<mesoshttp::event_subscription>(client->on_event([&](const client_event& e) {
-    if (e.type == kind::event && !once.exchange(true)) {
-      client->send(mesoshttp::calls::revive());
-      start_returned.wait();  // not while this thread is still inside client->start()
-      client.reset();  // the destructor runs on the client's own thread
-      destroyed.set_value();
-    }
-  }));
-  client->start();
-  started.set_value();
-  ASSERT_EQ(destroyed.get_future().wait_for(deadline), std::future_status::ready);
-  sub.reset();
+  std::unique_ptr<mesoshttp::event_subscription> sub;
+
+  explicit self_destroying_client(mesoshttp::client_config cfg)
+      : client(std::make_unique<scheduler_client>(std::move(cfg))) {
+    sub = std::make_unique<mesoshttp::event_subscription>(client->on_event([this](const client_event& e) {
+      if (e.type == kind::event && !once.exchange(true)) {
+        client->send(mesoshttp::calls::revive());
+        start_returned.wait();  // not while the main thread is still inside client->start()
+        client.reset();
+        destroyed.set_value();
+      }
+    }));
+  }
+
+  // Starts the client; true once it has destroyed itself.
+  bool start_and_wait_until_gone() {
+    client->start();
+    started.set_value();
+    return destroyed.get_future().wait_for(deadline) == std::future_status::ready;
+  }
+};
+
+TEST_P(Client, DestroyedFromItsOwnCallbackWhileBusy) {
+  start_sim();
+  self_destroying_client self(config());
+  ASSERT_TRUE(self.start_and_wait_until_gone());
+  self.sub.reset();
 }
 
 TEST_P(Client, DetachingASubscriptionWaitsForItsCallbackInProgress) {
@@ -700,25 +717,12 @@ TEST_P(Client, ASubscriptionDetachesItselfFromInsideItsCallback) {
 TEST_P(Client, AConsumerLeavesWhileTheClientDestroysItselfFromACallback) {
   start_sim();
   for (int round = 0; round < 200; ++round) {
-    auto client = std::make_unique<scheduler_client>(config());
-    std::promise<void> destroyed, started;
-    std::shared_future<void> start_returned = started.get_future().share();
-    std::atomic<bool> once{false};
-    auto watcher = std::make_unique<mesoshttp::event_stream>(client->events());
-    auto sub = std::make_unique<mesoshttp::event_subscription>(client->on_event([&](const client_event& e) {
-      if (e.type == kind::event && !once.exchange(true)) {
-        client->send(mesoshttp::calls::revive());
-        start_returned.wait();  // not while the main thread is still inside client->start()
-        client.reset();
-        destroyed.set_value();
-      }
-    }));
-    client->start();
-    started.set_value();
-    ASSERT_EQ(destroyed.get_future().wait_for(deadline), std::future_status::ready) << "round " << round;
+    self_destroying_client self(config());
+    auto watcher = std::make_unique<mesoshttp::event_stream>(self.client->events());
+    ASSERT_TRUE(self.start_and_wait_until_gone()) << "round " << round;
     std::this_thread::sleep_for(std::chrono::microseconds(20 * (round % 16)));
     watcher.reset();
-    sub.reset();
+    self.sub.reset();
   }
 }
 
