@@ -168,6 +168,9 @@ class scheduler_client {
   // need be (up to call_timeout), adds Mesos-Stream-Id and POSTs to the
   // leader. Completes exactly once with the answer or an error. Safe from any
   // thread. SUBSCRIBE cannot be sent this way (the client owns it).
+  // The handler runs on its associated executor (the client's unless bound to
+  // another), possibly after shutdown() has returned, as the client winds
+  // down: what it captures must live until it has run.
   template <class CompletionToken>
   auto async_send(mesos::v1::scheduler::Call call, CompletionToken&& token) {
     return boost::asio::async_initiate<CompletionToken, void(call_result)>(
