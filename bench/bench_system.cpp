@@ -22,6 +22,7 @@
 #include <sstream>
 #include <string>
 #include <thread>
+#include <utility>
 #include <vector>
 
 #include <boost/asio/use_future.hpp>
@@ -87,6 +88,13 @@ mesoshttp::client_config client_config(const std::vector<std::string>& masters) 
 }
 
 // Waits on `stream` for the subscribed item.
+// The event type a flood of `shape` consists of.
+Event::Type flooded_type(mesoshttp::sim::flood_shape shape) {
+  return shape == mesoshttp::sim::flood_shape::update   ? Event::UPDATE
+         : shape == mesoshttp::sim::flood_shape::offers ? Event::OFFERS
+                                                        : Event::HEARTBEAT;
+}
+
 void await_subscribed(mesoshttp::event_stream& stream) {
   const auto end = clock_type::now() + 20s;
   while (clock_type::now() < end) {
@@ -121,9 +129,7 @@ double bare_ingest(mesoshttp::sim::cluster& sim, std::size_t events, mesoshttp::
   Event event;
   std::size_t seen = 0;
   bool subscribed = false;
-  const Event::Type wanted = shape == mesoshttp::sim::flood_shape::update ? Event::UPDATE
-                             : shape == mesoshttp::sim::flood_shape::offers ? Event::OFFERS
-                                                                            : Event::HEARTBEAT;
+  const Event::Type wanted = flooded_type(shape);
   clock_type::time_point start;
   auto on_record = [&](const char* p, std::size_t n) {
     if (!event.ParseFromArray(p, static_cast<int>(n))) die("bare reader: bad record");
@@ -151,9 +157,7 @@ double bare_ingest(mesoshttp::sim::cluster& sim, std::size_t events, mesoshttp::
 
 double client_ingest(mesoshttp::sim::cluster& sim, std::size_t events, std::size_t consumers,
                      mesoshttp::sim::flood_shape shape) {
-  const Event::Type wanted = shape == mesoshttp::sim::flood_shape::update ? Event::UPDATE
-                             : shape == mesoshttp::sim::flood_shape::offers ? Event::OFFERS
-                                                                            : Event::HEARTBEAT;
+  const Event::Type wanted = flooded_type(shape);
   double rate = 0;
   {
     mesoshttp::scheduler_client client(client_config(sim.urls()));
@@ -184,6 +188,33 @@ double client_ingest(mesoshttp::sim::cluster& sim, std::size_t events, std::size
   return rate;
 }
 
+// As client_ingest with one consumer, but an on_event callback: no queue and
+// no hand-off to another thread, the event is seen on the client's own.
+double client_callback_ingest(mesoshttp::sim::cluster& sim, std::size_t events, mesoshttp::sim::flood_shape shape) {
+  const Event::Type wanted = flooded_type(shape);
+  double rate = 0;
+  {
+    mesoshttp::scheduler_client client(client_config(sim.urls()));
+    std::promise<void> subscribed, all_seen;
+    std::size_t seen = 0;  // only on the client's thread
+    bool announced = false;
+    auto subscription = client.on_event([&](const client_event& item) {
+      if (item.type == client_event::kind::subscribed && !std::exchange(announced, true)) subscribed.set_value();
+      if (item.type == client_event::kind::event && item.event->type() == wanted && ++seen == events) all_seen.set_value();
+    });
+    client.start();
+    if (subscribed.get_future().wait_for(20s) != std::future_status::ready) die("client did not subscribe");
+    auto done = all_seen.get_future();
+    const auto start = clock_type::now();
+    if (sim.flood(events, shape, 10) != 1) die("flood did not reach exactly one stream");
+    if (done.wait_for(60s) != std::future_status::ready) die("callback consumer stalled");
+    rate = static_cast<double>(events) / seconds_since(start);
+    client.shutdown();
+  }
+  wait_until([&] { return sim.subscribers() == 0; }, 20s, "the client stream to close");
+  return rate;
+}
+
 void run_ingest() {
   const auto events = static_cast<std::size_t>(arg("events", 200000));
   const auto rounds = static_cast<int>(arg("rounds", 3));
@@ -192,6 +223,15 @@ void run_ingest() {
   std::ostringstream out;
   out << "{\"benchmark\":\"ingest\",\"events\":" << events << ",\"results\":[";
   bool first = true;
+  auto write_row = [&](const std::string& shape_name, std::size_t consumers, const char* consumer_kind, double b,
+                       double o) {
+    out << (first ? "" : ",") << "{\"shape\":\"" << shape_name << "\",\"consumers\":" << consumers
+        << ",\"consumer\":\"" << consumer_kind << "\",\"bare_events_per_s\":" << b
+        << ",\"client_events_per_s\":" << o << ",\"ratio\":" << o / b << "}";
+    first = false;
+    std::cerr << "ingest " << shape_name << " consumers=" << consumers << " (" << consumer_kind << ") bare=" << b
+              << "/s client=" << o << "/s ratio=" << o / b << "\n";
+  };
   for (auto shape : {mesoshttp::sim::flood_shape::update, mesoshttp::sim::flood_shape::offers}) {
     const std::string shape_name = shape == mesoshttp::sim::flood_shape::update ? "update" : "offers10";
     const std::size_t n = shape == mesoshttp::sim::flood_shape::update ? events : events / 10;
@@ -205,13 +245,15 @@ void run_ingest() {
         bare.push_back(bare_ingest(sim, n, shape));
         ours.push_back(client_ingest(sim, n, consumers, shape));
       }
-      const double b = median(bare), o = median(ours);
-      out << (first ? "" : ",") << "{\"shape\":\"" << shape_name << "\",\"consumers\":" << consumers
-          << ",\"bare_events_per_s\":" << b << ",\"client_events_per_s\":" << o << ",\"ratio\":" << o / b
-          << "}";
-      first = false;
-      std::cerr << "ingest " << shape_name << " consumers=" << consumers << " bare=" << b << "/s client=" << o
-                << "/s ratio=" << o / b << "\n";
+      write_row(shape_name, consumers, "events()", median(bare), median(ours));
+    }
+    if (arg("consumers", 0) == 0 || arg("consumers", 0) == 1) {
+      std::vector<double> bare, ours;
+      for (int r = 0; r < rounds; ++r) {
+        bare.push_back(bare_ingest(sim, n, shape));
+        ours.push_back(client_callback_ingest(sim, n, shape));
+      }
+      write_row(shape_name, 1, "on_event", median(bare), median(ours));
     }
   }
   out << "]}";

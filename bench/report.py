@@ -49,10 +49,12 @@ lines += ["", "RecordIO framing alone: " + ", ".join(
 
 lines += [f"## 2. Ingest over loopback ({ingest['events']} events per run, median of interleaved rounds) "
           "[goal: >= 0.8 for 1 consumer, >= 0.6 for 16]", "",
-          "| events | consumers | bare reader events/s | client events/s | ratio | met |", "|---|---:|---:|---:|---:|---|"]
+          "| events | consumers | consumer | bare reader events/s | client events/s | ratio | met |",
+          "|---|---:|---|---:|---:|---:|---|"]
 for r in ingest["results"]:
     goal = 0.8 if r["consumers"] == 1 else 0.6 if r["consumers"] == 16 else None
-    lines.append(f"| {r['shape']} | {r['consumers']} | {r['bare_events_per_s']:.0f} | {r['client_events_per_s']:.0f} | "
+    lines.append(f"| {r['shape']} | {r['consumers']} | `{r.get('consumer', 'events()')}` | "
+                 f"{r['bare_events_per_s']:.0f} | {r['client_events_per_s']:.0f} | "
                  f"{r['ratio']:.3f} | {met(r['ratio'] >= goal) if goal else '-'} |")
 
 lines += ["", f"## 3. Calls (RECONCILE answered 202, closed loop, {calls['seconds']} s each) "
