@@ -20,6 +20,7 @@
 #include <chrono>
 #include <cstdlib>
 #include <fstream>
+#include <future>
 #include <memory>
 #include <mutex>
 #include <random>
@@ -201,7 +202,15 @@ TEST(Soak, CallsCompleteOnceEventsStayOrderedConsumersCloseMemoryReturns) {
     std::vector<mesoshttp::event_stream> streams;
     for (std::size_t i = 0; i < pulling; ++i) streams.push_back(client.events());
     // The callback consumer runs on the client's strand: no lock needed.
-    auto subscription = client.on_event([&c = checkers[pulling]](const client_event& e) { c.see(e); });
+    // It says when it has seen `closed`: the client hands `closed` to the
+    // pulling consumers first, and a detach before the callback's turn would
+    // (as documented) drop it.
+    std::promise<void> callback_closed;
+    auto subscription = client.on_event([&c = checkers[pulling], &callback_closed](const client_event& e) {
+      const bool was_closed = c.closed_;
+      c.see(e);
+      if (!was_closed && c.closed_) callback_closed.set_value();
+    });
 
     std::vector<std::thread> consumers;
     std::atomic<std::size_t> ended{0};
@@ -268,6 +277,8 @@ TEST(Soak, CallsCompleteOnceEventsStayOrderedConsumersCloseMemoryReturns) {
     client.shutdown();
     for (auto& t : consumers) t.join();  // each ends after its closed item
     EXPECT_EQ(ended.load(), pulling);
+    EXPECT_EQ(callback_closed.get_future().wait_for(60s), std::future_status::ready)
+        << "the callback consumer was not handed closed within 60 s of shutdown()";
   }  // the client's destructor joins its thread: no completion can come later
 
   const std::size_t sent = std::min(next_call.load(), max_calls);
