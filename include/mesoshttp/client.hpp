@@ -181,7 +181,9 @@ class scheduler_client {
   void send(mesos::v1::scheduler::Call call);
 
   // Closes the subscription, completes pending calls with error::shut_down,
-  // and ends every consumer with a `closed` item. Safe from anywhere.
+  // and ends every consumer with a `closed` item. Safe from anywhere. Returns
+  // without waiting: a callback consumer gets `closed` on the client's
+  // executor later, so detach it only once it has (or it never will).
   void shutdown();
   // As shutdown, but pending calls and consumers end with `reason`.
   void abort(std::error_code reason = error::aborted);
