@@ -87,7 +87,6 @@ mesoshttp::client_config client_config(const std::vector<std::string>& masters) 
   return cfg;
 }
 
-// Waits on `stream` for the subscribed item.
 // The event type a flood of `shape` consists of.
 Event::Type flooded_type(mesoshttp::sim::flood_shape shape) {
   return shape == mesoshttp::sim::flood_shape::update   ? Event::UPDATE
@@ -95,6 +94,7 @@ Event::Type flooded_type(mesoshttp::sim::flood_shape shape) {
                                                         : Event::HEARTBEAT;
 }
 
+// Waits on `stream` for the subscribed item.
 void await_subscribed(mesoshttp::event_stream& stream) {
   const auto end = clock_type::now() + 20s;
   while (clock_type::now() < end) {
