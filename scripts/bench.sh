@@ -5,11 +5,9 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-if ! command -v wrk >/dev/null 2>&1; then
-  echo "bench: installing wrk (the HTTP limit of the calls benchmark)"
-  SUDO=""; if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
-  $SUDO apt-get install -y -qq --no-install-recommends wrk || echo "bench: wrk unavailable; its column stays empty"
-fi
+# The compilers, Google Benchmark, wrk (the HTTP limit of the calls benchmark)
+# and python3 (the report) all come from here.
+bash scripts/setup.sh
 
 build_dir=${BENCH_BUILD_DIR:-build-bench}
 jobs=${JOBS:-2}

@@ -1,10 +1,17 @@
 #!/usr/bin/env bash
-# Installs every build and test dependency from Debian 12 packages. Idempotent:
-# when everything is already there it only checks (a second or so) and exits.
+# Installs every dependency of every script (scripts/test.sh in all its stages,
+# scripts/demo.sh, scripts/bench.sh) from Debian 12 packages. Idempotent: when
+# everything is already there it only checks (a second or so) and exits.
+#
+# Installed with --no-install-recommends, so what a package merely recommends is
+# named here when a script needs it: clang recommends the sanitizer and libFuzzer
+# runtimes (libclang-rt-14-dev) and the symbolizer that names the frames in
+# sanitizer reports (llvm), and the TSan suppressions match frames by name.
 set -euo pipefail
 
 packages=(
   build-essential cmake ninja-build g++ clang
+  libclang-rt-14-dev llvm clang-format
   libboost1.81-dev libboost-url1.81-dev
   libssl-dev
   libprotobuf-dev protobuf-compiler
@@ -13,6 +20,7 @@ packages=(
   libcli11-dev
   pkg-config
   libzookeeper-mt-dev zookeeper default-jre-headless
+  python3 wrk
 )
 
 missing=()
