@@ -1,19 +1,25 @@
-// What the client does with a master's HTTP answer: a Beast response parser
-// fed the bytes in socket-sized pieces (no body limit and a chunk callback,
-// as on the event stream, whose chunks go through the RecordIO decoder; the
-// body of any other answer bounded as the client bounds it), then
-// the Location of a 307 through leader_fsm::on_redirect, and the same bytes
-// as a configured master URL through parse_master_url.
+// What the client does with a master's HTTP answer, fed in socket-sized
+// pieces: the head read as http::async_read_header reads it, then the client's own
+// classify_subscribe_head (the stream, a refusal to read up to its limit, or
+// nothing more to read), the stream through the client's event_stream_reader
+// (chunks, RecordIO, a pause as a full consumer makes, the end of input), the
+// Location of a 307 through leader_fsm::on_redirect, and the same bytes as a
+// configured master URL through parse_master_url.
 #include <cstdint>
 #include <cstdlib>
+#include <cstring>
+#include <optional>
 #include <string>
 
+#include <boost/asio/error.hpp>
 #include <boost/beast/http/parser.hpp>
 #include <boost/beast/http/string_body.hpp>
 
 #include "fuzz_input.hpp"
 #include "mesoshttp/detail/leader_fsm.hpp"
 #include "mesoshttp/recordio.hpp"
+#include "session/subscribe_answer.hpp"
+#include "stream/event_stream_reader.hpp"
 
 namespace http = boost::beast::http;
 using mesoshttp::detail::leader_fsm;
@@ -65,47 +71,103 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   }
   check_redirect(bytes, from_https);
 
-  http::response_parser<http::string_body> parser;
-  parser.body_limit(boost::none);
-  mesoshttp::recordio::decoder decoder(1 << 16);
-  std::function<std::size_t(std::uint64_t, std::string_view, boost::beast::error_code&)> on_chunk =
-      [&](std::uint64_t, std::string_view body, boost::beast::error_code&) {
-        decoder.feed(body, [](std::string_view) {});
-        return body.size();
-      };
-  parser.on_chunk_body(on_chunk);
-  std::string pending;
+  // The client's path through an answer: the head as http::async_read_header
+  // reads it, its classification, then the stream through the reader (or a
+  // refusal's body up to its limit).
+  mesoshttp::detail::event_stream_reader reader(1 << 16);
+  auto& parser = reader.head_parser();
+  parser.eager(false);
+  boost::beast::flat_buffer buffer;
   boost::beast::error_code ec;
-  bool header_seen = false, body_wanted = true;
+  enum class phase { head, stream, refusal, done } at = phase::head;
+  std::size_t records = 0;
+  const std::size_t slice = std::size_t{sizes[0]} + 1;
+  bool paused_once = false;
   mesoshttp::fuzz::for_each_piece(bytes, sizes, 3, [&](std::string_view piece) {
-    if (ec || !body_wanted) return;
-    pending.append(piece);
-    while (!pending.empty() && !ec && !parser.is_done() && body_wanted) {
-      const auto used = parser.put(boost::asio::buffer(pending), ec);
+    if (at == phase::done) return;
+    auto space = buffer.prepare(piece.size());
+    std::memcpy(space.data(), piece.data(), piece.size());
+    buffer.commit(piece.size());
+    while (at == phase::head && buffer.size() > 0) {
+      buffer.consume(parser.put(buffer.data(), ec));
       if (ec == http::error::need_more) {
         ec = {};
-        break;
+        return;
       }
-      pending.erase(0, used);
-      if (!header_seen && parser.is_header_done()) {
-        // As the client decides once it has the head: a 200 must be the
-        // chunked stream; any other answer's body is read only to quote it,
-        // up to 64 KiB, and not at all if it announces more.
-        header_seen = true;
-        if (parser.get().result_int() == 200) {
-          body_wanted = parser.chunked();
-        } else {
-          const auto announced = parser.content_length();
-          body_wanted = !announced || *announced <= 64 * 1024;
-          parser.body_limit(64 * 1024);
-        }
+      if (ec) {
+        at = phase::done;
+        return;
       }
-      if (used == 0) break;
+      if (!parser.is_header_done()) continue;
+      const auto& res = parser.get();
+      const auto announced = parser.content_length();
+      const auto decision = mesoshttp::detail::classify_subscribe_head({
+          .status = res.result_int(),
+          .content_type = res[http::field::content_type],
+          .stream_id = res["Mesos-Stream-Id"],
+          .chunked = parser.chunked(),
+          .content_length = announced ? std::optional<std::uint64_t>(*announced) : std::nullopt,
+          .can_refresh_authorization = from_https,
+      });
+      using mesoshttp::detail::subscribe_action;
+      switch (decision.action) {
+        case subscribe_action::stream:
+          if (!parser.chunked() || !res.count("Mesos-Stream-Id")) std::abort();
+          reader.start([&](std::string_view record, std::string&) {
+            if (record.empty() || record.size() > (1u << 16)) std::abort();
+            ++records;
+            return std::error_code();
+          });
+          at = phase::stream;
+          break;
+        case subscribe_action::malformed:
+          if (decision.reason.empty() || res.result_int() != 200) std::abort();
+          at = phase::done;
+          break;
+        case subscribe_action::read_refusal:
+          if (announced && *announced > mesoshttp::detail::refusal_body_limit) std::abort();
+          parser.body_limit(mesoshttp::detail::refusal_body_limit);
+          (void)mesoshttp::detail::classify_subscribe_refusal(res.result_int());
+          at = phase::refusal;
+          break;
+        case subscribe_action::refusal_unread:
+        case subscribe_action::follow_redirect:
+        case subscribe_action::refresh_authorization:
+          at = phase::done;
+          break;
+      }
+    }
+    if (at == phase::stream) {
+      // Pauses once, as a full consumer would, then reads on.
+      auto state = reader.parse(buffer, slice, [&] { return !paused_once && (paused_once = true); });
+      if (state == mesoshttp::detail::event_stream_reader::state::paused) state = reader.parse(buffer, slice, {});
+      if (state == mesoshttp::detail::event_stream_reader::state::ended) {
+        if (!reader.error() || reader.reason().empty()) std::abort();
+        at = phase::done;
+      }
+    } else if (at == phase::refusal) {
+      while (buffer.size() > 0 && !parser.is_done()) {
+        const auto used = parser.put(buffer.data(), ec);
+        buffer.consume(used);
+        if (ec || used == 0) break;
+      }
+      if (ec && ec != http::error::need_more) at = phase::done;
+      ec = {};
+      if (parser.get().body().size() > mesoshttp::detail::refusal_body_limit) std::abort();
     }
   });
-  if (!ec && parser.is_header_done()) {
+  if (at == phase::stream) {
+    // The connection ends: the stream says how.
+    if (reader.end_of_input(boost::asio::error::make_error_code(boost::asio::error::eof), true) !=
+        mesoshttp::detail::event_stream_reader::state::ended) {
+      std::abort();
+    }
+    if (!reader.error()) std::abort();
+  }
+  if (parser.is_header_done()) {
     const auto& res = parser.get();
     if (res.result_int() == 307) check_redirect(res[http::field::location], from_https);
   }
+  (void)records;
   return 0;
 }

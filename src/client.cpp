@@ -3,8 +3,8 @@
 // are the one exception: they are read from any thread, so each has a mutex.
 //
 // Data flow:
-//   subscription socket -> Beast parser (chunk callback) -> RecordIO decoder
-//     -> Event decode (once) -> publish() -> every consumer, in order
+//   subscription socket -> stream/event_stream_reader (HTTP chunks, RecordIO)
+//     -> on_record(): Event decode (once) -> publish() -> every consumer, in order
 //   send() -> queue_ (waits for SUBSCRIBED) -> pump_calls() -> a keep-alive
 //     call_connection to the leader -> call_result to the caller's handler
 #include "mesoshttp/client.hpp"
@@ -33,6 +33,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <concepts>
 #include <condition_variable>
 #include <deque>
 #include <mutex>
@@ -41,11 +42,14 @@
 #include <vector>
 
 #include "mesoshttp/codec.hpp"
-#include "mesoshttp/detail/backoff.hpp"
 #include "mesoshttp/detail/auth.hpp"
 #include "mesoshttp/detail/leader_fsm.hpp"
 #include "mesoshttp/detail/maybe_tls_stream.hpp"
 #include "mesoshttp/recordio.hpp"
+#include "session/reconnect_fsm.hpp"
+#include "session/subscribe_answer.hpp"
+#include "stream/event_stream_reader.hpp"
+#include "transport/request.hpp"
 
 namespace mesoshttp {
 
@@ -69,16 +73,6 @@ std::string_view to_string(connection_state state) noexcept {
     case connection_state::subscribed: return "subscribed";
     case connection_state::disconnected: return "disconnected";
     case connection_state::closed: return "closed";
-  }
-  return "unknown";
-}
-
-std::string_view to_string(log_level level) noexcept {
-  switch (level) {
-    case log_level::debug: return "debug";
-    case log_level::info: return "info";
-    case log_level::warning: return "warning";
-    case log_level::error: return "error";
   }
   return "unknown";
 }
@@ -113,59 +107,6 @@ bool is_idempotent(Call::Type type) {
 bool is_stream_id_rejection(unsigned status, std::string_view body) {
   return status == 400 && (body.find("stream ID") != std::string_view::npos ||
                            body.find("Mesos-Stream-Id") != std::string_view::npos);
-}
-
-// Statuses after which SUBSCRIBE is worth trying again (elsewhere, later):
-// the master is starting, recovering or not the leader yet.
-bool is_retryable_subscribe_status(unsigned status) {
-  return status == 404 || status == 408 || status == 429 || status >= 500;
-}
-
-std::string quote_body(std::string_view body) {
-  constexpr std::size_t max = 512;
-  std::string text(body.substr(0, max));
-  while (!text.empty() && (text.back() == '\n' || text.back() == '\r')) text.pop_back();
-  if (body.size() > max) text += "...";
-  return text;
-}
-
-std::string status_text(unsigned status, std::string_view body) {
-  std::string text = std::to_string(status) + " " +
-                     std::string(http::obsolete_reason(static_cast<http::status>(status)));
-  if (!body.empty()) text += ": " + quote_body(body);
-  return text;
-}
-
-// One HTTP/1.1 POST, head and body in one buffer so it goes out in one write
-// (with TCP_NODELAY: no 40 ms delayed-ACK stall between head and body).
-std::string build_post(const master_endpoint& master, encoding enc, const std::string& user_agent,
-                       const std::string& stream_id, const std::string& authorization, std::string_view body,
-                       bool subscribe) {
-  std::string req;
-  req.reserve(256 + body.size());
-  req += "POST ";
-  req += master.target;
-  req += " HTTP/1.1\r\nHost: ";
-  req += master.authority();
-  req += "\r\nContent-Type: ";
-  req += content_type(enc);
-  req += "\r\nAccept: ";
-  req += content_type(enc);
-  req += "\r\nUser-Agent: ";
-  req += user_agent;
-  if (!stream_id.empty() && !subscribe) {
-    req += "\r\nMesos-Stream-Id: ";
-    req += stream_id;
-  }
-  if (!authorization.empty()) {
-    req += "\r\nAuthorization: ";
-    req += authorization;
-  }
-  req += "\r\nConnection: keep-alive\r\nContent-Length: ";
-  req += std::to_string(body.size());
-  req += "\r\n\r\n";
-  req.append(body.data(), body.size());
-  return req;
 }
 
 } // namespace
@@ -203,13 +144,7 @@ class consumer {
   bool push(client_event item, bool wake_now = true) {
     std::unique_lock lock(mutex_);
     if (ended_) return false;
-    if (waiter_) {
-      auto handler = std::move(*waiter_);
-      waiter_.reset();
-      lock.unlock();
-      deliver(std::move(handler), {}, std::move(item));
-      return false;
-    }
+    if (hand_to_waiter(lock, {}, item)) return false;
     queue_.push_back(std::move(item));
     const bool full = queue_.size() >= capacity_;
     if (full) signalled_full_ = true;
@@ -243,13 +178,7 @@ class consumer {
     if (ended_) return;
     ended_ = true;
     end_error_ = end_error;
-    if (waiter_) {
-      auto handler = std::move(*waiter_);
-      waiter_.reset();
-      lock.unlock();
-      deliver(std::move(handler), {}, std::move(final_item));
-      return;
-    }
+    if (hand_to_waiter(lock, {}, final_item)) return;
     queue_.push_back(std::move(final_item));
     lock.unlock();
     ready_.notify_all();
@@ -269,13 +198,8 @@ class consumer {
       end_error_ = why;
       queue_.clear();
     }
-    if (waiter_) {
-      auto handler = std::move(*waiter_);
-      waiter_.reset();
-      lock.unlock();
-      deliver(std::move(handler), why, {});
-      return;
-    }
+    client_event none;
+    if (hand_to_waiter(lock, why, none)) return;
     lock.unlock();
     ready_.notify_all();
   }
@@ -291,7 +215,7 @@ class consumer {
       deliver(std::move(handler), ec, {});
     } else if (waiter_) {
       lock.unlock();
-      deliver(std::move(handler), make_error_code(error::invalid_argument), {});
+      deliver(std::move(handler), make_error_code(error::concurrent_wait), {});
     } else {
       waiter_.emplace(std::move(handler));
     }
@@ -300,7 +224,7 @@ class consumer {
   std::optional<client_event> pop_for(std::chrono::milliseconds timeout, std::error_code* ec) {
     std::unique_lock lock(mutex_);
     if (!ready_.wait_for(lock, timeout, [&] { return !queue_.empty() || ended_; })) {
-      if (ec) *ec = make_error_code(error::call_timeout);
+      if (ec) *ec = make_error_code(error::wait_timeout);
       return std::nullopt;
     }
     if (queue_.empty()) {
@@ -319,6 +243,16 @@ class consumer {
  private:
   // Pops the front; unlocks; tells the owner if this frees a full queue.
   client_event pop_locked(std::unique_lock<std::mutex>& lock);
+
+  // A pending async_next gets `item` (unlocking); false when none is pending.
+  bool hand_to_waiter(std::unique_lock<std::mutex>& lock, std::error_code ec, client_event& item) {
+    if (!waiter_) return false;
+    auto handler = std::move(*waiter_);
+    waiter_.reset();
+    lock.unlock();
+    deliver(std::move(handler), ec, std::move(item));
+    return true;
+  }
 
   void deliver(handler_type handler, std::error_code ec, client_event item) {
     // Runs on the handler's associated executor (a coroutine's, a bound
@@ -357,7 +291,7 @@ struct pending_call {
   unsigned attempts = 0;
   bool idempotent = false;
   bool done = false;
-  bool in_flight = false;
+  bool fire_and_forget = false;  // send(): a failure is logged at warning, nobody else hears of it
   bool sent = false;  // went out at least once
   bool authorization_retried = false;
 };
@@ -367,6 +301,15 @@ struct call_connection {
   call_connection(const asio::strand<asio::any_io_executor>& ex, asio::ssl::context* tls)
       : stream(beast::tcp_stream(ex), tls) {}
   beast::tcp_stream& tcp() noexcept { return stream.next_layer(); }
+  // Closes the socket (its pending operations end with operation_aborted,
+  // which the handlers ignore once `st` is dead) and hands back the call that
+  // was on it, if any.
+  std::shared_ptr<pending_call> kill() {
+    st = state::dead;
+    beast::error_code ignored;
+    tcp().socket().close(ignored);
+    return std::move(current);
+  }
   master_stream stream;
   beast::flat_buffer buffer;
   std::optional<http::response_parser<http::string_body>> parser;
@@ -387,7 +330,7 @@ class client_impl : public std::enable_shared_from_this<client_impl> {
       : strand_(asio::make_strand(executor)),
         config_(std::move(config)),
         leader_(parse_masters(), config_.max_redirects),
-        backoff_(config_.reconnect, std::random_device{}()),
+        reconnect_(config_.reconnect, std::random_device{}()),
         resolver_(strand_),
         retry_timer_(strand_) {
     if (config_.framework.has_id()) framework_id_ = config_.framework.id();
@@ -415,8 +358,9 @@ class client_impl : public std::enable_shared_from_this<client_impl> {
     asio::dispatch(strand_, [self = shared_from_this()] {
       if (self->started_ || self->closed_) return;
       self->started_ = true;
+      self->reconnect_.on_start(std::chrono::steady_clock::now());
       if (!self->config_error_.empty()) {
-        self->close(make_error_code(error::invalid_master_url), self->config_error_);
+        self->close(self->config_error_code_, self->config_error_);
         return;
       }
       if (self->config_.detector) {
@@ -447,14 +391,15 @@ class client_impl : public std::enable_shared_from_this<client_impl> {
       Call call;
       call.set_type(Call::TEARDOWN);
       self->submit(std::move(call), asio::bind_executor(self->strand_, [self](call_result result) {
-        if (!result) self->log(log_level::warning, "TEARDOWN failed: " + result.message);
+        if (!result) self->log(log_level::warning, [&] { return "TEARDOWN failed: " + result.message; });
         self->close({}, "torn down");
       }));
     });
   }
 
-  void submit(Call call, asio::any_completion_handler<void(call_result)> handler) {
+  void submit(Call call, asio::any_completion_handler<void(call_result)> handler, bool fire_and_forget = false) {
     auto pc = std::make_shared<pending_call>(std::move(call), std::move(handler));
+    pc->fire_and_forget = fire_and_forget;
     asio::dispatch(strand_, [self = shared_from_this(), pc] { self->enqueue(pc); });
   }
 
@@ -479,7 +424,7 @@ class client_impl : public std::enable_shared_from_this<client_impl> {
 
   void detach(const std::shared_ptr<consumer>& c) {
     remove_consumer(c);
-    c->cut(std::make_error_code(std::errc::operation_canceled));
+    c->cut(make_error_code(error::detached));
     notify_drained();  // it may have been the one holding the stream back
   }
 
@@ -507,6 +452,7 @@ class client_impl : public std::enable_shared_from_this<client_impl> {
     if (config_.detector) return out;  // the detector names the leader
     for (const auto& url : config_.masters) {
       if (url.rfind("zk://", 0) == 0) {
+        config_error_code_ = make_error_code(error::invalid_configuration);
         config_error_ = "zk:// master URLs are resolved by mesoshttp::zk: link mesoshttp::zk and call "
                         "mesoshttp::zk::use_zookeeper(config) before constructing the client";
         continue;
@@ -514,17 +460,29 @@ class client_impl : public std::enable_shared_from_this<client_impl> {
       master_endpoint ep;
       std::string why;
       if (parse_master_url(url, ep, &why)) {
+        config_error_code_ = make_error_code(error::invalid_master_url);
         config_error_ = why;
         continue;
       }
       out.push_back(std::move(ep));
     }
-    if (out.empty() && config_error_.empty()) config_error_ = "no master configured";
+    if (out.empty() && config_error_.empty()) {
+      config_error_code_ = make_error_code(error::invalid_configuration);
+      config_error_ = "no master configured";
+    }
     return out;
   }
 
+  bool logs(log_level level) const noexcept { return config_.logger && level >= config_.min_log_level; }
+
+  // Built only when it will be printed: log(level, [&] { return ...; }).
+  template <std::invocable F>
+  void log(log_level level, F&& make_text) const {
+    if (logs(level)) log(level, std::string_view(std::forward<F>(make_text)()));
+  }
+
   void log(log_level level, std::string_view text) const {
-    if (!config_.logger || level < config_.min_log_level) return;
+    if (!logs(level)) return;
     try {
       config_.logger(level, text);
     } catch (...) {
@@ -550,9 +508,7 @@ class client_impl : public std::enable_shared_from_this<client_impl> {
   void make_tls_context() {
     try {
       asio::ssl::context ctx(asio::ssl::context::tls_client);
-      ctx.set_options(asio::ssl::context::default_workarounds | asio::ssl::context::no_sslv2 |
-                      asio::ssl::context::no_sslv3 | asio::ssl::context::no_tlsv1 |
-                      asio::ssl::context::no_tlsv1_1);
+      detail::restrict_to_modern_tls(ctx);
       const auto& t = config_.tls;
       ctx.set_verify_mode(t.verify_peer ? asio::ssl::verify_peer : asio::ssl::verify_none);
       if (!t.ca_file.empty()) ctx.load_verify_file(t.ca_file);
@@ -575,7 +531,10 @@ class client_impl : public std::enable_shared_from_this<client_impl> {
       }
       tls_context_.emplace(std::move(ctx));
     } catch (const std::exception& e) {
-      if (config_error_.empty()) config_error_ = std::string("TLS configuration: ") + e.what();
+      if (config_error_.empty()) {
+        config_error_code_ = make_error_code(error::invalid_configuration);
+        config_error_ = std::string("TLS configuration: ") + e.what();
+      }
     }
   }
 
@@ -643,20 +602,26 @@ class client_impl : public std::enable_shared_from_this<client_impl> {
     return consumers_;
   }
 
+  // Runs a callback consumer; false (logged) if it threw. A throwing callback
+  // must not take the client down, nor keep the other consumers from the item.
+  bool invoke_callback(consumer& c, const client_event& item) {
+    try {
+      c.invoke(item);
+      return true;
+    } catch (const std::exception& e) {
+      log(log_level::error, [&] { return std::string("event callback threw, detaching it: ") + e.what(); });
+    } catch (...) {
+      log(log_level::error, "event callback threw, detaching it");
+    }
+    return false;
+  }
+
   void publish(const client_event& item) {
     const auto snapshot = current_consumers();
     for (const auto& c : *snapshot) {
       if (c->is_cut()) continue;  // detached earlier in this very loop
       if (c->is_callback()) {
-        try {
-          c->invoke(item);
-        } catch (const std::exception& e) {
-          log(log_level::error, std::string("event callback threw, detaching it: ") + e.what());
-          detach(c);
-        } catch (...) {
-          log(log_level::error, "event callback threw, detaching it");
-          detach(c);
-        }
+        if (!invoke_callback(*c, item)) detach(c);
         continue;
       }
       // Events parsed in one slice wake a blocked reader once (flush_consumers).
@@ -691,21 +656,17 @@ class client_impl : public std::enable_shared_from_this<client_impl> {
   }
 
   // ---------------------------------------------------------------- subscription
+  // One attempt's connection: the socket, what it read, and the reader that
+  // turns those bytes into records.
   struct subscription {
     subscription(const asio::strand<asio::any_io_executor>& ex, std::size_t max_record, asio::ssl::context* tls)
-        : stream(beast::tcp_stream(ex), tls), decoder(max_record) {
-      parser.body_limit(boost::none);  // the stream is endless; the record limit applies
-      parser.eager(true);              // put() parses every chunk it is given
-    }
+        : stream(beast::tcp_stream(ex), tls), reader(max_record) {}
     beast::tcp_stream& tcp() noexcept { return stream.next_layer(); }
+    http::response_parser<http::string_body>& parser() noexcept { return reader.head_parser(); }
     master_stream stream;
     beast::flat_buffer buffer;
-    http::response_parser<http::string_body> parser;
-    recordio::decoder decoder;
+    event_stream_reader reader;
     std::string request;
-    std::function<std::size_t(std::uint64_t, std::string_view, beast::error_code&)> on_chunk;
-    std::error_code stream_error;  // set inside the chunk callback
-    std::string stream_error_text;
     encoding wire = encoding::protobuf;
   };
 
@@ -726,7 +687,7 @@ class client_impl : public std::enable_shared_from_this<client_impl> {
     set_state(connection_state::connecting);
     set_public_info();
     publish(make_item(client_event::kind::connecting));
-    log(log_level::info, "subscribing at " + leader_.current().url());
+    log(log_level::info, [&] { return "subscribing at " + leader_.current().url(); });
     sub_ = std::make_shared<subscription>(strand_, config_.max_record_size, tls_for(leader_.current()));
     resolver_.async_resolve(
         leader_.current().host, leader_.current().port,
@@ -738,7 +699,7 @@ class client_impl : public std::enable_shared_from_this<client_impl> {
 
   void on_resolved(std::uint64_t generation, beast::error_code ec, tcp::resolver::results_type results) {
     if (stale(generation)) return;
-    if (ec) return attempt_failed(ec, "cannot resolve " + leader_.current().host + ": " + ec.message());
+    if (ec) return attempt_failed(ec, "cannot resolve " + leader_.current().host + ": " + ec.message(), true);
     sub_->tcp().expires_after(config_.connect_timeout);
     sub_->tcp().async_connect(results, [self = shared_from_this(), sub = sub_, generation](beast::error_code err,
                                                                                         const tcp::endpoint&) {
@@ -748,7 +709,7 @@ class client_impl : public std::enable_shared_from_this<client_impl> {
 
   void on_connected(std::uint64_t generation, beast::error_code ec) {
     if (stale(generation)) return;
-    if (ec) return attempt_failed(ec, "cannot connect to " + leader_.current().url() + ": " + ec.message());
+    if (ec) return attempt_failed(ec, "cannot connect to " + leader_.current().url() + ": " + ec.message(), true);
     beast::error_code ignored;
     sub_->tcp().socket().set_option(tcp::no_delay(true), ignored);
     auto* tls = sub_->stream.tls();
@@ -785,8 +746,12 @@ class client_impl : public std::enable_shared_from_this<client_impl> {
     if (auto err = encode(subscribe, config_.wire_encoding, body, &why)) {
       return close(err, "cannot encode SUBSCRIBE: " + why);
     }
-    sub_->request = build_post(leader_.current(), config_.wire_encoding, config_.user_agent, {},
-                               authorization(false), body, true);
+    sub_->request = build_post({.master = leader_.current(),
+                                .wire = config_.wire_encoding,
+                                .user_agent = config_.user_agent,
+                                .stream_id = {},
+                                .authorization = authorization(false),
+                                .body = body});
     sub_->tcp().expires_after(config_.subscribe_timeout);
     asio::async_write(sub_->stream, asio::buffer(sub_->request),
                       [self = shared_from_this(), sub = sub_, generation](beast::error_code err, std::size_t) {
@@ -796,7 +761,7 @@ class client_impl : public std::enable_shared_from_this<client_impl> {
                                                                self->leader_.current().url() + ": " +
                                                                err.message());
                         }
-                        http::async_read_header(self->sub_->stream, self->sub_->buffer, self->sub_->parser,
+                        http::async_read_header(self->sub_->stream, self->sub_->buffer, self->sub_->parser(),
                                                 [self, sub, generation](beast::error_code e, std::size_t) {
                                                   self->on_subscribe_header(generation, e);
                                                 });
@@ -807,101 +772,78 @@ class client_impl : public std::enable_shared_from_this<client_impl> {
     if (stale(generation)) return;
     const std::string where = leader_.current().url();
     if (ec) return attempt_failed(ec, "no answer to SUBSCRIBE from " + where + ": " + ec.message());
-    const auto& res = sub_->parser.get();
+    const auto& res = sub_->parser().get();
     const unsigned status = res.result_int();
-
-    if (status == 307) {
-      const std::string location(res[http::field::location]);
-      close_subscription();
-      std::string why;
-      if (auto err = leader_.on_redirect(location, &why)) return attempt_failed(err, why);
-      log(log_level::info, where + " is not the leader; redirected to " + leader_.current().url());
-      return attempt();
-    }
-
-    if (status == 401 && config_.authorization && !authorization_refreshed_) {
-      // The token may have expired: ask the provider once more, then retry.
-      authorization_refreshed_ = true;
-      close_subscription();
-      authorization(true);
-      log(log_level::info, where + " answered SUBSCRIBE with 401; retrying with refreshed authorization");
-      return attempt();
-    }
-
-    if (status != 200) {
-      // Read the body to quote it; bounded, since this is not the stream. The
-      // header was parsed without a body limit (a 200 would be the endless
-      // stream), so Beast never compared Content-Length with one, and its
-      // string body reserves the announced length up front: a body announced
-      // as larger than the limit is not read at all, or a hostile master's
-      // "Content-Length: 2505150515050" would be a 2.5 TB allocation.
-      constexpr std::uint64_t quoted_body_limit = 64 * 1024;
-      if (const auto announced = sub_->parser.content_length(); announced && *announced > quoted_body_limit) {
-        return subscribe_rejected(status, where + " answered SUBSCRIBE with " + status_text(status, {}) +
-                                              " and a body of " + std::to_string(*announced) + " bytes (not read)");
+    const auto decision = classify_subscribe_head({
+        .status = status,
+        .content_type = res[http::field::content_type],
+        .stream_id = res["Mesos-Stream-Id"],
+        .chunked = sub_->parser().chunked(),
+        .content_length = sub_->parser().content_length() ? std::optional<std::uint64_t>(*sub_->parser().content_length())
+                                                        : std::nullopt,
+        .can_refresh_authorization = config_.authorization && !authorization_refreshed_,
+    });
+    switch (decision.action) {
+      case subscribe_action::follow_redirect: {
+        const std::string location(res[http::field::location]);
+        close_subscription();
+        std::string why;
+        if (auto err = leader_.on_redirect(location, &why)) return attempt_failed(err, why);
+        log(log_level::info, [&] { return where + " is not the leader; redirected to " + leader_.current().url(); });
+        return attempt();
       }
-      sub_->parser.body_limit(quoted_body_limit);
-      http::async_read(sub_->stream, sub_->buffer, sub_->parser,
-                       [self = shared_from_this(), sub = sub_, generation, status, where](beast::error_code,
-                                                                                          std::size_t) {
-                         if (self->stale(generation)) return;
-                         const std::string body = self->sub_->parser.get().body();
-                         self->subscribe_rejected(status, where + " answered SUBSCRIBE with " + status_text(status, body));
-                       });
-      return;
+      case subscribe_action::refresh_authorization:
+        // The token may have expired: ask the provider once more, then retry.
+        authorization_refreshed_ = true;
+        close_subscription();
+        authorization(true);
+        log(log_level::info, [&] { return where + " answered SUBSCRIBE with 401; retrying with refreshed authorization"; });
+        return attempt();
+      case subscribe_action::refusal_unread:
+        return subscribe_rejected(status, where + " answered SUBSCRIBE with " + status_text(status, {}) +
+                                              " and a body of " + std::to_string(*sub_->parser().content_length()) +
+                                              " bytes (not read)");
+      case subscribe_action::read_refusal:
+        sub_->parser().body_limit(refusal_body_limit);
+        http::async_read(sub_->stream, sub_->buffer, sub_->parser(),
+                         [self = shared_from_this(), sub = sub_, generation, status, where](beast::error_code,
+                                                                                            std::size_t) {
+                           if (self->stale(generation)) return;
+                           const std::string body = self->sub_->parser().get().body();
+                           self->subscribe_rejected(status,
+                                                    where + " answered SUBSCRIBE with " + status_text(status, body));
+                         });
+        return;
+      case subscribe_action::malformed:
+        return attempt_failed(make_error_code(error::unexpected_response),
+                              where + " answered SUBSCRIBE with 200 but " + decision.reason);
+      case subscribe_action::stream:
+        break;
     }
-
-    const auto wire = encoding_from_content_type(res[http::field::content_type]);
-    const std::string stream_id(res["Mesos-Stream-Id"]);
-    if (!wire || stream_id.empty() || !sub_->parser.chunked()) {
-      std::string what = !wire ? "an unsupported Content-Type '" + std::string(res[http::field::content_type]) + "'"
-                       : stream_id.empty() ? "no Mesos-Stream-Id header"
-                                           : "a body that is not chunked";
-      return attempt_failed(make_error_code(error::unexpected_response),
-                            where + " answered SUBSCRIBE with 200 but " + what);
-    }
-    sub_->wire = *wire;
-    stream_id_ = stream_id;
-    // Beast keeps a reference to the callback: it lives in the subscription.
-    sub_->on_chunk = [this, owner = sub_.get(), generation](std::uint64_t, std::string_view data,
-                                                          beast::error_code& err) {
-      on_stream_bytes(*owner, generation, data, err);
-      return data.size();
-    };
-    sub_->parser.on_chunk_body(sub_->on_chunk);
+    sub_->wire = decision.wire;
+    stream_id_ = std::string(res["Mesos-Stream-Id"]);
+    sub_->reader.start([this, generation](std::string_view record, std::string& why) {
+      return on_record(generation, record, why);
+    });
     read_stream(generation);
   }
 
   void subscribe_rejected(unsigned status, const std::string& text) {
-    if (is_retryable_subscribe_status(status)) return attempt_failed(make_error_code(error::subscribe_rejected), text);
+    if (classify_subscribe_refusal(status) == refusal_outcome::retry) {
+      return attempt_failed(make_error_code(error::subscribe_rejected), text);
+    }
     close(make_error_code(error::subscribe_rejected), text);
   }
 
-  // Inside the parser: frames, decodes and publishes. Errors stop the read.
-  void on_stream_bytes(subscription& sub, std::uint64_t generation, std::string_view data,
-                       beast::error_code& ec) {
-    if (stale(generation)) {
-      ec = asio::error::operation_aborted;
-      return;
-    }
-    const auto framing = sub.decoder.feed(data, [&](std::string_view record) {
-      if (sub.stream_error || stale(generation)) return;
-      on_record(generation, record);
-    });
-    if (framing && !sub.stream_error) {
-      sub.stream_error = framing;
-      sub.stream_error_text = "broken event stream from " + leader_.current().url() + ": " + framing.message();
-    }
-    if (sub.stream_error) ec = sub.stream_error;
-  }
-
-  void on_record(std::uint64_t generation, std::string_view record) {
+  // Each record of the stream, in order, from inside the reader: decodes and
+  // publishes. An error stops the stream with `why`.
+  std::error_code on_record(std::uint64_t generation, std::string_view record, std::string& why) {
+    if (stale(generation)) return std::make_error_code(std::errc::operation_canceled);
     auto event = make_arena_event(record.size());
-    std::string why;
-    if (auto err = decode(record, sub_->wire, *event, &why)) {
-      sub_->stream_error = err;
-      sub_->stream_error_text = "undecodable event from " + leader_.current().url() + ": " + why;
-      return;
+    std::string detail;
+    if (auto err = decode(record, sub_->wire, *event, &detail)) {
+      why = "undecodable event from " + leader_.current().url() + ": " + detail;
+      return err;
     }
     if (event->type() == Event::SUBSCRIBED) on_subscribed_event(*event);
     client_event item;  // no `master`: a string copy per consumer per event is not free
@@ -910,9 +852,10 @@ class client_impl : public std::enable_shared_from_this<client_impl> {
     item.generation = generation;
     publish(item);
     if (event->type() == Event::ERROR) {
-      sub_->stream_error = error::framework_error;
-      sub_->stream_error_text = "master " + leader_.current().url() + " sent ERROR: " + event->error().message();
+      why = "master " + leader_.current().url() + " sent ERROR: " + event->error().message();
+      return error::framework_error;
     }
+    return {};
   }
 
   // The event and all its parts live in one arena, freed in one go when the
@@ -943,12 +886,12 @@ class client_impl : public std::enable_shared_from_this<client_impl> {
     heartbeat_interval_ = std::chrono::milliseconds(static_cast<std::int64_t>(interval * 1000.0));
     subscribed_ = true;
     authorization_refreshed_ = false;
-    backoff_.reset();
+    reconnect_.on_subscribed(std::chrono::steady_clock::now(), heartbeat_interval_);
     leader_.on_subscribed();
     set_state(connection_state::subscribed);
     set_public_info();
-    log(log_level::info, "subscribed at " + leader_.current().url() + " as framework " +
-                             framework_id_->value());
+    log(log_level::info,
+        [&] { return "subscribed at " + leader_.current().url() + " as framework " + framework_id_->value(); });
     auto item = make_item(client_event::kind::subscribed);
     item.framework_id = framework_id_->value();
     publish(std::move(item));
@@ -960,47 +903,33 @@ class client_impl : public std::enable_shared_from_this<client_impl> {
     return heartbeat_interval_ * std::max(1u, config_.heartbeat_tolerance);
   }
 
-  // Parses what is buffered: the chunk callback frames, decodes and
+  // Parses what is buffered: the reader frames, on_record decodes and
   // publishes. Returns false once the stream is over (lost() was called).
   bool parse_buffered(std::uint64_t generation) {
     auto& sub = *sub_;
-    beast::error_code ec;
-    // In slices, so that a consumer that fills up stops the parsing within a
-    // slice's worth of events: that is the whole overshoot of its queue.
-    std::size_t slice = parse_slice_size;
-    while (sub.buffer.size() > 0 && !sub.parser.is_done()) {
-      const auto data = sub.buffer.data();
-      const std::size_t take = std::min(slice, data.size());
-      const std::size_t used = sub.parser.put(asio::buffer(data.data(), take), ec);
-      sub.buffer.consume(used);
-      if (ec == http::error::need_more) {
-        ec = {};
-        if (take == data.size()) break;  // wait for more bytes
-        slice = data.size();             // a chunk header cut by the slice
-        continue;
-      }
-      if (ec || stale(generation)) break;
-      slice = parse_slice_size;
+    const auto state = sub.reader.parse(sub.buffer, parse_slice_size, [&] {
+      // Events parsed in one slice wake a blocked reader once; a consumer
+      // that fills up stops the parsing within a slice's worth of events.
       flush_consumers();
-      if (any_consumer_full()) break;
-    }
+      return stale(generation) || any_consumer_full();
+    });
     flush_consumers();
     if (stale(generation)) return false;
-    if (sub.stream_error) {
-      lost(sub.stream_error, sub.stream_error_text);
-      return false;
+    if (state != event_stream_reader::state::ended) return true;
+    lost(sub.reader.error(), stream_end_text(sub.reader));
+    return false;
+  }
+
+  std::string stream_end_text(const event_stream_reader& reader) const {
+    const std::string url = leader_.current().url();
+    switch (reader.what()) {
+      case event_stream_reader::cause::framing: return "broken event stream from " + url + ": " + reader.reason();
+      case event_stream_reader::cause::record: return reader.reason();
+      case event_stream_reader::cause::http: return "malformed HTTP from " + url + ": " + reader.reason();
+      case event_stream_reader::cause::none:
+      case event_stream_reader::cause::end: break;
     }
-    if (ec) {
-      lost(ec, "malformed HTTP from " + leader_.current().url() + ": " + ec.message());
-      return false;
-    }
-    if (sub.parser.is_done()) {
-      std::error_code why = sub.decoder.finish();
-      if (!why) why = make_error_code(error::stream_closed);
-      lost(why, "event stream from " + leader_.current().url() + " ended: " + why.message());
-      return false;
-    }
-    return true;
+    return "event stream from " + url + " ended: " + reader.reason();
   }
 
   // One socket read per turn, however many events it carries: the watchdog
@@ -1044,12 +973,9 @@ class client_impl : public std::enable_shared_from_this<client_impl> {
       // Deliver what arrived before the end, then say how it ended: inside a
       // record is a truncated stream, between records a closed connection.
       if (!parse_buffered(generation)) return;
-      std::error_code why = sub.decoder.finish();
-      if (!why) {
-        const bool clean_end = ec == asio::error::eof || ec == asio::ssl::error::stream_truncated;
-        why = clean_end ? std::error_code(make_error_code(error::stream_closed)) : std::error_code(ec);
-      }
-      return lost(why, "event stream from " + leader_.current().url() + " ended: " + why.message());
+      const bool clean_end = ec == asio::error::eof || ec == asio::ssl::error::stream_truncated;
+      sub.reader.end_of_input(ec, clean_end);
+      return lost(sub.reader.error(), stream_end_text(sub.reader));
     }
     read_stream(generation);
   }
@@ -1068,7 +994,7 @@ class client_impl : public std::enable_shared_from_this<client_impl> {
     if (teardown_in_flight_) {
       // The master ends the stream as it accepts TEARDOWN: expected, not a
       // loss. The TEARDOWN's answer closes the client.
-      log(log_level::debug, "event stream ended during TEARDOWN: " + text);
+      log(log_level::debug, [&] { return "event stream ended during TEARDOWN: " + text; });
       close_subscription();
       subscribed_ = false;
       ++generation_;
@@ -1077,20 +1003,21 @@ class client_impl : public std::enable_shared_from_this<client_impl> {
     log(log_level::warning, text);
     const bool was_subscribed = subscribed_;
     drop_connection(why, text);
-    if (!was_subscribed) {
-      // It broke before SUBSCRIBED: that counts against this master.
-      if (leader_.on_failure()) return schedule_retry(true);
-      return schedule_retry(false);
-    }
-    schedule_retry(true);
+    const auto now = std::chrono::steady_clock::now();
+    // Broken before SUBSCRIBED, it counts against this master.
+    follow(was_subscribed ? reconnect_.on_lost(now) : reconnect_.on_attempt_failed(now, leader_.on_failure(), false));
   }
 
   // An attempt to subscribe failed before a stream was established.
-  void attempt_failed(std::error_code why, const std::string& text) {
+  // `unreachable`: the connection itself failed (resolve, connect).
+  void attempt_failed(std::error_code why, const std::string& text, bool unreachable = false) {
     if (closed_) return;
     log(log_level::warning, text);
     drop_connection(why, text);
-    schedule_retry(leader_.on_failure());
+    // A leader named by the detector or by a 307 that cannot be reached is
+    // "leader unknown" (see reconnect_fsm), not a failure of the budget's.
+    const bool named_leader = unreachable && (config_.detector || leader_.hops() > 0);
+    follow(reconnect_.on_attempt_failed(std::chrono::steady_clock::now(), leader_.on_failure(), named_leader));
   }
 
   // Calls already on the wire keep their connections: their answers are the
@@ -1110,14 +1037,17 @@ class client_impl : public std::enable_shared_from_this<client_impl> {
     ++generation_;  // nothing of the old stream is delivered from now on
   }
 
-  void schedule_retry(bool with_backoff) {
+  void follow(const reconnect_fsm::action& next) {
     if (closed_) return;
-    if (with_backoff && backoff_.exhausted()) {
-      return close(make_error_code(error::reconnect_attempts_exhausted),
-                   "gave up after " + std::to_string(backoff_.attempts()) + " reconnect attempts");
+    if (next.what == reconnect_fsm::action::kind::give_up) {
+      return close(make_error_code(error::reconnect_attempts_exhausted), next.reason);
     }
-    const auto wait = with_backoff ? backoff_.next() : std::chrono::milliseconds(0);
-    if (wait.count() > 0) log(log_level::info, "next attempt in " + std::to_string(wait.count()) + " ms");
+    retry_after(next.wait);
+  }
+
+  void retry_after(std::chrono::milliseconds wait) {
+    if (closed_) return;
+    if (wait.count() > 0) log(log_level::info, [&] { return "next attempt in " + std::to_string(wait.count()) + " ms"; });
     retry_timer_.expires_after(wait);
     retry_timer_.async_wait([self = shared_from_this(), generation = generation_](beast::error_code ec) {
       if (ec || self->stale(generation)) return;
@@ -1164,7 +1094,9 @@ class client_impl : public std::enable_shared_from_this<client_impl> {
     while (!deadlines_.empty() && deadlines_.front()->done) deadlines_.pop_front();
     result.attempts = pc->attempts;
     if (result.error) {
-      log(log_level::debug, std::string(Call::Type_Name(pc->call.type())) + " failed: " + result.message);
+      // Nobody else hears of a fire-and-forget call's failure.
+      log(pc->fire_and_forget ? log_level::warning : log_level::debug,
+          [&] { return std::string(Call::Type_Name(pc->call.type())) + " failed: " + result.message; });
     }
     // Runs on the handler's associated executor (a coroutine's, a bound
     // strand), or on ours; never inline, so a handler may call send() again.
@@ -1206,10 +1138,10 @@ class client_impl : public std::enable_shared_from_this<client_impl> {
 
   // Requeues an idempotent call that may be sent again, or completes it.
   void retry_or_fail(const std::shared_ptr<pending_call>& pc, call_result result) {
-    pc->in_flight = false;
     if (pc->done) return;
     if (!closed_ && pc->idempotent && pc->attempts <= config_.idempotent_retries) {
-      log(log_level::debug, std::string(Call::Type_Name(pc->call.type())) + " will be retried: " + result.message);
+      log(log_level::debug,
+          [&] { return std::string(Call::Type_Name(pc->call.type())) + " will be retried: " + result.message; });
       queue_.push_front(pc);
       return;
     }
@@ -1220,20 +1152,12 @@ class client_impl : public std::enable_shared_from_this<client_impl> {
     auto conns = std::move(connections_);
     connections_.clear();
     for (auto& conn : conns) {
-      auto pc = std::move(conn->current);
-      conn->current.reset();
-      conn->st = call_connection::state::dead;
-      beast::error_code ignored;
-      conn->tcp().socket().close(ignored);
-      if (pc) retry_or_fail(pc, fail(ec, text));
+      if (auto pc = conn->kill()) retry_or_fail(pc, fail(ec, text));
     }
   }
 
   void retire(const std::shared_ptr<call_connection>& conn) {
-    conn->st = call_connection::state::dead;
-    conn->current.reset();
-    beast::error_code ignored;
-    conn->tcp().socket().close(ignored);
+    conn->kill();
     connections_.erase(std::remove(connections_.begin(), connections_.end(), conn), connections_.end());
   }
 
@@ -1298,7 +1222,7 @@ class client_impl : public std::enable_shared_from_this<client_impl> {
   }
 
   void call_connection_failed(const std::shared_ptr<call_connection>& conn, beast::error_code ec) {
-    log(log_level::warning, "cannot open a call connection to " + conn->master.url() + ": " + ec.message());
+    log(log_level::warning, [&] { return "cannot open a call connection to " + conn->master.url() + ": " + ec.message(); });
     retire(conn);
     // The subscription connection reached this master a moment ago; if calls
     // cannot, the queued calls wait for their deadline or the next attempt.
@@ -1322,12 +1246,15 @@ class client_impl : public std::enable_shared_from_this<client_impl> {
     }
     conn->st = call_connection::state::busy;
     conn->current = pc;
-    pc->in_flight = true;
     pc->sent = true;
     if (pc->call.type() == Call::TEARDOWN) teardown_in_flight_ = true;
     ++pc->attempts;
-    conn->request = build_post(conn->master, config_.wire_encoding, config_.user_agent, stream_id_,
-                               authorization(false), body, false);
+    conn->request = build_post({.master = conn->master,
+                                .wire = config_.wire_encoding,
+                                .user_agent = config_.user_agent,
+                                .stream_id = stream_id_,
+                                .authorization = authorization(false),
+                                .body = body});
     conn->parser.emplace();
     conn->parser->body_limit(16u * 1024u * 1024u);
     const auto left = pc->deadline - std::chrono::steady_clock::now();
@@ -1368,7 +1295,6 @@ class client_impl : public std::enable_shared_from_this<client_impl> {
     } else {
       retire(conn);
     }
-    pc->in_flight = false;
 
     if (result.status >= 200 && result.status < 300) {
       if (result.status == 200 && !result.body.empty()) {
@@ -1416,7 +1342,7 @@ class client_impl : public std::enable_shared_from_this<client_impl> {
       // Keep a live subscription: the old leader may still serve (ZooKeeper
       // only lost its node). Without one, wait for a leader to be named.
       leader_known_ = false;
-      log(log_level::warning, "no leading master known: " + reason);
+      log(log_level::warning, [&] { return "no leading master known: " + reason; });
       if (state_.load() != connection_state::subscribed) {
         // Otherwise a client waiting for a leader (ZooKeeper unreachable,
         // no master registered) would be silent about why.
@@ -1431,19 +1357,19 @@ class client_impl : public std::enable_shared_from_this<client_impl> {
     std::string why;
     if (parse_master_url(*url, leader, &why)) {
       leader_known_ = false;
-      log(log_level::error, "the detector named an unusable leader: " + why);
+      log(log_level::error, [&] { return "the detector named an unusable leader: " + why; });
       return;
     }
     const bool changed = !leader_known_ || !leader_.current().same_master(leader);
     leader_ = leader_fsm({leader}, config_.max_redirects);
     leader_known_ = true;
     if (!changed) return;
-    log(log_level::info, "leading master is now " + leader.url());
+    log(log_level::info, [&] { return "leading master is now " + leader.url(); });
     if (state_.load() == connection_state::subscribed || state_.load() == connection_state::connecting) {
       drop_connection(make_error_code(error::no_leader), "the leader changed to " + leader.url());
     }
     retry_timer_.cancel();
-    schedule_retry(false);
+    retry_after(std::chrono::milliseconds(0));
   }
 
   void after_teardown(const call_result& result) {
@@ -1453,7 +1379,7 @@ class client_impl : public std::enable_shared_from_this<client_impl> {
     } else if (!closed_ && !subscribed_ && state_.load() != connection_state::connecting) {
       // The stream ended while the TEARDOWN was in flight, and it failed:
       // the framework is still there, so subscribe again.
-      schedule_retry(true);
+      follow(reconnect_.on_lost(std::chrono::steady_clock::now()));
     }
   }
 
@@ -1462,9 +1388,9 @@ class client_impl : public std::enable_shared_from_this<client_impl> {
     if (closed_) return;
     if (config_.detector) config_.detector->stop();
     if (reason) {
-      log(log_level::error, "closing: " + message);
+      log(log_level::error, [&] { return "closing: " + message; });
     } else {
-      log(log_level::info, "shut down" + (message.empty() ? "" : ": " + message));
+      log(log_level::info, [&] { return "shut down" + (message.empty() ? "" : ": " + message); });
     }
     closed_ = true;
     deadline_timer_.cancel();
@@ -1479,12 +1405,9 @@ class client_impl : public std::enable_shared_from_this<client_impl> {
     auto conns = std::move(connections_);
     connections_.clear();
     for (auto& conn : conns) {
-      conn->st = call_connection::state::dead;
-      beast::error_code ignored;
-      conn->tcp().socket().close(ignored);
-      if (conn->current) complete(conn->current, fail(call_error, "client closed while the call was in flight" +
-                                                                      (message.empty() ? "" : ": " + message)));
-      conn->current.reset();
+      if (auto pc = conn->kill()) {
+        complete(pc, fail(call_error, "client closed while the call was in flight" + (message.empty() ? "" : ": " + message)));
+      }
     }
     auto queued = std::move(queue_);
     queue_.clear();
@@ -1504,11 +1427,7 @@ class client_impl : public std::enable_shared_from_this<client_impl> {
     }
     for (const auto& c : snapshot) {
       if (c->is_callback()) {
-        try {
-          c->invoke(item);
-        } catch (...) {
-          log(log_level::error, "event callback threw on the closed item");
-        }
+        invoke_callback(*c, item);
         c->cut(end_error());
       } else {
         c->end(item, end_error());
@@ -1523,9 +1442,10 @@ class client_impl : public std::enable_shared_from_this<client_impl> {
   asio::any_io_executor keeps_own_thread_running_;
   asio::strand<asio::any_io_executor> strand_;
   client_config config_;
-  std::string config_error_;
+  std::string config_error_;  // set: start() closes the client with it
+  std::error_code config_error_code_;
   leader_fsm leader_;
-  backoff backoff_;
+  reconnect_fsm reconnect_;
   tcp::resolver resolver_;
   asio::steady_timer retry_timer_;
 
@@ -1643,7 +1563,7 @@ void scheduler_client::initiate_send(Call call, asio::any_completion_handler<voi
 }
 
 void scheduler_client::send(Call call) {
-  impl_->submit(std::move(call), [](call_result) {});
+  impl_->submit(std::move(call), [](call_result) {}, true);
 }
 
 void scheduler_client::shutdown() { impl_->shutdown({}, {}); }
@@ -1674,7 +1594,7 @@ void release(std::shared_ptr<detail::consumer>& consumer) {
   auto c = std::move(consumer);
   consumer.reset();
   if (auto owner = c->owner()) owner->detach(c);
-  else c->cut(std::make_error_code(std::errc::operation_canceled));
+  else c->cut(make_error_code(error::detached));
 }
 } // namespace
 
@@ -1684,7 +1604,7 @@ void event_stream::initiate_next(asio::any_completion_handler<void(std::error_co
   if (!consumer_) {
     // A detached stream has no executor of its own; the handler's associated
     // executor runs it if it has one.
-    asio::post(asio::system_executor(), asio::append(std::move(handler), std::make_error_code(std::errc::not_connected), client_event{}));
+    asio::post(asio::system_executor(), asio::append(std::move(handler), make_error_code(error::not_attached), client_event{}));
     return;
   }
   consumer_->async_pop(std::move(handler));
@@ -1692,7 +1612,7 @@ void event_stream::initiate_next(asio::any_completion_handler<void(std::error_co
 
 std::optional<client_event> event_stream::next(std::chrono::milliseconds timeout, std::error_code* ec) {
   if (!consumer_) {
-    if (ec) *ec = std::make_error_code(std::errc::not_connected);
+    if (ec) *ec = make_error_code(error::not_attached);
     return std::nullopt;
   }
   return consumer_->pop_for(timeout, ec);

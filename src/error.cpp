@@ -40,6 +40,11 @@ class category final : public std::error_category {
       case error::consumer_overflow: return "event consumer fell behind and was detached";
       case error::stream_closed: return "the master closed the event stream";
       case error::no_leader: return "no leading master known";
+      case error::invalid_configuration: return "invalid client configuration";
+      case error::wait_timeout: return "no event within the wait";
+      case error::detached: return "the consumer was detached";
+      case error::not_attached: return "the event stream has no consumer";
+      case error::concurrent_wait: return "another wait is pending on this event stream";
     }
     return "unknown mesoshttp error";
   }

@@ -3,7 +3,6 @@
 
 #include <gtest/gtest.h>
 
-#include "mesoshttp/detail/backoff.hpp"
 #include "mesoshttp/error.hpp"
 
 namespace {
@@ -164,54 +163,6 @@ TEST(LeaderFsm, SubscribedKeepsTheLeaderAndResetsTheRound) {
   EXPECT_FALSE(fsm.on_failure());
   EXPECT_FALSE(fsm.on_failure());
   EXPECT_TRUE(fsm.on_failure());
-}
-
-TEST(Backoff, GrowsExponentiallyUpToTheCapWithoutJitter) {
-  mesoshttp::reconnect_config cfg;
-  cfg.initial_wait = std::chrono::milliseconds(100);
-  cfg.max_wait = std::chrono::milliseconds(1000);
-  cfg.jitter = 0.0;
-  mesoshttp::detail::backoff b(cfg, 1);
-  EXPECT_EQ(b.next().count(), 100);
-  EXPECT_EQ(b.next().count(), 200);
-  EXPECT_EQ(b.next().count(), 400);
-  EXPECT_EQ(b.next().count(), 800);
-  EXPECT_EQ(b.next().count(), 1000);
-  EXPECT_EQ(b.next().count(), 1000);
-  b.reset();
-  EXPECT_EQ(b.next().count(), 100);
-}
-
-TEST(Backoff, FullJitterStaysWithinTheCeilingAndVaries) {
-  mesoshttp::reconnect_config cfg;
-  cfg.initial_wait = std::chrono::milliseconds(1000);
-  cfg.max_wait = std::chrono::milliseconds(1000);
-  mesoshttp::detail::backoff b(cfg, 42);
-  long lo = 1000000, hi = -1;
-  for (int i = 0; i < 200; ++i) {
-    const long w = static_cast<long>(b.next().count());
-    ASSERT_GE(w, 0);
-    ASSERT_LE(w, 1000);
-    lo = std::min(lo, w);
-    hi = std::max(hi, w);
-  }
-  EXPECT_LT(lo, 300);
-  EXPECT_GT(hi, 700);
-}
-
-TEST(Backoff, MaxAttemptsAndCustomDelay) {
-  mesoshttp::reconnect_config cfg;
-  cfg.max_attempts = 2;
-  cfg.custom_delay = [](std::size_t attempt) { return std::chrono::milliseconds(7 * (attempt + 1)); };
-  mesoshttp::detail::backoff b(cfg, 1);
-  EXPECT_FALSE(b.exhausted());
-  EXPECT_EQ(b.next().count(), 7);
-  EXPECT_EQ(b.next().count(), 14);
-  EXPECT_TRUE(b.exhausted());
-  mesoshttp::reconnect_config unlimited;
-  mesoshttp::detail::backoff u(unlimited, 1);
-  for (int i = 0; i < 1000; ++i) u.next();
-  EXPECT_FALSE(u.exhausted());
 }
 
 } // namespace

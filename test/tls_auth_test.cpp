@@ -32,7 +32,7 @@ client_event wait_for(mesoshttp::event_stream& stream, Pred pred) {
     std::error_code ec;
     auto item = stream.next(1s, &ec);
     if (!item) {
-      if (ec == error::call_timeout) continue;
+      if (ec == error::wait_timeout) continue;
       ADD_FAILURE() << "stream ended: " << ec.message();
       return {};
     }
@@ -193,6 +193,7 @@ TEST_P(TlsAuth, MissingCaFileClosesWithTheReason) {
   auto events = client.events();
   client.start();
   auto closed = wait_for(events, is_kind(kind::closed));
+  EXPECT_EQ(closed.error, error::invalid_configuration) << closed.message;
   EXPECT_NE(closed.message.find("TLS configuration"), std::string::npos) << closed.message;
 }
 

@@ -95,7 +95,10 @@ class event_stream {
 
   // Completes with the next item, or with an error once the stream is over
   // (after the `closed` item: error::shut_down, error::aborted or the error
-  // that ended the client; error::consumer_overflow if it was detached).
+  // that ended the client; error::consumer_overflow if it was detached for
+  // falling behind, error::detached if its handle detached it). One wait at a
+  // time: a second one while one is pending completes at once with
+  // error::concurrent_wait; on a stream with no consumer, error::not_attached.
   // Token: a callback void(std::error_code, client_event), asio::use_awaitable,
   // asio::use_future, ... The handler runs on its associated executor; a plain
   // callback with none runs on a system thread (bind_executor to choose).
@@ -106,8 +109,8 @@ class event_stream {
   }
 
   // Blocks the calling thread up to `timeout` (never call it on the client's
-  // own executor). nullopt on timeout or once the stream is over; `ec` (if
-  // given) tells which.
+  // own executor). nullopt on timeout (`ec`, if given: error::wait_timeout;
+  // the stream goes on) or once the stream is over (`ec`: as async_next).
   std::optional<client_event> next(std::chrono::milliseconds timeout, std::error_code* ec = nullptr);
 
   void detach();
@@ -161,7 +164,9 @@ class scheduler_client {
   event_stream events(std::size_t queue_size = 0);
   // Attaches a callback consumer. The callback runs on the client's executor,
   // in order, one at a time; a slow callback slows the stream (backpressure);
-  // one that throws is detached (and the others go on).
+  // one that throws is detached (and the others go on). Throws
+  // std::invalid_argument for an empty callback (a programming error, found
+  // at once rather than as a consumer that never sees anything).
   event_subscription on_event(std::function<void(const client_event&)> callback);
 
   // Sends a call. The client sets framework_id, waits for the subscription if

@@ -39,9 +39,23 @@ struct reconnect_config {
   // Fraction of the ceiling that is randomised: 1.0 is full jitter, 0.0 waits
   // exactly the ceiling (deterministic, for tests).
   double jitter = 1.0;
-  // Attempts after which the client gives up with
-  // error::reconnect_attempts_exhausted; 0 means never give up.
+  // Failed attempts to (re)subscribe, after the first, after which the client
+  // gives up with error::reconnect_attempts_exhausted; 0 means never give up.
+  // A failure to reach a leader that a detector or a 307 named does not count
+  // (the leader is unknown until they say more; give_up_after bounds that).
   std::size_t max_attempts = 0;
+  // A subscription resets the backoff and the count of failed attempts only
+  // once it has lasted this long; one broken sooner (a corrupt stream right
+  // after SUBSCRIBED, a proxy that cuts streams) is a failed attempt, so a
+  // master that breaks every stream cannot keep the client resubscribing
+  // several times a second for ever. 0: one heartbeat interval, as announced
+  // in SUBSCRIBED (15 s by default).
+  std::chrono::milliseconds healthy_after{0};
+  // Time without a healthy subscription after which the client gives up with
+  // error::reconnect_attempts_exhausted, however the attempts failed; 0 means
+  // never. The bound for a leader change: make it longer than a ZooKeeper
+  // session expiry plus a new leader's recovery.
+  std::chrono::milliseconds give_up_after{0};
   // If set, replaces the computed wait: called with the attempt number.
   std::function<std::chrono::milliseconds(std::size_t attempt)> custom_delay;
 };

@@ -44,6 +44,11 @@ enum class error {
   consumer_overflow,         // a consumer fell behind with the "detach" overflow policy
   stream_closed,             // the master closed the event stream between records
   no_leader,                 // the master detector knows no leader at the moment
+  invalid_configuration,     // a client_config the client cannot use (TLS files, no master, zk:// without mesoshttp::zk)
+  wait_timeout,              // event_stream::next(timeout) returned with no item (the stream goes on)
+  detached,                  // the consumer was detached by its owner (its handle dropped or detach())
+  not_attached,              // an event_stream that holds no consumer (default-constructed, moved from, detached)
+  concurrent_wait,           // a second async_next while one is pending on the same event_stream
 };
 
 const std::error_category& error_category() noexcept;

@@ -141,7 +141,6 @@ std::optional<std::string> check_suppressed_roles(const mesos::v1::FrameworkInfo
 struct connection;
 
 struct sim_task {
-  std::string framework_id;
   mesos::v1::TaskInfo info;
   std::string executor_id;
   std::size_t agent = 0;
@@ -553,6 +552,17 @@ struct connection : std::enable_shared_from_this<connection> {
                            });
   }
 
+  // Ends an event stream the way a master does: the last chunk, then the
+  // connection closes once everything queued before it is written. It no
+  // longer counts as the framework's stream (its end disconnects nothing).
+  void end_stream() {
+    streaming = false;
+    heartbeat.cancel();
+    send("0\r\n\r\n");
+    close_after_write = true;
+    write_next();
+  }
+
   void graceful_close() {
     if (closed) return;
     beast::error_code ignored;
@@ -614,9 +624,7 @@ struct connection : std::enable_shared_from_this<connection> {
 void cluster::impl::start_now() {
   if (!cfg.tls_certificate.empty() || !cfg.tls_private_key.empty()) {
     tls.emplace(net::ssl::context::tls_server);
-    tls->set_options(net::ssl::context::default_workarounds | net::ssl::context::no_sslv2 |
-                     net::ssl::context::no_sslv3 | net::ssl::context::no_tlsv1 |
-                     net::ssl::context::no_tlsv1_1);
+    mesoshttp::detail::restrict_to_modern_tls(*tls);
     // Throws with OpenSSL's reason when a file is missing or does not match.
     tls->use_certificate_chain_file(cfg.tls_certificate.string());
     tls->use_private_key_file(cfg.tls_private_key.string(), net::ssl::context::pem);
@@ -909,9 +917,7 @@ void cluster::impl::subscribe(const std::shared_ptr<connection>& c,
     e.set_type(Event::ERROR);
     e.mutable_error()->set_message("Framework has been removed");
     c->send_event(e);
-    c->send("0\r\n\r\n");
-    c->close_after_write = true;
-    c->write_next();
+    c->end_stream();
     return;
   }
   std::optional<std::string> invalid =
@@ -931,9 +937,7 @@ void cluster::impl::subscribe(const std::shared_ptr<connection>& c,
     e.set_type(Event::ERROR);
     e.mutable_error()->set_message(*invalid);
     c->send_event(e);
-    c->send("0\r\n\r\n");
-    c->close_after_write = true;
-    c->write_next();
+    c->end_stream();
     return;
   }
   if (fw_id.empty()) {
@@ -957,11 +961,7 @@ void cluster::impl::subscribe(const std::shared_ptr<connection>& c,
     e.set_type(Event::ERROR);
     e.mutable_error()->set_message("Framework failed over");
     old->send_event(e);
-    old->streaming = false;  // its end no longer disconnects the framework
-    old->heartbeat.cancel();
-    old->send("0\r\n\r\n");
-    old->close_after_write = true;
-    old->write_next();
+    old->end_stream();  // its end no longer disconnects the framework
   }
   fw.info = info;
   fw.connected = true;
@@ -1047,13 +1047,7 @@ void cluster::impl::remove_framework(const std::string& id) {
     if (!is_terminal(t->state)) detail::add(agents[t->agent].available, t->resources);
     stop_process(*t, true);
   }
-  if (auto s = fw.stream.lock()) {
-    s->streaming = false;
-    s->heartbeat.cancel();
-    s->send("0\r\n\r\n");
-    s->close_after_write = true;
-    s->write_next();
-  }
+  if (auto s = fw.stream.lock()) s->end_stream();
   removed_frameworks.insert(id);
   frameworks.erase(it);
   schedule_allocation();
@@ -1675,7 +1669,6 @@ void cluster::impl::launch(sim_framework& fw, std::size_t agent, detail::pool& p
   }
   detail::subtract(pool, needed);
   auto t = std::make_shared<sim_task>(ioc);
-  t->framework_id = fw.id;
   t->info = task;
   t->executor_id = executor_id;
   t->agent = agent;

@@ -221,7 +221,7 @@ TEST(Soak, CallsCompleteOnceEventsStayOrderedConsumersCloseMemoryReturns) {
           std::error_code ec;
           auto item = streams[i].next(1s, &ec);
           if (!item) {
-            if (ec == mesoshttp::error::call_timeout) continue;  // nothing within 1 s; keep waiting
+            if (ec == mesoshttp::error::wait_timeout) continue;  // nothing within 1 s; keep waiting
             break;
           }
           checkers[i].see(*item);

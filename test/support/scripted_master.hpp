@@ -10,6 +10,7 @@
 #include <boost/asio/write.hpp>
 
 #include <atomic>
+#include <chrono>
 #include <functional>
 #include <mutex>
 #include <string>
@@ -30,6 +31,9 @@ class scripted_master {
   struct reply {
     std::string bytes;
     bool keep_open = false;
+    // Written `pause` after `bytes` (a stream that breaks a while after it began).
+    std::string then = {};
+    std::chrono::milliseconds pause{0};
   };
   using reply_script = std::function<reply(std::size_t index, const std::string& head)>;
 
@@ -96,6 +100,13 @@ class scripted_master {
       buf.consume(length);
       const reply answer = script_(count_++, head);
       if (!answer.bytes.empty()) boost::asio::write(socket, boost::asio::buffer(answer.bytes), ec);
+      if (!ec && !answer.then.empty()) {
+        for (auto waited = std::chrono::milliseconds(0); waited < answer.pause && !stopping_;
+             waited += std::chrono::milliseconds(10)) {
+          std::this_thread::sleep_for(std::chrono::milliseconds(10));
+        }
+        boost::asio::write(socket, boost::asio::buffer(answer.then), ec);
+      }
       if (ec || !answer.keep_open) {
         socket.shutdown(boost::asio::ip::tcp::socket::shutdown_both, ec);
         return;

@@ -41,9 +41,15 @@ void add_connection_options(CLI::App& app, connection_options& o) {
       ->check(CLI::IsMember({"protobuf", "json"}))
       ->default_val("protobuf");
   app.add_flag("--json", o.json, "Same as --encoding json");
+  app.add_option("--give-up-after", o.give_up_after,
+                 "Seconds without a subscription before giving up (long enough to ride out a leader "
+                 "change: a ZooKeeper session expiry and the new leader's recovery); 0 = never")
+      ->check(CLI::Range(0.0, 31'536'000.0))  // a year; more overflows the conversion
+      ->default_val(30);
   app.add_option("--max-reconnects", o.reconnects,
-                 "Failed attempts to (re)subscribe before giving up; 0 = never give up")
-      ->default_val(5);
+                 "Also give up after this many failed attempts to (re)subscribe; 0 = no limit (attempts "
+                 "at a leader that ZooKeeper or a redirect names but that cannot be reached do not count)")
+      ->default_val(0);
   app.add_option("--user", o.user, "User the framework runs tasks as (default: you)");
   app.add_option("--framework-name", o.framework_name, "Framework name shown by the master");
 
@@ -184,9 +190,13 @@ std::optional<client_config> make_client_config(const connection_options& o,
   cfg.wire_encoding = (o.json || o.wire == "json") ? encoding::json : encoding::protobuf;
   cfg.framework.set_user(o.user.empty() ? current_user() : o.user);
   cfg.framework.set_name(o.framework_name.empty() ? "mesoshttp " + subcommand : o.framework_name);
-  // Without a cap the client retries forever, which for a command typed by
-  // hand looks like a hang when the URL is wrong.
+  // Without a bound the client retries forever, which for a command typed by
+  // hand looks like a hang when the URL is wrong. The bound is a time, not a
+  // count: a leader change through ZooKeeper names the dead leader until its
+  // session expires (about 10 s), and a count used up against its refusing
+  // port would close the client before the new leader is elected.
   cfg.reconnect.max_attempts = o.reconnects;
+  cfg.reconnect.give_up_after = std::chrono::milliseconds(static_cast<std::int64_t>(o.give_up_after * 1000.0));
   cfg.reconnect.initial_wait = std::chrono::milliseconds(200);
   cfg.reconnect.max_wait = std::chrono::milliseconds(2000);
   cfg.connect_timeout = std::chrono::milliseconds(3000);
@@ -297,16 +307,30 @@ std::string describe(const Event& e) {
   return out.str();
 }
 
+namespace {
+
+// The client's message and the error's own text, the latter only when the
+// message does not already say it ("broken event stream from ...: RecordIO:
+// invalid character in record length" needs no second copy in parentheses).
+std::string reason_text(const client_event& item) {
+  const std::string code = item.error.message();
+  if (item.message.empty()) return code;
+  if (item.message.find(code) != std::string::npos) return item.message;
+  return item.message + " (" + code + ")";
+}
+
+}  // namespace
+
 std::string describe(const client_event& item) {
   switch (item.type) {
     case client_event::kind::connecting: return "connecting to " + item.master;
     case client_event::kind::subscribed:
       return "subscribed to " + item.master + " as framework " + item.framework_id;
     case client_event::kind::disconnected:
-      return "disconnected: " + item.message + " (" + item.error.message() + "); reconnecting";
+      return "disconnected: " + reason_text(item) + "; reconnecting";
     case client_event::kind::closed:
       if (!item.error) return "closed";
-      return "closed: " + item.message + " (" + item.error.message() + ")";
+      return "closed: " + reason_text(item);
     case client_event::kind::event: return {};
   }
   return {};

@@ -26,7 +26,8 @@ struct connection_options {
   std::string log_level = "error";
   std::string wire = "protobuf";
   bool json = false;
-  std::size_t reconnects = 5;
+  std::size_t reconnects = 0;
+  double give_up_after = 30;
   std::string user;
   std::string framework_name;
   // TLS (https:// masters).

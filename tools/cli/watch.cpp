@@ -21,6 +21,7 @@ struct watch_options {
   std::string format = "text";
   std::size_t count = 0;
   bool keep_offers = false;
+  double failover_timeout = 0;
 };
 
 class watcher {
@@ -108,6 +109,10 @@ command add_watch(CLI::App& app) {
   sub->add_option("--count", o->count, "Exit after this many events; 0 = until Ctrl-C")
       ->default_val(0)->check(tools::non_negative());
   sub->add_flag("--keep-offers", o->keep_offers, "Hold offers instead of declining them");
+  sub->add_option("--failover-timeout", o->failover_timeout,
+                  "Seconds the master keeps the framework while this command is disconnected "
+                  "(0: it is removed as soon as its connection is lost)")
+      ->default_val(0)->check(tools::non_negative());
   return [o] {
     std::unique_ptr<sim::cluster> sim;
     std::vector<std::string> masters = o->connection.masters;
@@ -120,6 +125,7 @@ command add_watch(CLI::App& app) {
     }
     auto cfg = make_client_config(o->connection, masters, "watch");
     if (!cfg) return exit_usage;
+    cfg->framework.set_failover_timeout(o->failover_timeout);
     asio::io_context io;
     watcher w(io, *o, std::move(*cfg));
     return w.exec(io);

@@ -29,8 +29,8 @@ inline constexpr std::string_view scheduler_target = "/api/v1/scheduler";
 
 // Parses a configured master ("http://host:port", "https://host", "host:port").
 // The scheduler path is always scheduler_target. Fails with
-// error::invalid_master_url and `why` for anything else (zk:// is not
-// supported by this build).
+// error::invalid_master_url and `why` for anything else, zk:// included:
+// those are mesoshttp::zk's (a detector), never a master of the list.
 std::error_code parse_master_url(std::string_view url, master_endpoint& out, std::string* why);
 
 class leader_fsm {

@@ -14,15 +14,19 @@
 
 namespace mesoshttp::detail {
 
+// What both ends of our connections accept: TLS 1.2 and later (SSL and TLS
+// 1.0/1.1 are broken), with OpenSSL's workarounds for known peer bugs.
+inline void restrict_to_modern_tls(boost::asio::ssl::context& context) {
+  using ctx = boost::asio::ssl::context;
+  context.set_options(ctx::default_workarounds | ctx::no_sslv2 | ctx::no_sslv3 | ctx::no_tlsv1 | ctx::no_tlsv1_1);
+}
+
 template <class NextLayer>
 class maybe_tls_stream {
  public:
   using next_layer_type = NextLayer;
   using executor_type = typename NextLayer::executor_type;
 
-  explicit maybe_tls_stream(NextLayer next) : plain_(std::move(next)) {}
-  maybe_tls_stream(NextLayer next, boost::asio::ssl::context& context)
-      : tls_(std::in_place, std::move(next), context) {}
   // TLS when `context` is given, plain otherwise.
   maybe_tls_stream(NextLayer next, boost::asio::ssl::context* context) {
     if (context) {

@@ -1,4 +1,5 @@
 // Reconnect waits with exponential growth and full jitter (see reconnect_config).
+// Sans-I/O: it hands out waits; reconnect_fsm decides when to ask for one.
 #pragma once
 
 #include <chrono>
@@ -13,14 +14,10 @@ class backoff {
  public:
   backoff(const reconnect_config& config, std::uint64_t seed) : config_(config), rng_(seed) {}
 
-  // The wait before the next attempt; counts the attempt.
+  // The wait before the next attempt; each call doubles the ceiling.
   std::chrono::milliseconds next();
   void reset() noexcept { attempts_ = 0; }
   std::size_t attempts() const noexcept { return attempts_; }
-  // True once max_attempts waits have been handed out (never when 0).
-  bool exhausted() const noexcept {
-    return config_.max_attempts != 0 && attempts_ >= config_.max_attempts;
-  }
 
  private:
   const reconnect_config& config_;
