@@ -88,8 +88,8 @@ inline std::string header_value(const std::string& headers, std::string_view nam
   std::size_t pos = 0;
   while ((pos = headers.find("\r\n", pos)) != std::string::npos) {
     pos += 2;
-    if (headers.size() - pos > name.size() &&
-        strncasecmp(headers.c_str() + pos, name.data(), name.size()) == 0 && headers[pos + name.size()] == ':') {
+    if (headers.size() - pos > name.size() && strncasecmp(headers.c_str() + pos, name.data(), name.size()) == 0 &&
+        headers[pos + name.size()] == ':') {
       auto start = pos + name.size() + 1;
       while (start < headers.size() && headers[start] == ' ') ++start;
       return headers.substr(start, headers.find("\r\n", start) - start);

@@ -16,9 +16,9 @@
 
 namespace {
 
+using mesos::v1::scheduler::Event;
 using mesoshttp::encoding;
 using mesoshttp::bench::event_stream_bytes;
-using mesos::v1::scheduler::Event;
 
 // What one read_some typically returns on loopback with Beast's flat_buffer.
 constexpr std::size_t chunk_size = 64 * 1024;

@@ -38,9 +38,9 @@ namespace {
 
 using namespace std::chrono_literals;
 using clock_type = std::chrono::steady_clock;
-using mesoshttp::client_event;
 using mesos::v1::scheduler::Call;
 using mesos::v1::scheduler::Event;
+using mesoshttp::client_event;
 namespace bench = mesoshttp::bench;
 
 std::map<std::string, std::string> g_args;
@@ -50,9 +50,7 @@ long arg(const std::string& name, long fallback) {
   return it == g_args.end() ? fallback : std::stol(it->second);
 }
 
-double seconds_since(clock_type::time_point t) {
-  return std::chrono::duration<double>(clock_type::now() - t).count();
-}
+double seconds_since(clock_type::time_point t) { return std::chrono::duration<double>(clock_type::now() - t).count(); }
 
 double percentile(std::vector<double> v, double p) {
   if (v.empty()) return 0;
@@ -121,7 +119,7 @@ double bare_ingest(mesoshttp::sim::cluster& sim, std::size_t events, mesoshttp::
   if (fd < 0) die("bare reader cannot connect");
   const std::string body = subscribe_body(mesoshttp::encoding::protobuf);
   if (!bench::write_all(fd, bench::post_request(sim.port(0), body, mesoshttp::protobuf_content_type,
-                                                 mesoshttp::protobuf_content_type, {}, true)))
+                                                mesoshttp::protobuf_content_type, {}, true)))
     die("bare reader cannot send");
   std::string headers, rest;
   if (bench::read_head(fd, headers, rest) != 200) die("bare SUBSCRIBE not answered 200");
@@ -200,7 +198,8 @@ double client_callback_ingest(mesoshttp::sim::cluster& sim, std::size_t events, 
     bool announced = false;
     auto subscription = client.on_event([&](const client_event& item) {
       if (item.type == client_event::kind::subscribed && !std::exchange(announced, true)) subscribed.set_value();
-      if (item.type == client_event::kind::event && item.event->type() == wanted && ++seen == events) all_seen.set_value();
+      if (item.type == client_event::kind::event && item.event->type() == wanted && ++seen == events)
+        all_seen.set_value();
     });
     client.start();
     if (subscribed.get_future().wait_for(20s) != std::future_status::ready) die("client did not subscribe");
@@ -225,9 +224,9 @@ void run_ingest() {
   bool first = true;
   auto write_row = [&](const std::string& shape_name, std::size_t consumers, const char* consumer_kind, double b,
                        double o) {
-    out << (first ? "" : ",") << "{\"shape\":\"" << shape_name << "\",\"consumers\":" << consumers
-        << ",\"consumer\":\"" << consumer_kind << "\",\"bare_events_per_s\":" << b
-        << ",\"client_events_per_s\":" << o << ",\"ratio\":" << o / b << "}";
+    out << (first ? "" : ",") << "{\"shape\":\"" << shape_name << "\",\"consumers\":" << consumers << ",\"consumer\":\""
+        << consumer_kind << "\",\"bare_events_per_s\":" << b << ",\"client_events_per_s\":" << o
+        << ",\"ratio\":" << o / b << "}";
     first = false;
     std::cerr << "ingest " << shape_name << " consumers=" << consumers << " (" << consumer_kind << ") bare=" << b
               << "/s client=" << o << "/s ratio=" << o / b << "\n";
@@ -431,7 +430,8 @@ void run_calls() {
       return r.ok() && r.status == 202;
     });
     sim.clear_calls();
-    const call_stats per_call = closed_loop(producers, seconds, [&] { return connection_per_call(sim.port(0), request); });
+    const call_stats per_call =
+        closed_loop(producers, seconds, [&] { return connection_per_call(sim.port(0), request); });
     sim.clear_calls();
     const wrk_stats w = run_wrk(sim.port(0), body, stream_id, producers, seconds);
     sim.clear_calls();
@@ -442,8 +442,8 @@ void run_calls() {
     out << (first ? "" : ",") << "{\"producers\":" << producers << ",\"client\":" << stats_json(ours)
         << ",\"connection_per_call\":" << stats_json(per_call) << ",\"wrk\":{\"ran\":" << (w.ran ? "true" : "false")
         << ",\"calls_per_s\":" << w.per_second << ",\"p50_ms\":" << w.p50_ms << ",\"p99_ms\":" << w.p99_ms
-        << ",\"non_2xx\":" << w.non_2xx << "},\"ratio_vs_connection_per_call\":"
-        << ours.per_second / std::max(per_call.per_second, 1e-9)
+        << ",\"non_2xx\":" << w.non_2xx
+        << "},\"ratio_vs_connection_per_call\":" << ours.per_second / std::max(per_call.per_second, 1e-9)
         << ",\"ratio_vs_wrk\":" << (w.ran ? ours.per_second / std::max(w.per_second, 1e-9) : 0) << "}";
     first = false;
     std::cerr << "calls producers=" << producers << " client=" << ours.per_second << "/s (p50 " << ours.p50_ms
@@ -605,8 +605,10 @@ void run_memory() {
     // The stalled consumer resumes; everything flows again.
     std::size_t resumed = 0;
     while (resumed < 2 * queue) {
-      if (stalled.next(30s)) ++resumed;
-      else die("stalled consumer got nothing after resuming");
+      if (stalled.next(30s))
+        ++resumed;
+      else
+        die("stalled consumer got nothing after resuming");
     }
     stop = true;
     drainer.join();
@@ -617,9 +619,9 @@ void run_memory() {
         << ",\"rss_baseline_kb\":" << rss0 << ",\"hwm_baseline_kb\":" << hwm0
         << ",\"burst\":{\"agents\":10000,\"bursts\":" << bursts << ",\"record_bytes\":" << burst_bytes
         << ",\"hwm_kb\":" << hwm_burst << ",\"rss_after_kb\":" << rss_burst << "}"
-        << ",\"stall\":{\"seconds\":" << stall_s << ",\"rss_max_kb\":" << rss_stall_max
-        << ",\"hwm_kb\":" << hwm_stall << ",\"stalled_queue\":" << stalled_queue
-        << ",\"drained_during_stall\":" << during_stall << ",\"event_space_bytes\":" << update_bytes << "}}";
+        << ",\"stall\":{\"seconds\":" << stall_s << ",\"rss_max_kb\":" << rss_stall_max << ",\"hwm_kb\":" << hwm_stall
+        << ",\"stalled_queue\":" << stalled_queue << ",\"drained_during_stall\":" << during_stall
+        << ",\"event_space_bytes\":" << update_bytes << "}}";
   }
   ::close(quit[1]);
   int status = 0;
@@ -637,10 +639,14 @@ int main(int argc, char** argv) {
   }
   for (int i = 2; i + 1 < argc; i += 2) g_args[std::string(argv[i]).substr(2)] = argv[i + 1];
   const std::string what = argv[1];
-  if (what == "ingest") run_ingest();
-  else if (what == "calls") run_calls();
-  else if (what == "failover") run_failover();
-  else if (what == "memory") run_memory();
+  if (what == "ingest")
+    run_ingest();
+  else if (what == "calls")
+    run_calls();
+  else if (what == "failover")
+    run_failover();
+  else if (what == "memory")
+    run_memory();
   else {
     std::cerr << "unknown benchmark " << what << "\n";
     return 2;

@@ -62,8 +62,8 @@ inline mesos::v1::scheduler::Event offers_event(std::size_t offers, std::size_t 
     res->set_type(mesos::v1::Resource::ReservationInfo::DYNAMIC);
     res->set_role("analytics");
     res->set_principal("ops");
-    const char* text_attrs[][2] = {{"rack", "r12"}, {"zone", "eu-west-1b"}, {"os", "debian-12"},
-                                   {"instance_type", "m5.8xlarge"}};
+    const char* text_attrs[][2] = {
+        {"rack", "r12"}, {"zone", "eu-west-1b"}, {"os", "debian-12"}, {"instance_type", "m5.8xlarge"}};
     for (const auto& [name, value] : text_attrs) {
       auto* a = o->add_attributes();
       a->set_name(name);

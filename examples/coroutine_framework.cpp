@@ -26,8 +26,7 @@ using mesos::v1::scheduler::Event;
 // (gcc 12 also rejects braced initializer lists inside coroutine bodies:
 // "array used as initializer".)
 std::optional<mesos::v1::TaskInfo> make_task(const mesos::v1::Offer& offer, int n) {
-  return calls::task_from_offer(offer, "co-" + std::to_string(n), "echo hello from a coroutine",
-                                0.1, 32);
+  return calls::task_from_offer(offer, "co-" + std::to_string(n), "echo hello from a coroutine", 0.1, 32);
 }
 
 mesos::v1::scheduler::Call launch(const mesos::v1::Offer& offer, const mesos::v1::TaskInfo& task) {
@@ -38,14 +37,12 @@ mesos::v1::scheduler::Call decline(const mesos::v1::Offer& offer, double refuse_
   return calls::decline({offer.id()}, calls::filters(refuse_seconds));
 }
 
-void report(std::string_view what, std::string_view detail) {
-  std::cout << what << ": " << detail << std::endl;
-}
+void report(std::string_view what, std::string_view detail) { std::cout << what << ": " << detail << std::endl; }
 
 // A free function rather than a capturing lambda: gcc 12 miscompiles
 // captures of coroutine lambdas, so everything comes in as a parameter.
-asio::awaitable<void> run_tasks(mesoshttp::scheduler_client& client,
-                                mesoshttp::event_stream& events, int wanted, int& finished) {
+asio::awaitable<void> run_tasks(mesoshttp::scheduler_client& client, mesoshttp::event_stream& events, int wanted,
+                                int& finished) {
   int launched = 0, ended = 0;
   while (ended < wanted) {
     // as_tuple: the end of the stream is an error code, not an exception.
@@ -74,7 +71,10 @@ asio::awaitable<void> run_tasks(mesoshttp::scheduler_client& client,
       report(status.task_id().value(), mesos::v1::TaskState_Name(status.state()));
       if (status.has_uuid()) co_await client.async_send(calls::acknowledge(status), asio::use_awaitable);
       switch (status.state()) {
-        case mesos::v1::TASK_FINISHED: ++finished; ++ended; break;
+        case mesos::v1::TASK_FINISHED:
+          ++finished;
+          ++ended;
+          break;
         case mesos::v1::TASK_FAILED:
         case mesos::v1::TASK_KILLED:
         case mesos::v1::TASK_LOST:

@@ -47,7 +47,6 @@ int main(int argc, char** argv) {
   const bool ok = framework.run();
   if (failover.joinable()) failover.join();
   const auto ids = framework.framework_ids();
-  std::cout << (ok ? "all tasks finished" : "gave up") << "; subscribed " << ids.size()
-            << " time(s)" << std::endl;
+  std::cout << (ok ? "all tasks finished" : "gave up") << "; subscribed " << ids.size() << " time(s)" << std::endl;
   return ok ? 0 : 1;
 }

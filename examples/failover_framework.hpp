@@ -101,8 +101,7 @@ class failover_framework {
   void on_offers(const Event::Offers& offers) {
     for (const auto& offer : offers.offers()) {
       std::optional<mesos::v1::TaskInfo> task;
-      if (!pending_.empty())
-        task = calls::task_from_offer(offer, pending_.back(), options_.command, 0.1, 32);
+      if (!pending_.empty()) task = calls::task_from_offer(offer, pending_.back(), options_.command, 0.1, 32);
       if (!task) {
         client_->send(calls::decline({offer.id()}, calls::filters(pending_.empty() ? 3600 : 1)));
         continue;
@@ -111,13 +110,12 @@ class failover_framework {
       state_[task->task_id().value()] = mesos::v1::TASK_STAGING;
       name_[task->task_id().value()] = task->name();
       offers_in_flight_.insert(offer.id().value());
-      client_->async_send(
-          calls::accept({offer.id()}, {calls::ops::launch({*task})}, calls::filters(0)),
-          [this, offer_id = offer.id().value()](mesoshttp::call_result) {
-            // Runs on the client's thread as well: the client's executor is
-            // the handler's default.
-            offers_in_flight_.erase(offer_id);
-          });
+      client_->async_send(calls::accept({offer.id()}, {calls::ops::launch({*task})}, calls::filters(0)),
+                          [this, offer_id = offer.id().value()](mesoshttp::call_result) {
+                            // Runs on the client's thread as well: the client's executor is
+                            // the handler's default.
+                            offers_in_flight_.erase(offer_id);
+                          });
     }
   }
 
@@ -139,9 +137,8 @@ class failover_framework {
   }
 
   static bool is_terminal(TaskState s) {
-    return s == mesos::v1::TASK_FINISHED || s == mesos::v1::TASK_FAILED ||
-           s == mesos::v1::TASK_KILLED || s == mesos::v1::TASK_LOST ||
-           s == mesos::v1::TASK_ERROR || s == mesos::v1::TASK_DROPPED ||
+    return s == mesos::v1::TASK_FINISHED || s == mesos::v1::TASK_FAILED || s == mesos::v1::TASK_KILLED ||
+           s == mesos::v1::TASK_LOST || s == mesos::v1::TASK_ERROR || s == mesos::v1::TASK_DROPPED ||
            s == mesos::v1::TASK_GONE || s == mesos::v1::TASK_GONE_BY_OPERATOR;
   }
 
@@ -149,10 +146,10 @@ class failover_framework {
   std::unique_ptr<mesoshttp::scheduler_client> client_;
   std::promise<void> done_;
   // Touched only on the client's thread.
-  std::vector<std::string> pending_;            // task names still to launch
-  std::map<std::string, TaskState> state_;      // task id -> latest state
-  std::map<std::string, std::string> name_;     // task id -> name
-  std::set<std::string> offers_in_flight_;      // offers in ACCEPTs not yet answered
+  std::vector<std::string> pending_;         // task names still to launch
+  std::map<std::string, TaskState> state_;   // task id -> latest state
+  std::map<std::string, std::string> name_;  // task id -> name
+  std::set<std::string> offers_in_flight_;   // offers in ACCEPTs not yet answered
   int finished_ = 0;
   // Read from other threads.
   mutable std::mutex mutex_;

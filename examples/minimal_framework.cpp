@@ -51,8 +51,7 @@ int main(int argc, char** argv) {
         // offered again at the next allocation (filter of 0 s).
         auto task = launched < wanted
                         ? calls::task_from_offer(offer, "hello-" + std::to_string(launched),
-                                                 "echo hello from task " + std::to_string(launched),
-                                                 0.1, 32)
+                                                 "echo hello from task " + std::to_string(launched), 0.1, 32)
                         : std::nullopt;
         if (task) {
           ++launched;
@@ -67,7 +66,8 @@ int main(int argc, char** argv) {
       std::cout << status.task_id().value() << " " << mesos::v1::TaskState_Name(status.state()) << "\n";
       // Until acknowledged, the agent resends the update and keeps the task's state.
       if (status.has_uuid()) client.send(calls::acknowledge(status));
-      if (status.state() == mesos::v1::TASK_FINISHED) ++finished;
+      if (status.state() == mesos::v1::TASK_FINISHED)
+        ++finished;
       else if (status.state() == mesos::v1::TASK_FAILED || status.state() == mesos::v1::TASK_LOST ||
                status.state() == mesos::v1::TASK_ERROR || status.state() == mesos::v1::TASK_KILLED)
         ++failed;

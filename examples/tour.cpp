@@ -27,8 +27,8 @@ int main(int argc, char** argv) {
 
   // [tour]
   mesoshttp::client_config cfg;
-  cfg.masters = {master};                   // any master: non-leaders answer 307, followed
-  cfg.framework.set_user("nobody");         // who the tasks run as
+  cfg.masters = {master};            // any master: non-leaders answer 307, followed
+  cfg.framework.set_user("nobody");  // who the tasks run as
   cfg.framework.set_name("tour");
   mesoshttp::scheduler_client client(cfg);  // runs on a thread of its own
 
@@ -53,8 +53,9 @@ int main(int argc, char** argv) {
         }
         launched = true;
         // Any Asio completion token works: a callback, use_awaitable, or a future.
-        auto answer = client.async_send(calls::accept({offer.id()}, {calls::ops::launch({*task})}),
-                                        boost::asio::use_future).get();
+        auto answer =
+            client.async_send(calls::accept({offer.id()}, {calls::ops::launch({*task})}), boost::asio::use_future)
+                .get();
         std::cout << "ACCEPT answered " << answer.status << "\n";  // 202
       }
     } else if (event.type() == Event::UPDATE) {

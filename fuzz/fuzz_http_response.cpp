@@ -132,9 +132,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
           break;
         case subscribe_action::refusal_unread:
         case subscribe_action::follow_redirect:
-        case subscribe_action::refresh_authorization:
-          at = phase::done;
-          break;
+        case subscribe_action::refresh_authorization: at = phase::done; break;
       }
     }
     if (at == phase::stream) {

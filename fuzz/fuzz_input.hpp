@@ -10,8 +10,7 @@ namespace mesoshttp::fuzz {
 
 class input {
  public:
-  input(const std::uint8_t* data, std::size_t size)
-      : rest_(reinterpret_cast<const char*>(data), size) {}
+  input(const std::uint8_t* data, std::size_t size) : rest_(reinterpret_cast<const char*>(data), size) {}
   std::uint8_t byte() {
     if (rest_.empty()) return 0;
     const auto b = static_cast<std::uint8_t>(rest_.front());

@@ -41,8 +41,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
       } else {
         if (parsed.hosts.empty() || parsed.path.empty() || parsed.path.front() != '/') std::abort();
         // The printable form is hosts and path only: never the credentials.
-        if (parsed.hosts.find('@') != std::string::npos ||
-            parsed.redacted() != "zk://" + parsed.hosts + parsed.path)
+        if (parsed.hosts.find('@') != std::string::npos || parsed.redacted() != "zk://" + parsed.hosts + parsed.path)
           std::abort();
       }
       break;
@@ -70,7 +69,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
       std::size_t start = 0;
       while (start <= bytes.size()) {
         const auto end = bytes.find('\n', start);
-        children.emplace_back(bytes.substr(start, end == std::string_view::npos ? std::string_view::npos : end - start));
+        children.emplace_back(
+            bytes.substr(start, end == std::string_view::npos ? std::string_view::npos : end - start));
         if (end == std::string_view::npos) break;
         start = end + 1;
       }

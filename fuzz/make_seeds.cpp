@@ -11,10 +11,10 @@
 
 namespace {
 
-using mesoshttp::encoding;
-using mesoshttp::bench::encoded;
 using mesos::v1::scheduler::Call;
 using mesos::v1::scheduler::Event;
+using mesoshttp::encoding;
+using mesoshttp::bench::encoded;
 
 std::filesystem::path root;
 
@@ -48,8 +48,12 @@ std::string chunked(const std::string& body) {
 
 int main(int argc, char** argv) {
   root = argc > 1 ? argv[1] : "corpus";
-  const Event events[] = {subscribed(), mesoshttp::bench::heartbeat_event(), mesoshttp::bench::update_event(3),
-                          mesoshttp::bench::offers_event(1), mesoshttp::bench::offers_event(3), error_event()};
+  const Event events[] = {subscribed(),
+                          mesoshttp::bench::heartbeat_event(),
+                          mesoshttp::bench::update_event(3),
+                          mesoshttp::bench::offers_event(1),
+                          mesoshttp::bench::offers_event(3),
+                          error_event()};
   const char* names[] = {"subscribed", "heartbeat", "update", "offers1", "offers3", "error"};
 
   // Event decoding: first byte picks the encoding.
@@ -77,12 +81,14 @@ int main(int argc, char** argv) {
   std::string stream;
   for (const auto& e : events) mesoshttp::recordio::encode(encoded(e, encoding::protobuf), stream);
   write("http_response", "subscribe-200",
-        ctl + "HTTP/1.1 200 OK\r\nContent-Type: application/x-protobuf\r\nMesos-Stream-Id: "
-              "0a1b2c3d-0000-4000-8000-000000000001\r\nTransfer-Encoding: chunked\r\n\r\n" +
+        ctl +
+            "HTTP/1.1 200 OK\r\nContent-Type: application/x-protobuf\r\nMesos-Stream-Id: "
+            "0a1b2c3d-0000-4000-8000-000000000001\r\nTransfer-Encoding: chunked\r\n\r\n" +
             chunked(stream.substr(0, 40)) + chunked(stream.substr(40)) + "0\r\n\r\n");
   write("http_response", "redirect-307",
-        ctl + "HTTP/1.1 307 Temporary Redirect\r\nLocation: //127.0.0.1:5051/master/api/v1/scheduler\r\n"
-              "Content-Length: 0\r\n\r\n");
+        ctl +
+            "HTTP/1.1 307 Temporary Redirect\r\nLocation: //127.0.0.1:5051/master/api/v1/scheduler\r\n"
+            "Content-Length: 0\r\n\r\n");
   write("http_response", "redirect-307-https",
         std::string("\x20\x05\xff\x01", 4) +
             "HTTP/1.1 307 Temporary Redirect\r\nLocation: http://10.0.0.2:5050/master/api/v1/scheduler?x=1\r\n"
@@ -90,8 +96,9 @@ int main(int argc, char** argv) {
   write("http_response", "redirect-ipv6",
         ctl + "HTTP/1.1 307 Temporary Redirect\r\nLocation: //[::1]:5050/master/api/v1/scheduler\r\n\r\n");
   write("http_response", "unavailable-503",
-        ctl + "HTTP/1.1 503 Service Unavailable\r\nContent-Type: text/plain; charset=utf-8\r\n"
-              "Content-Length: 32\r\n\r\nMaster has not finished recovery");
+        ctl +
+            "HTTP/1.1 503 Service Unavailable\r\nContent-Type: text/plain; charset=utf-8\r\n"
+            "Content-Length: 32\r\n\r\nMaster has not finished recovery");
   write("http_response", "accepted-202", ctl + "HTTP/1.1 202 Accepted\r\nContent-Length: 0\r\n\r\n");
   write("http_response", "master-url", ctl + "http://user:secret@127.0.0.1:5050/path");
 
@@ -116,8 +123,10 @@ int main(int argc, char** argv) {
     const std::string ct(mesoshttp::content_type(enc));
     const std::string tag = enc == encoding::json ? "json" : "pb";
     write("sim_request", "subscribe." + tag, request(ct, ct, "", encoded(subscribe, enc)));
-    write("sim_request", "decline." + tag, request(ct, ct, "0a1b2c3d-0000-4000-8000-000000000001", encoded(decline, enc)));
-    write("sim_request", "accept." + tag, request(ct, ct, "0a1b2c3d-0000-4000-8000-000000000001", encoded(accept, enc)));
+    write("sim_request", "decline." + tag,
+          request(ct, ct, "0a1b2c3d-0000-4000-8000-000000000001", encoded(decline, enc)));
+    write("sim_request", "accept." + tag,
+          request(ct, ct, "0a1b2c3d-0000-4000-8000-000000000001", encoded(accept, enc)));
   }
   write("sim_request", "get", std::string("\x00GET\0/api/v1/scheduler\0\0\0\0", 26));
 

@@ -3,7 +3,8 @@
 # reliability gates. This is the README's test command and what CI runs (.ci/run).
 #
 # Stages (each labelled in the output and timed; any failure fails the script):
-#   1. build (g++, -Werror) + ctest: the whole suite, fuzz corpora replayed, soak
+#   1. .clang-format followed, build (g++, -Werror) + ctest: the whole suite,
+#      fuzz corpora replayed, soak
 #   2. ASan+UBSan (clang 14, -Werror): the whole suite
 #   3. TSan (clang 14): the concurrency tests (client, simulator, soak)
 #   4. libFuzzer (clang 14, ASan+UBSan): every target for MESOSHTTP_FUZZ_SECONDS
@@ -46,6 +47,7 @@ trap 'rc=$?; if [ $rc -ne 0 ]; then echo; echo "== FAILED in stage: ${stage_name
 
 # --------------------------------------------------------------------------
 stage "build (g++, -Werror) + ctest"
+bash scripts/format.sh --check
 cmake -S . -B "$build_dir" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DMESOSHTTP_WERROR=ON
 cmake --build "$build_dir" -j "$jobs"
 ctest --test-dir "$build_dir" --output-on-failure -j "$jobs"

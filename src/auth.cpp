@@ -7,8 +7,7 @@ namespace mesoshttp::detail {
 std::string base64_encode(std::string_view bytes) {
   std::string out(4 * ((bytes.size() + 2) / 3) + 1, '\0');
   const int n = EVP_EncodeBlock(reinterpret_cast<unsigned char*>(out.data()),
-                                reinterpret_cast<const unsigned char*>(bytes.data()),
-                                static_cast<int>(bytes.size()));
+                                reinterpret_cast<const unsigned char*>(bytes.data()), static_cast<int>(bytes.size()));
   out.resize(static_cast<std::size_t>(n));
   return out;
 }
@@ -20,4 +19,4 @@ std::string basic_authorization(std::string_view principal, std::string_view sec
   return "Basic " + base64_encode(plain);
 }
 
-} // namespace mesoshttp::detail
+}  // namespace mesoshttp::detail

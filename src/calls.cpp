@@ -46,8 +46,8 @@ constexpr double scalar_epsilon = 0.0005;
 // shared ones change a task's guarantees, so they are left to callers who
 // mean to use them.
 bool usable_piece(const v1::Resource& r, std::string_view name) {
-  return r.name() == name && r.type() == v1::Value::SCALAR && r.has_scalar() && !r.has_disk() &&
-         !r.has_revocable() && !r.has_shared();
+  return r.name() == name && r.type() == v1::Value::SCALAR && r.has_scalar() && !r.has_disk() && !r.has_revocable() &&
+         !r.has_shared();
 }
 
 double usable_total(const v1::Offer& offer, std::string_view name) {
@@ -57,9 +57,7 @@ double usable_total(const v1::Offer& offer, std::string_view name) {
   return total;
 }
 
-bool covers(double available, double wanted) {
-  return wanted <= 0 || available + scalar_epsilon >= wanted;
-}
+bool covers(double available, double wanted) { return wanted <= 0 || available + scalar_epsilon >= wanted; }
 
 // Slices `amount` of `name` out of the offer's pieces, in offer order, each
 // slice a copy of its piece (role, reservations, allocation) with a smaller value.
@@ -88,16 +86,14 @@ std::string random_suffix() {
   return text;
 }
 
-} // namespace
+}  // namespace
 
 v1::OfferID offer_id(std::string_view value) { return make_id<v1::OfferID>(value); }
 v1::AgentID agent_id(std::string_view value) { return make_id<v1::AgentID>(value); }
 v1::TaskID task_id(std::string_view value) { return make_id<v1::TaskID>(value); }
 v1::ExecutorID executor_id(std::string_view value) { return make_id<v1::ExecutorID>(value); }
 v1::OperationID operation_id(std::string_view value) { return make_id<v1::OperationID>(value); }
-v1::ResourceProviderID resource_provider_id(std::string_view value) {
-  return make_id<v1::ResourceProviderID>(value);
-}
+v1::ResourceProviderID resource_provider_id(std::string_view value) { return make_id<v1::ResourceProviderID>(value); }
 
 Call subscribe(const v1::FrameworkInfo& framework_info, std::vector<std::string> suppressed_roles,
                std::optional<OfferConstraints> offer_constraints) {
@@ -138,8 +134,7 @@ Call decline(const std::vector<std::string>& offer_ids, std::optional<v1::Filter
   return decline(offer_ids_of(offer_ids), std::move(filters));
 }
 
-Call accept_inverse_offers(std::vector<v1::OfferID> inverse_offer_ids,
-                           std::optional<v1::Filters> filters) {
+Call accept_inverse_offers(std::vector<v1::OfferID> inverse_offer_ids, std::optional<v1::Filters> filters) {
   Call call = typed(Call::ACCEPT_INVERSE_OFFERS);
   auto* accept = call.mutable_accept_inverse_offers();
   move_into(*accept->mutable_inverse_offer_ids(), inverse_offer_ids);
@@ -147,8 +142,7 @@ Call accept_inverse_offers(std::vector<v1::OfferID> inverse_offer_ids,
   return call;
 }
 
-Call decline_inverse_offers(std::vector<v1::OfferID> inverse_offer_ids,
-                            std::optional<v1::Filters> filters) {
+Call decline_inverse_offers(std::vector<v1::OfferID> inverse_offer_ids, std::optional<v1::Filters> filters) {
   Call call = typed(Call::DECLINE_INVERSE_OFFERS);
   auto* decline = call.mutable_decline_inverse_offers();
   move_into(*decline->mutable_inverse_offer_ids(), inverse_offer_ids);
@@ -169,8 +163,7 @@ Call suppress(std::vector<std::string> roles) {
   return call;
 }
 
-Call kill(const v1::TaskID& task_id, std::optional<v1::AgentID> agent_id,
-          std::optional<v1::KillPolicy> kill_policy) {
+Call kill(const v1::TaskID& task_id, std::optional<v1::AgentID> agent_id, std::optional<v1::KillPolicy> kill_policy) {
   Call call = typed(Call::KILL);
   auto* kill = call.mutable_kill();
   *kill->mutable_task_id() = task_id;
@@ -230,8 +223,8 @@ Call acknowledge_operation_status(const v1::OperationStatus& status) {
   std::optional<v1::ResourceProviderID> provider;
   if (status.has_agent_id()) agent = status.agent_id();
   if (status.has_resource_provider_id()) provider = status.resource_provider_id();
-  return acknowledge_operation_status(status.operation_id(), status.uuid().value(),
-                                      std::move(agent), std::move(provider));
+  return acknowledge_operation_status(status.operation_id(), status.uuid().value(), std::move(agent),
+                                      std::move(provider));
 }
 
 Call reconcile(const std::vector<reconcile_task>& tasks) {
@@ -272,8 +265,7 @@ Call request(std::vector<v1::Request> requests) {
   return call;
 }
 
-Call update_framework(const v1::FrameworkInfo& framework_info,
-                      std::vector<std::string> suppressed_roles,
+Call update_framework(const v1::FrameworkInfo& framework_info, std::vector<std::string> suppressed_roles,
                       std::optional<OfferConstraints> offer_constraints) {
   Call call = typed(Call::UPDATE_FRAMEWORK);
   auto* update = call.mutable_update_framework();
@@ -292,7 +284,7 @@ Offer::Operation typed_op(Offer::Operation::Type type) {
   op.set_type(type);
   return op;
 }
-} // namespace
+}  // namespace
 
 Offer::Operation launch(std::vector<v1::TaskInfo> tasks) {
   auto op = typed_op(Offer::Operation::LAUNCH);
@@ -366,7 +358,7 @@ Offer::Operation with_id(Offer::Operation operation, std::string_view id) {
   return operation;
 }
 
-} // namespace ops
+}  // namespace ops
 
 // ------------------------------------------------------------------ helpers
 
@@ -384,7 +376,7 @@ v1::Resource named(std::string_view name, v1::Value::Type type, std::string_view
   if (!allocation_role.empty()) r.mutable_allocation_info()->set_role(std::string(allocation_role));
   return r;
 }
-} // namespace
+}  // namespace
 
 v1::Resource scalar(std::string_view name, double value, std::string_view allocation_role) {
   auto r = named(name, v1::Value::SCALAR, allocation_role);
@@ -392,8 +384,7 @@ v1::Resource scalar(std::string_view name, double value, std::string_view alloca
   return r;
 }
 
-v1::Resource ranges(std::string_view name,
-                    const std::vector<std::pair<std::uint64_t, std::uint64_t>>& ranges,
+v1::Resource ranges(std::string_view name, const std::vector<std::pair<std::uint64_t, std::uint64_t>>& ranges,
                     std::string_view allocation_role) {
   auto r = named(name, v1::Value::RANGES, allocation_role);
   auto* out = r.mutable_ranges();
@@ -405,8 +396,7 @@ v1::Resource ranges(std::string_view name,
   return r;
 }
 
-v1::Resource set(std::string_view name, const std::vector<std::string>& items,
-                 std::string_view allocation_role) {
+v1::Resource set(std::string_view name, const std::vector<std::string>& items, std::string_view allocation_role) {
   auto r = named(name, v1::Value::SET, allocation_role);
   for (const auto& item : items) r.mutable_set()->add_item(item);
   return r;
@@ -433,9 +423,8 @@ bool resources_fit(const v1::Offer& offer, double cpus, double mem_mb, double di
          covers(usable_total(offer, "disk"), disk_mb);
 }
 
-std::optional<v1::TaskInfo> task_from_offer(const v1::Offer& offer, std::string name,
-                                            v1::CommandInfo command, double cpus, double mem_mb,
-                                            double disk_mb, std::string id) {
+std::optional<v1::TaskInfo> task_from_offer(const v1::Offer& offer, std::string name, v1::CommandInfo command,
+                                            double cpus, double mem_mb, double disk_mb, std::string id) {
   if (!resources_fit(offer, cpus, mem_mb, disk_mb)) return std::nullopt;
   v1::TaskInfo task;
   if (id.empty()) id = name + "-" + random_suffix();
@@ -449,14 +438,12 @@ std::optional<v1::TaskInfo> task_from_offer(const v1::Offer& offer, std::string 
   return task;
 }
 
-std::optional<v1::TaskInfo> task_from_offer(const v1::Offer& offer, std::string name,
-                                            std::string_view command_line, double cpus,
-                                            double mem_mb, double disk_mb, std::string id) {
+std::optional<v1::TaskInfo> task_from_offer(const v1::Offer& offer, std::string name, std::string_view command_line,
+                                            double cpus, double mem_mb, double disk_mb, std::string id) {
   v1::CommandInfo command;
   command.set_shell(true);
   command.set_value(std::string(command_line));
-  return task_from_offer(offer, std::move(name), std::move(command), cpus, mem_mb, disk_mb,
-                         std::move(id));
+  return task_from_offer(offer, std::move(name), std::move(command), cpus, mem_mb, disk_mb, std::move(id));
 }
 
 bool is_terminal(mesos::v1::TaskState state) {
@@ -468,11 +455,9 @@ bool is_terminal(mesos::v1::TaskState state) {
     case mesos::v1::TASK_LOST:
     case mesos::v1::TASK_DROPPED:
     case mesos::v1::TASK_GONE:
-    case mesos::v1::TASK_GONE_BY_OPERATOR:
-      return true;
-    default:
-      return false;
+    case mesos::v1::TASK_GONE_BY_OPERATOR: return true;
+    default: return false;
   }
 }
 
-} // namespace mesoshttp::calls
+}  // namespace mesoshttp::calls

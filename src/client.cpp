@@ -96,20 +96,18 @@ bool is_idempotent(Call::Type type) {
     case Call::KILL:
     case Call::SHUTDOWN:
     case Call::UPDATE_FRAMEWORK:
-    case Call::REQUEST:
-      return true;
-    default:
-      return false;
+    case Call::REQUEST: return true;
+    default: return false;
   }
 }
 
 // A 400 that says the stream id is wrong means our subscription was replaced.
 bool is_stream_id_rejection(unsigned status, std::string_view body) {
-  return status == 400 && (body.find("stream ID") != std::string_view::npos ||
-                           body.find("Mesos-Stream-Id") != std::string_view::npos);
+  return status == 400 &&
+         (body.find("stream ID") != std::string_view::npos || body.find("Mesos-Stream-Id") != std::string_view::npos);
 }
 
-} // namespace
+}  // namespace
 
 // ------------------------------------------------------------------ consumer
 
@@ -117,11 +115,8 @@ class consumer {
  public:
   using handler_type = asio::any_completion_handler<void(std::error_code, client_event)>;
 
-  consumer(std::size_t capacity, std::function<void(const client_event&)> callback,
-           std::weak_ptr<client_impl> owner)
-      : capacity_(std::max<std::size_t>(1, capacity)),
-        callback_(std::move(callback)),
-        owner_(std::move(owner)) {}
+  consumer(std::size_t capacity, std::function<void(const client_event&)> callback, std::weak_ptr<client_impl> owner)
+      : capacity_(std::max<std::size_t>(1, capacity)), callback_(std::move(callback)), owner_(std::move(owner)) {}
 
   bool is_callback() const noexcept { return static_cast<bool>(callback_); }
   std::shared_ptr<client_impl> owner() const noexcept { return owner_.lock(); }
@@ -283,8 +278,7 @@ class consumer {
 struct pending_call {
   // Constructed, never assigned: Boost 1.81's any_completion_handler move
   // assignment recurses without end.
-  pending_call(Call c, asio::any_completion_handler<void(call_result)> h)
-      : call(std::move(c)), handler(std::move(h)) {}
+  pending_call(Call c, asio::any_completion_handler<void(call_result)> h) : call(std::move(c)), handler(std::move(h)) {}
   Call call;
   asio::any_completion_handler<void(call_result)> handler;
   std::chrono::steady_clock::time_point deadline;
@@ -292,7 +286,7 @@ struct pending_call {
   bool idempotent = false;
   bool done = false;
   bool fire_and_forget = false;  // send(): a failure is logged at warning, nobody else hears of it
-  bool sent = false;  // went out at least once
+  bool sent = false;             // went out at least once
   bool authorization_retried = false;
 };
 
@@ -365,10 +359,11 @@ class client_impl : public std::enable_shared_from_this<client_impl> {
       }
       if (self->config_.detector) {
         std::weak_ptr<client_impl> weak = self;
-        self->config_.detector->start(self->strand_, [weak](std::error_code ec, std::optional<std::string> url,
-                                                           std::string reason) {
-          if (auto me = weak.lock()) me->on_detected(ec, std::move(url), std::move(reason));
-        });
+        self->config_.detector->start(self->strand_,
+                                      [weak](std::error_code ec, std::optional<std::string> url, std::string reason) {
+                                        if (auto me = weak.lock())
+                                          me->on_detected(ec, std::move(url), std::move(reason));
+                                      });
       }
       self->attempt();
     });
@@ -391,9 +386,9 @@ class client_impl : public std::enable_shared_from_this<client_impl> {
       Call call;
       call.set_type(Call::TEARDOWN);
       self->submit(std::move(call), asio::bind_executor(self->strand_, [self](call_result result) {
-        if (!result) self->log(log_level::warning, [&] { return "TEARDOWN failed: " + result.message; });
-        self->close({}, "torn down");
-      }));
+                     if (!result) self->log(log_level::warning, [&] { return "TEARDOWN failed: " + result.message; });
+                     self->close({}, "torn down");
+                   }));
     });
   }
 
@@ -403,10 +398,9 @@ class client_impl : public std::enable_shared_from_this<client_impl> {
     asio::dispatch(strand_, [self = shared_from_this(), pc] { self->enqueue(pc); });
   }
 
-  std::shared_ptr<consumer> attach(std::size_t queue_size,
-                                   std::function<void(const client_event&)> callback) {
-    auto c = std::make_shared<consumer>(queue_size ? queue_size : config_.event_queue_size,
-                                        std::move(callback), weak_from_this());
+  std::shared_ptr<consumer> attach(std::size_t queue_size, std::function<void(const client_event&)> callback) {
+    auto c = std::make_shared<consumer>(queue_size ? queue_size : config_.event_queue_size, std::move(callback),
+                                        weak_from_this());
     std::lock_guard lock(hub_mutex_);
     if (hub_closed_) {
       client_event item;
@@ -453,8 +447,9 @@ class client_impl : public std::enable_shared_from_this<client_impl> {
     for (const auto& url : config_.masters) {
       if (url.rfind("zk://", 0) == 0) {
         config_error_code_ = make_error_code(error::invalid_configuration);
-        config_error_ = "zk:// master URLs are resolved by mesoshttp::zk: link mesoshttp::zk and call "
-                        "mesoshttp::zk::use_zookeeper(config) before constructing the client";
+        config_error_ =
+            "zk:// master URLs are resolved by mesoshttp::zk: link mesoshttp::zk and call "
+            "mesoshttp::zk::use_zookeeper(config) before constructing the client";
         continue;
       }
       master_endpoint ep;
@@ -498,9 +493,7 @@ class client_impl : public std::enable_shared_from_this<client_impl> {
     master_public_ = leader_.current().url();
   }
 
-  std::error_code end_error() const {
-    return closed_reason_ ? closed_reason_ : make_error_code(error::shut_down);
-  }
+  std::error_code end_error() const { return closed_reason_ ? closed_reason_ : make_error_code(error::shut_down); }
 
   // ---------------------------------------------------------------- security
   // The TLS context, built once, for https:// masters; a configuration error
@@ -525,8 +518,8 @@ class client_impl : public std::enable_shared_from_this<client_impl> {
           ctx.use_private_key_file(t.client_private_key_file, asio::ssl::context::pem);
         } catch (const boost::system::system_error& e) {
           // OpenSSL's reason ("key values mismatch") names neither file.
-          throw std::invalid_argument("client private key " + t.client_private_key_file +
-                                      " (for certificate " + t.client_certificate_file + "): " + e.what());
+          throw std::invalid_argument("client private key " + t.client_private_key_file + " (for certificate " +
+                                      t.client_certificate_file + "): " + e.what());
         }
       }
       tls_context_.emplace(std::move(ctx));
@@ -556,13 +549,13 @@ class client_impl : public std::enable_shared_from_this<client_impl> {
                static_cast<void*>(const_cast<char*>(name.c_str())));
     }
     if (!config_.tls.verify_peer) return;
-    stream.set_verify_callback([check = asio::ssl::host_name_verification(name)](
-                                   bool preverified, asio::ssl::verify_context& ctx) mutable {
-      const bool ok = check(preverified, ctx);
-      // A sound chain for another host: say so, rather than a bare "verify failed".
-      if (preverified && !ok) X509_STORE_CTX_set_error(ctx.native_handle(), X509_V_ERR_HOSTNAME_MISMATCH);
-      return ok;
-    });
+    stream.set_verify_callback(
+        [check = asio::ssl::host_name_verification(name)](bool preverified, asio::ssl::verify_context& ctx) mutable {
+          const bool ok = check(preverified, ctx);
+          // A sound chain for another host: say so, rather than a bare "verify failed".
+          if (preverified && !ok) X509_STORE_CTX_set_error(ctx.native_handle(), X509_V_ERR_HOSTNAME_MISMATCH);
+          return ok;
+        });
   }
 
   static std::string tls_failure(asio::ssl::stream<beast::tcp_stream>& stream, const master_endpoint& master,
@@ -691,8 +684,7 @@ class client_impl : public std::enable_shared_from_this<client_impl> {
     sub_ = std::make_shared<subscription>(strand_, config_.max_record_size, tls_for(leader_.current()));
     resolver_.async_resolve(
         leader_.current().host, leader_.current().port,
-        [self = shared_from_this(), sub = sub_, generation](beast::error_code ec,
-                                                            tcp::resolver::results_type results) {
+        [self = shared_from_this(), sub = sub_, generation](beast::error_code ec, tcp::resolver::results_type results) {
           self->on_resolved(generation, ec, std::move(results));
         });
   }
@@ -701,10 +693,10 @@ class client_impl : public std::enable_shared_from_this<client_impl> {
     if (stale(generation)) return;
     if (ec) return attempt_failed(ec, "cannot resolve " + leader_.current().host + ": " + ec.message(), true);
     sub_->tcp().expires_after(config_.connect_timeout);
-    sub_->tcp().async_connect(results, [self = shared_from_this(), sub = sub_, generation](beast::error_code err,
-                                                                                        const tcp::endpoint&) {
-      self->on_connected(generation, err);
-    });
+    sub_->tcp().async_connect(
+        results, [self = shared_from_this(), sub = sub_, generation](beast::error_code err, const tcp::endpoint&) {
+          self->on_connected(generation, err);
+        });
   }
 
   void on_connected(std::uint64_t generation, beast::error_code ec) {
@@ -716,15 +708,14 @@ class client_impl : public std::enable_shared_from_this<client_impl> {
     if (!tls) return send_subscribe(generation);
     prepare_tls(*tls, leader_.current());
     sub_->tcp().expires_after(config_.connect_timeout);
-    tls->async_handshake(asio::ssl::stream_base::client,
-                         [self = shared_from_this(), sub = sub_, generation](beast::error_code err) {
-                           if (self->stale(generation)) return;
-                           if (err) {
-                             return self->attempt_failed(
-                                 err, self->tls_failure(*sub->stream.tls(), self->leader_.current(), err));
-                           }
-                           self->send_subscribe(generation);
-                         });
+    tls->async_handshake(
+        asio::ssl::stream_base::client, [self = shared_from_this(), sub = sub_, generation](beast::error_code err) {
+          if (self->stale(generation)) return;
+          if (err) {
+            return self->attempt_failed(err, self->tls_failure(*sub->stream.tls(), self->leader_.current(), err));
+          }
+          self->send_subscribe(generation);
+        });
   }
 
   void send_subscribe(std::uint64_t generation) {
@@ -757,9 +748,8 @@ class client_impl : public std::enable_shared_from_this<client_impl> {
                       [self = shared_from_this(), sub = sub_, generation](beast::error_code err, std::size_t) {
                         if (self->stale(generation)) return;
                         if (err) {
-                          return self->attempt_failed(err, "cannot send SUBSCRIBE to " +
-                                                               self->leader_.current().url() + ": " +
-                                                               err.message());
+                          return self->attempt_failed(
+                              err, "cannot send SUBSCRIBE to " + self->leader_.current().url() + ": " + err.message());
                         }
                         http::async_read_header(self->sub_->stream, self->sub_->buffer, self->sub_->parser(),
                                                 [self, sub, generation](beast::error_code e, std::size_t) {
@@ -779,8 +769,9 @@ class client_impl : public std::enable_shared_from_this<client_impl> {
         .content_type = res[http::field::content_type],
         .stream_id = res["Mesos-Stream-Id"],
         .chunked = sub_->parser().chunked(),
-        .content_length = sub_->parser().content_length() ? std::optional<std::uint64_t>(*sub_->parser().content_length())
-                                                        : std::nullopt,
+        .content_length = sub_->parser().content_length()
+                              ? std::optional<std::uint64_t>(*sub_->parser().content_length())
+                              : std::nullopt,
         .can_refresh_authorization = config_.authorization && !authorization_refreshed_,
     });
     switch (decision.action) {
@@ -797,7 +788,8 @@ class client_impl : public std::enable_shared_from_this<client_impl> {
         authorization_refreshed_ = true;
         close_subscription();
         authorization(true);
-        log(log_level::info, [&] { return where + " answered SUBSCRIBE with 401; retrying with refreshed authorization"; });
+        log(log_level::info,
+            [&] { return where + " answered SUBSCRIBE with 401; retrying with refreshed authorization"; });
         return attempt();
       case subscribe_action::refusal_unread:
         return subscribe_rejected(status, where + " answered SUBSCRIBE with " + status_text(status, {}) +
@@ -805,26 +797,23 @@ class client_impl : public std::enable_shared_from_this<client_impl> {
                                               " bytes (not read)");
       case subscribe_action::read_refusal:
         sub_->parser().body_limit(refusal_body_limit);
-        http::async_read(sub_->stream, sub_->buffer, sub_->parser(),
-                         [self = shared_from_this(), sub = sub_, generation, status, where](beast::error_code,
-                                                                                            std::size_t) {
-                           if (self->stale(generation)) return;
-                           const std::string body = self->sub_->parser().get().body();
-                           self->subscribe_rejected(status,
-                                                    where + " answered SUBSCRIBE with " + status_text(status, body));
-                         });
+        http::async_read(
+            sub_->stream, sub_->buffer, sub_->parser(),
+            [self = shared_from_this(), sub = sub_, generation, status, where](beast::error_code, std::size_t) {
+              if (self->stale(generation)) return;
+              const std::string body = self->sub_->parser().get().body();
+              self->subscribe_rejected(status, where + " answered SUBSCRIBE with " + status_text(status, body));
+            });
         return;
       case subscribe_action::malformed:
         return attempt_failed(make_error_code(error::unexpected_response),
                               where + " answered SUBSCRIBE with 200 but " + decision.reason);
-      case subscribe_action::stream:
-        break;
+      case subscribe_action::stream: break;
     }
     sub_->wire = decision.wire;
     stream_id_ = std::string(res["Mesos-Stream-Id"]);
-    sub_->reader.start([this, generation](std::string_view record, std::string& why) {
-      return on_record(generation, record, why);
-    });
+    sub_->reader.start(
+        [this, generation](std::string_view record, std::string& why) { return on_record(generation, record, why); });
     read_stream(generation);
   }
 
@@ -948,10 +937,8 @@ class client_impl : public std::enable_shared_from_this<client_impl> {
     // "No bytes for tolerance x interval" is exactly a read that times out.
     sub_->tcp().expires_after(watchdog_timeout());
     sub_->stream.async_read_some(sub_->buffer.prepare(stream_read_size),
-                                 [self = shared_from_this(), sub = sub_, generation](beast::error_code ec,
-                                                                                     std::size_t n) {
-                                   self->on_stream_read(generation, ec, n);
-                                 });
+                                 [self = shared_from_this(), sub = sub_, generation](
+                                     beast::error_code ec, std::size_t n) { self->on_stream_read(generation, ec, n); });
   }
 
   void maybe_resume() {
@@ -965,9 +952,8 @@ class client_impl : public std::enable_shared_from_this<client_impl> {
     auto& sub = *sub_;
     sub.buffer.commit(n);
     if (ec == beast::error::timeout) {
-      return lost(make_error_code(error::heartbeat_timeout),
-                  "no data from " + leader_.current().url() + " for " +
-                      std::to_string(watchdog_timeout().count()) + " ms");
+      return lost(make_error_code(error::heartbeat_timeout), "no data from " + leader_.current().url() + " for " +
+                                                                 std::to_string(watchdog_timeout().count()) + " ms");
     }
     if (ec) {
       // Deliver what arrived before the end, then say how it ended: inside a
@@ -1047,7 +1033,8 @@ class client_impl : public std::enable_shared_from_this<client_impl> {
 
   void retry_after(std::chrono::milliseconds wait) {
     if (closed_) return;
-    if (wait.count() > 0) log(log_level::info, [&] { return "next attempt in " + std::to_string(wait.count()) + " ms"; });
+    if (wait.count() > 0)
+      log(log_level::info, [&] { return "next attempt in " + std::to_string(wait.count()) + " ms"; });
     retry_timer_.expires_after(wait);
     retry_timer_.async_wait([self = shared_from_this(), generation = generation_](beast::error_code ec) {
       if (ec || self->stale(generation)) return;
@@ -1058,17 +1045,17 @@ class client_impl : public std::enable_shared_from_this<client_impl> {
   // ---------------------------------------------------------------- calls
   void enqueue(const std::shared_ptr<pending_call>& pc) {
     if (closed_) {
-      return complete(pc, fail(end_error(), "client is closed" + (closed_message_.empty() ? "" : ": " + closed_message_)));
+      return complete(pc,
+                      fail(end_error(), "client is closed" + (closed_message_.empty() ? "" : ": " + closed_message_)));
     }
     if (!pc->call.has_type() || pc->call.type() == Call::UNKNOWN || pc->call.type() == Call::SUBSCRIBE) {
-      return complete(pc, fail(make_error_code(error::invalid_argument),
-                               pc->call.type() == Call::SUBSCRIBE
-                                   ? "SUBSCRIBE is sent by the client itself"
-                                   : "call has no type"));
+      return complete(
+          pc, fail(make_error_code(error::invalid_argument),
+                   pc->call.type() == Call::SUBSCRIBE ? "SUBSCRIBE is sent by the client itself" : "call has no type"));
     }
     if (queue_.size() >= config_.call_queue_size) {
-      return complete(pc, fail(make_error_code(error::queue_full),
-                               std::to_string(queue_.size()) + " calls already waiting"));
+      return complete(
+          pc, fail(make_error_code(error::queue_full), std::to_string(queue_.size()) + " calls already waiting"));
     }
     pc->idempotent = is_idempotent(pc->call.type());
     pc->deadline = std::chrono::steady_clock::now() + config_.call_timeout;
@@ -1176,8 +1163,7 @@ class client_impl : public std::enable_shared_from_this<client_impl> {
         }
       }
       if (!idle) {
-        if (connections_.size() < std::max<std::size_t>(1, config_.call_connections) &&
-            connecting < queue_.size()) {
+        if (connections_.size() < std::max<std::size_t>(1, config_.call_connections) && connecting < queue_.size()) {
           open_call_connection();
           ++connecting;
           continue;
@@ -1222,7 +1208,8 @@ class client_impl : public std::enable_shared_from_this<client_impl> {
   }
 
   void call_connection_failed(const std::shared_ptr<call_connection>& conn, beast::error_code ec) {
-    log(log_level::warning, [&] { return "cannot open a call connection to " + conn->master.url() + ": " + ec.message(); });
+    log(log_level::warning,
+        [&] { return "cannot open a call connection to " + conn->master.url() + ": " + ec.message(); });
     retire(conn);
     // The subscription connection reached this master a moment ago; if calls
     // cannot, the queued calls wait for their deadline or the next attempt.
@@ -1321,8 +1308,8 @@ class client_impl : public std::enable_shared_from_this<client_impl> {
 
     result.error = make_error_code(error::call_rejected);
     result.message = type + " rejected by " + where + ": " + status_text(result.status, result.body);
-    const bool subscription_gone = result.status == 307 || result.status == 403 ||
-                                   is_stream_id_rejection(result.status, result.body);
+    const bool subscription_gone =
+        result.status == 307 || result.status == 403 || is_stream_id_rejection(result.status, result.body);
     if (subscription_gone && conn->generation == generation_) {
       const unsigned status = result.status;
       retry_or_fail(pc, std::move(result));
@@ -1406,13 +1393,15 @@ class client_impl : public std::enable_shared_from_this<client_impl> {
     connections_.clear();
     for (auto& conn : conns) {
       if (auto pc = conn->kill()) {
-        complete(pc, fail(call_error, "client closed while the call was in flight" + (message.empty() ? "" : ": " + message)));
+        complete(pc, fail(call_error,
+                          "client closed while the call was in flight" + (message.empty() ? "" : ": " + message)));
       }
     }
     auto queued = std::move(queue_);
     queue_.clear();
     for (auto& pc : queued) {
-      complete(pc, fail(call_error, "client closed before the call was sent" + (message.empty() ? "" : ": " + message)));
+      complete(pc,
+               fail(call_error, "client closed before the call was sent" + (message.empty() ? "" : ": " + message)));
     }
 
     client_event item = make_item(client_event::kind::closed);
@@ -1501,7 +1490,7 @@ client_event consumer::pop_locked(std::unique_lock<std::mutex>& lock) {
   return item;
 }
 
-} // namespace detail
+}  // namespace detail
 
 // ------------------------------------------------------------------ public API
 
@@ -1510,7 +1499,7 @@ struct own_thread_state {
   asio::io_context io{1};
   std::thread thread;
 };
-} // namespace
+}  // namespace
 
 struct scheduler_client::own_thread {
   std::shared_ptr<own_thread_state> state;
@@ -1549,9 +1538,7 @@ scheduler_client::~scheduler_client() {
 
 void scheduler_client::start() { impl_->start(); }
 
-event_stream scheduler_client::events(std::size_t queue_size) {
-  return event_stream(impl_->attach(queue_size, {}));
-}
+event_stream scheduler_client::events(std::size_t queue_size) { return event_stream(impl_->attach(queue_size, {})); }
 
 event_subscription scheduler_client::on_event(std::function<void(const client_event&)> callback) {
   if (!callback) throw std::invalid_argument("on_event: empty callback");
@@ -1563,7 +1550,8 @@ void scheduler_client::initiate_send(Call call, asio::any_completion_handler<voi
 }
 
 void scheduler_client::send(Call call) {
-  impl_->submit(std::move(call), [](call_result) {}, true);
+  impl_->submit(
+      std::move(call), [](call_result) {}, true);
 }
 
 void scheduler_client::shutdown() { impl_->shutdown({}, {}); }
@@ -1593,10 +1581,12 @@ void release(std::shared_ptr<detail::consumer>& consumer) {
   if (!consumer) return;
   auto c = std::move(consumer);
   consumer.reset();
-  if (auto owner = c->owner()) owner->detach(c);
-  else c->cut(make_error_code(error::detached));
+  if (auto owner = c->owner())
+    owner->detach(c);
+  else
+    c->cut(make_error_code(error::detached));
 }
-} // namespace
+}  // namespace
 
 void event_stream::detach() { release(consumer_); }
 
@@ -1604,7 +1594,8 @@ void event_stream::initiate_next(asio::any_completion_handler<void(std::error_co
   if (!consumer_) {
     // A detached stream has no executor of its own; the handler's associated
     // executor runs it if it has one.
-    asio::post(asio::system_executor(), asio::append(std::move(handler), make_error_code(error::not_attached), client_event{}));
+    asio::post(asio::system_executor(),
+               asio::append(std::move(handler), make_error_code(error::not_attached), client_event{}));
     return;
   }
   consumer_->async_pop(std::move(handler));
@@ -1632,4 +1623,4 @@ event_subscription::~event_subscription() { detach(); }
 
 void event_subscription::detach() { release(consumer_); }
 
-} // namespace mesoshttp
+}  // namespace mesoshttp

@@ -48,8 +48,7 @@ class relaxed_schema {
   // JSON to wire format for `type`, required fields not checked; nullopt
   // and `error` filled if the JSON is not a valid `type`.
   std::optional<std::string> to_wire(std::string_view json, const google::protobuf::Descriptor* type,
-                                     const google::protobuf::util::JsonParseOptions& options,
-                                     std::string& error) {
+                                     const google::protobuf::util::JsonParseOptions& options, std::string& error) {
     {
       std::unique_lock lock(mutex_);
       if (!load(type->file()) || !pool_.FindMessageTypeByName(type->full_name())) {
@@ -111,9 +110,7 @@ void set_why(std::string* why, std::string text) {
 
 using google::protobuf::FieldDescriptor;
 
-bool is_text(const FieldDescriptor* field) {
-  return field->type() == FieldDescriptor::TYPE_STRING;
-}
+bool is_text(const FieldDescriptor* field) { return field->type() == FieldDescriptor::TYPE_STRING; }
 
 bool valid_utf8(std::string_view text) {
   return text.size() <= static_cast<std::size_t>(std::numeric_limits<int>::max()) &&
@@ -150,7 +147,8 @@ bool visit_text(M& message, Visit& visit, std::string& path) {
       } else if (field->cpp_type() == FieldDescriptor::CPPTYPE_MESSAGE) {
         M* nested;
         if constexpr (std::is_const_v<M>) {
-          nested = repeated ? &reflection->GetRepeatedMessage(message, field, i) : &reflection->GetMessage(message, field);
+          nested =
+              repeated ? &reflection->GetRepeatedMessage(message, field, i) : &reflection->GetMessage(message, field);
         } else {
           nested = repeated ? reflection->MutableRepeatedMessage(&message, field, i)
                             : reflection->MutableMessage(&message, field);
@@ -190,8 +188,10 @@ std::size_t coerce_fields(google::protobuf::Message& message) {
                     const std::string& text) {
     if (valid_utf8(text)) return false;
     const auto* reflection = owner.GetReflection();
-    if (index < 0) reflection->SetString(&owner, field, coerced(text));
-    else reflection->SetRepeatedString(&owner, field, index, coerced(text));
+    if (index < 0)
+      reflection->SetString(&owner, field, coerced(text));
+    else
+      reflection->SetRepeatedString(&owner, field, index, coerced(text));
     ++changed;
     return false;  // on to the next field
   };
@@ -200,15 +200,13 @@ std::size_t coerce_fields(google::protobuf::Message& message) {
   return changed;
 }
 
-} // namespace
+}  // namespace
 
 std::string_view content_type(encoding e) noexcept {
   return e == encoding::json ? json_content_type : protobuf_content_type;
 }
 
-std::string_view to_string(encoding e) noexcept {
-  return e == encoding::json ? "json" : "protobuf";
-}
+std::string_view to_string(encoding e) noexcept { return e == encoding::json ? "json" : "protobuf"; }
 
 std::optional<encoding> encoding_from_content_type(std::string_view value) noexcept {
   if (media_type_is(value, protobuf_content_type)) return encoding::protobuf;
@@ -216,12 +214,10 @@ std::optional<encoding> encoding_from_content_type(std::string_view value) noexc
   return std::nullopt;
 }
 
-std::error_code encode(const google::protobuf::Message& message, encoding e, std::string& out,
-                       std::string* why) {
+std::error_code encode(const google::protobuf::Message& message, encoding e, std::string& out, std::string* why) {
   out.clear();
   if (!message.IsInitialized()) {
-    set_why(why, message.GetTypeName() + " lacks required fields: " +
-                     message.InitializationErrorString());
+    set_why(why, message.GetTypeName() + " lacks required fields: " + message.InitializationErrorString());
     return error::encode_failed;
   }
   if (e == encoding::protobuf) {
@@ -260,15 +256,13 @@ std::error_code encode_coercing_utf8(const google::protobuf::Message& message, e
   return encode(*copy, e, out, why);
 }
 
-std::error_code decode(std::string_view bytes, encoding e, google::protobuf::Message& out,
-                       std::string* why) {
+std::error_code decode(std::string_view bytes, encoding e, google::protobuf::Message& out, std::string* why) {
   out.Clear();
   if (e == encoding::protobuf) {
     if (bytes.size() > static_cast<std::size_t>(std::numeric_limits<int>::max()) ||
         !out.ParsePartialFromArray(bytes.data(), static_cast<int>(bytes.size()))) {
       out.Clear();
-      set_why(why, "not a valid protobuf " + out.GetTypeName() + " (" +
-                       std::to_string(bytes.size()) + " bytes)");
+      set_why(why, "not a valid protobuf " + out.GetTypeName() + " (" + std::to_string(bytes.size()) + " bytes)");
       return error::decode_failed;
     }
   } else {
@@ -302,8 +296,6 @@ std::optional<std::string> find_invalid_utf8(const google::protobuf::Message& me
   return first_invalid_utf8(message);
 }
 
-std::size_t coerce_to_utf8(google::protobuf::Message& message) {
-  return coerce_fields(message);
-}
+std::size_t coerce_to_utf8(google::protobuf::Message& message) { return coerce_fields(message); }
 
-} // namespace mesoshttp
+}  // namespace mesoshttp

@@ -50,11 +50,11 @@ class category final : public std::error_category {
   }
 };
 
-} // namespace
+}  // namespace
 
 const std::error_category& error_category() noexcept {
   static const category instance;
   return instance;
 }
 
-} // namespace mesoshttp
+}  // namespace mesoshttp

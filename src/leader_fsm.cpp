@@ -29,8 +29,7 @@ std::string redacted(std::string_view url) {
 std::string default_port(std::string_view scheme) { return scheme == "https" ? "443" : "5050"; }
 
 // Fills `out` from an absolute http(s) URL view.
-std::error_code from_url(const boost::urls::url_view& u, master_endpoint& out, bool keep_path,
-                         std::string* why) {
+std::error_code from_url(const boost::urls::url_view& u, master_endpoint& out, bool keep_path, std::string* why) {
   const std::string scheme(u.scheme());
   if (scheme != "http" && scheme != "https") {
     set_why(why, "unsupported scheme '" + scheme + "' (expected http or https)");
@@ -51,8 +50,8 @@ std::error_code from_url(const boost::urls::url_view& u, master_endpoint& out, b
     // next request's URL, so "%0a" or a space would be header injection.
     const auto host = u.host_address();
     const bool name = std::all_of(host.begin(), host.end(), [](char c) {
-      return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '.' ||
-             c == '-' || c == '_';
+      return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '.' || c == '-' ||
+             c == '_';
     });
     if (!name) {
       set_why(why, "invalid host name in '" + std::string(u.buffer()) + "'");
@@ -81,7 +80,7 @@ std::error_code from_url(const boost::urls::url_view& u, master_endpoint& out, b
   return {};
 }
 
-} // namespace
+}  // namespace
 
 std::string master_endpoint::authority() const {
   const bool ipv6 = host.find(':') != std::string::npos;
@@ -120,8 +119,7 @@ std::error_code leader_fsm::on_redirect(std::string_view location, std::string* 
   }
   auto ref = boost::urls::parse_uri_reference(location);
   if (!ref) {
-    set_why(why, current_.url() + " redirected to an unparseable Location '" +
-                     std::string(location) + "'");
+    set_why(why, current_.url() + " redirected to an unparseable Location '" + std::string(location) + "'");
     return error::bad_redirect;
   }
   // "//host:port/path" (what Mesos sends) takes the scheme of the request.
@@ -136,15 +134,15 @@ std::error_code leader_fsm::on_redirect(std::string_view location, std::string* 
   } catch (const std::exception& e) {
     // Endpoints are validated, so this is a bug; still, never a crash on a
     // master's answer.
-    set_why(why, current_.url() + " redirected to '" + std::string(location) + "', which cannot be resolved: " +
-                     e.what());
+    set_why(why,
+            current_.url() + " redirected to '" + std::string(location) + "', which cannot be resolved: " + e.what());
     return error::bad_redirect;
   }
   master_endpoint next;
   std::string reason;
   if (rv.has_error() || from_url(resolved, next, true, &reason)) {
-    set_why(why, current_.url() + " redirected to an unusable Location '" + std::string(location) +
-                     "'" + (reason.empty() ? "" : ": " + reason));
+    set_why(why, current_.url() + " redirected to an unusable Location '" + std::string(location) + "'" +
+                     (reason.empty() ? "" : ": " + reason));
     return error::bad_redirect;
   }
   if (current_.tls() && !next.tls()) {
@@ -157,8 +155,8 @@ std::error_code leader_fsm::on_redirect(std::string_view location, std::string* 
   }
   for (const auto& seen : chain_) {
     if (seen.same_master(next)) {
-      set_why(why, current_.url() + " redirected back to " + next.url() +
-                       ", already visited (stale leader information?)");
+      set_why(why,
+              current_.url() + " redirected back to " + next.url() + ", already visited (stale leader information?)");
       return error::redirect_loop;
     }
   }
@@ -174,8 +172,8 @@ bool leader_fsm::on_failure() {
     // a redirect target that failed (a dead leader the others still point
     // to), that means asking the next configured master, not the same one.
     const master_endpoint& origin = chain_.front();
-    const auto it = std::find_if(masters_.begin(), masters_.end(),
-                                 [&](const master_endpoint& m) { return m.same_master(origin); });
+    const auto it =
+        std::find_if(masters_.begin(), masters_.end(), [&](const master_endpoint& m) { return m.same_master(origin); });
     if (it != masters_.end()) next_index_ = static_cast<std::size_t>(it - masters_.begin()) + 1;
     next_index_ %= masters_.size();
     current_ = masters_[next_index_];
@@ -191,4 +189,4 @@ void leader_fsm::on_subscribed() {
   chain_.assign(1, current_);
 }
 
-} // namespace mesoshttp::detail
+}  // namespace mesoshttp::detail

@@ -13,4 +13,4 @@ std::string_view to_string(log_level level) noexcept {
   return "unknown";
 }
 
-} // namespace mesoshttp
+}  // namespace mesoshttp

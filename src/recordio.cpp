@@ -64,4 +64,4 @@ std::error_code decoder::finish() const noexcept {
   return {};
 }
 
-} // namespace mesoshttp::recordio
+}  // namespace mesoshttp::recordio

@@ -22,9 +22,8 @@ namespace {
 namespace calls = mesoshttp::calls;
 namespace ops = mesoshttp::calls::ops;
 namespace v1 = mesos::v1;
-using mesos::v1::scheduler::Call;
 using google::protobuf::util::MessageDifferencer;
-
+using mesos::v1::scheduler::Call;
 
 // 16 raw bytes, as a master puts in TaskStatus.uuid; includes a NUL and high
 // bytes so a text-mangling encoder would be caught.
@@ -65,21 +64,56 @@ v1::Offer offer_from_text(const std::string& text) {
 // reserved cpus piece and a persistent volume the task helper must skip.
 v1::Offer sample_offer() {
   return offer_from_text(R"pb(
-    id { value: "O1" } framework_id { value: "F1" } agent_id { value: "S0" } hostname: "h"
-    resources { name: "ports" type: RANGES ranges { range { begin: 31000 end: 32000 } }
-                role: "*" allocation_info { role: "*" } }
-    resources { name: "cpus" type: SCALAR scalar { value: 0.5 } role: "*"
-                allocation_info { role: "*" } }
-    resources { name: "cpus" type: SCALAR scalar { value: 1.5 }
-                reservations { type: DYNAMIC role: "web" principal: "p" }
-                allocation_info { role: "web" } }
-    resources { name: "mem" type: SCALAR scalar { value: 4096 } role: "*"
-                allocation_info { role: "*" } }
-    resources { name: "disk" type: SCALAR scalar { value: 500 } role: "*"
-                allocation_info { role: "*" }
-                disk { persistence { id: "vol" } volume { container_path: "data" mode: RW } } }
-    resources { name: "disk" type: SCALAR scalar { value: 100 } role: "*"
-                allocation_info { role: "*" } }
+    id { value: "O1" }
+    framework_id { value: "F1" }
+    agent_id { value: "S0" }
+    hostname: "h"
+    resources {
+      name: "ports"
+      type: RANGES
+      ranges { range { begin: 31000 end: 32000 } }
+      role: "*"
+      allocation_info { role: "*" }
+    }
+    resources {
+      name: "cpus"
+      type: SCALAR
+      scalar { value: 0.5 }
+      role: "*"
+      allocation_info { role: "*" }
+    }
+    resources {
+      name: "cpus"
+      type: SCALAR
+      scalar { value: 1.5 }
+      reservations { type: DYNAMIC role: "web" principal: "p" }
+      allocation_info { role: "web" }
+    }
+    resources {
+      name: "mem"
+      type: SCALAR
+      scalar { value: 4096 }
+      role: "*"
+      allocation_info { role: "*" }
+    }
+    resources {
+      name: "disk"
+      type: SCALAR
+      scalar { value: 500 }
+      role: "*"
+      allocation_info { role: "*" }
+      disk {
+        persistence { id: "vol" }
+        volume { container_path: "data" mode: RW }
+      }
+    }
+    resources {
+      name: "disk"
+      type: SCALAR
+      scalar { value: 100 }
+      role: "*"
+      allocation_info { role: "*" }
+    }
     allocation_info { role: "*" }
   )pb");
 }
@@ -289,8 +323,8 @@ TEST(Calls, AcknowledgeKeepsRawUuidBytes) {
 
   // The JSON a master reads carries the uuid in base64, as in the captures.
   std::string json;
-  ASSERT_FALSE(mesoshttp::encode(calls::acknowledge("S", "t", std::string("\x01\x02\x03", 3)),
-                                 mesoshttp::encoding::json, json));
+  ASSERT_FALSE(
+      mesoshttp::encode(calls::acknowledge("S", "t", std::string("\x01\x02\x03", 3)), mesoshttp::encoding::json, json));
   EXPECT_NE(json.find("\"uuid\":\"AQID\""), std::string::npos) << json;
 }
 
@@ -328,15 +362,14 @@ TEST(Calls, ReconcileExplicitAndImplicit) {
   EXPECT_FALSE(ex.reconcile().tasks(1).has_agent_id());
   // Byte for byte the call of the captured session (framework id aside).
   std::string json;
-  ASSERT_FALSE(mesoshttp::encode(calls::reconcile({{calls::task_id("capture-task-1"), {}}}),
-                                 mesoshttp::encoding::json, json));
+  ASSERT_FALSE(
+      mesoshttp::encode(calls::reconcile({{calls::task_id("capture-task-1"), {}}}), mesoshttp::encoding::json, json));
   EXPECT_EQ(json, R"({"type":"RECONCILE","reconcile":{"tasks":[{"task_id":{"value":"capture-task-1"}}]}})");
 
   auto ops_implicit = calls::reconcile_operations();
   EXPECT_EQ(ops_implicit.type(), Call::RECONCILE_OPERATIONS);
   EXPECT_TRUE(ops_implicit.has_reconcile_operations());
-  auto ops_ex = calls::reconcile_operations(
-      {{calls::operation_id("o"), {}, calls::resource_provider_id("RP")}});
+  auto ops_ex = calls::reconcile_operations({{calls::operation_id("o"), {}, calls::resource_provider_id("RP")}});
   ASSERT_EQ(ops_ex.reconcile_operations().operations_size(), 1);
   EXPECT_EQ(ops_ex.reconcile_operations().operations(0).operation_id().value(), "o");
   EXPECT_FALSE(ops_ex.reconcile_operations().operations(0).has_agent_id());
@@ -448,7 +481,9 @@ TEST(Operations, PayloadContents) {
   EXPECT_EQ(cd.create_disk().target_type(), v1::Resource::DiskInfo::Source::BLOCK);
   EXPECT_FALSE(cd.create_disk().has_target_profile());
   EXPECT_EQ(ops::create_disk(calls::scalar("disk", 1), v1::Resource::DiskInfo::Source::MOUNT, "p")
-                .create_disk().target_profile(), "p");
+                .create_disk()
+                .target_profile(),
+            "p");
   auto withid = ops::with_id(ops::unreserve({res}), "op-7");
   EXPECT_EQ(withid.id().value(), "op-7");
   EXPECT_EQ(withid.type(), v1::Offer::Operation::UNRESERVE);
@@ -458,8 +493,8 @@ TEST(Operations, PayloadContents) {
 
 TEST(Helpers, TerminalStates) {
   using namespace mesos::v1;
-  for (auto s : {TASK_FINISHED, TASK_FAILED, TASK_KILLED, TASK_ERROR, TASK_LOST, TASK_DROPPED, TASK_GONE,
-                 TASK_GONE_BY_OPERATOR})
+  for (auto s :
+       {TASK_FINISHED, TASK_FAILED, TASK_KILLED, TASK_ERROR, TASK_LOST, TASK_DROPPED, TASK_GONE, TASK_GONE_BY_OPERATOR})
     EXPECT_TRUE(mesoshttp::calls::is_terminal(s)) << TaskState_Name(s);
   for (auto s : {TASK_STAGING, TASK_STARTING, TASK_RUNNING, TASK_KILLING, TASK_UNREACHABLE, TASK_UNKNOWN})
     EXPECT_FALSE(mesoshttp::calls::is_terminal(s)) << TaskState_Name(s);
@@ -573,9 +608,20 @@ TEST(Helpers, TaskFromOfferCarvesTheOffersOwnPieces) {
 TEST(Helpers, TaskFromOfferFillsAllocationFromTheOfferAndGeneratesIds) {
   // As an older master sends it: allocation only on the offer.
   auto offer = offer_from_text(R"pb(
-    id { value: "O" } framework_id { value: "F" } agent_id { value: "S7" } hostname: "h"
-    resources { name: "cpus" type: SCALAR scalar { value: 1 } }
-    resources { name: "mem" type: SCALAR scalar { value: 64 } }
+    id { value: "O" }
+    framework_id { value: "F" }
+    agent_id { value: "S7" }
+    hostname: "h"
+    resources {
+      name: "cpus"
+      type: SCALAR
+      scalar { value: 1 }
+    }
+    resources {
+      name: "mem"
+      type: SCALAR
+      scalar { value: 64 }
+    }
     allocation_info { role: "batch" })pb");
   v1::CommandInfo cmd;
   cmd.set_shell(false);
@@ -599,22 +645,35 @@ TEST(Helpers, TaskFromCapturedOfferMatchesTheCapturedLaunch) {
   const auto offer = offer_from_text(R"pb(
     id { value: "a936efc3-37eb-496f-a668-0981b18c2def-O5" }
     framework_id { value: "a936efc3-37eb-496f-a668-0981b18c2def-0003" }
-    agent_id { value: "61021e96-66e6-413c-80e1-1f198cc9e8fb-S0" } hostname: "127.0.0.1"
-    resources { name: "cpus" type: SCALAR scalar { value: 2 } role: "*" allocation_info { role: "*" } }
-    resources { name: "mem" type: SCALAR scalar { value: 4096 } role: "*" allocation_info { role: "*" } }
+    agent_id { value: "61021e96-66e6-413c-80e1-1f198cc9e8fb-S0" }
+    hostname: "127.0.0.1"
+    resources {
+      name: "cpus"
+      type: SCALAR
+      scalar { value: 2 }
+      role: "*"
+      allocation_info { role: "*" }
+    }
+    resources {
+      name: "mem"
+      type: SCALAR
+      scalar { value: 4096 }
+      role: "*"
+      allocation_info { role: "*" }
+    }
     allocation_info { role: "*" })pb");
-  auto t = calls::task_from_offer(offer, "capture-task", "echo captured; sleep 1", 0.1, 32, 0,
-                                  "capture-task-1");
+  auto t = calls::task_from_offer(offer, "capture-task", "echo captured; sleep 1", 0.1, 32, 0, "capture-task-1");
   ASSERT_TRUE(t);
   auto call = calls::accept({offer.id()}, {ops::launch({*t})}, calls::filters(1));
   EXPECT_EQ(call.accept().operations(0).launch().task_infos(0).agent_id().value(),
             "61021e96-66e6-413c-80e1-1f198cc9e8fb-S0");
   std::string json;
   ASSERT_FALSE(mesoshttp::encode(call, mesoshttp::encoding::json, json));
-  EXPECT_NE(json.find(R"("command":{"value":"echo captured; sleep 1","shell":true})"), std::string::npos)
+  EXPECT_NE(json.find(R"("command":{"value":"echo captured; sleep 1","shell":true})"), std::string::npos) << json;
+  EXPECT_NE(
+      json.find(R"({"name":"cpus","type":"SCALAR","scalar":{"value":0.1},"role":"*","allocation_info":{"role":"*"}})"),
+      std::string::npos)
       << json;
-  EXPECT_NE(json.find(R"({"name":"cpus","type":"SCALAR","scalar":{"value":0.1},"role":"*","allocation_info":{"role":"*"}})"),
-            std::string::npos) << json;
 }
 
-} // namespace
+}  // namespace

@@ -25,11 +25,10 @@
 
 namespace {
 
-using mesoshttp::encoding;
+using google::protobuf::util::MessageDifferencer;
 using mesos::v1::scheduler::Call;
 using mesos::v1::scheduler::Event;
-using google::protobuf::util::MessageDifferencer;
-
+using mesoshttp::encoding;
 
 const std::filesystem::path kCaptures = std::filesystem::path(MESOSHTTP_SHARED_DIR) / "captures";
 
@@ -71,17 +70,14 @@ class Captures : public ::testing::TestWithParam<session> {
  protected:
   void SetUp() override {
     if (!std::filesystem::exists(kCaptures / (std::string(GetParam().name) + ".body")))
-      GTEST_SKIP() << "../shared/mesos-api not found: no " << GetParam().name << " capture in "
-                   << kCaptures;
+      GTEST_SKIP() << "../shared/mesos-api not found: no " << GetParam().name << " capture in " << kCaptures;
     body_ = read_file(path(".body"));
     listed_ = listed_records(read_file(path(".events.txt")));
     ASSERT_FALSE(body_.empty());
     ASSERT_GE(listed_.size(), 5u);
   }
 
-  std::filesystem::path path(const std::string& suffix) const {
-    return kCaptures / (GetParam().name + suffix);
-  }
+  std::filesystem::path path(const std::string& suffix) const { return kCaptures / (GetParam().name + suffix); }
 
   // The record listing parsed without our codec.
   Event expected_event(const std::string& text) const {
@@ -101,8 +97,8 @@ class Captures : public ::testing::TestWithParam<session> {
     mesoshttp::recordio::decoder decoder;
     std::vector<std::string> out;
     for (size_t at = 0; at < body_.size(); at += chunk) {
-      const auto ec = decoder.feed(std::string_view(body_).substr(at, chunk),
-                                   [&](std::string_view r) { out.emplace_back(r); });
+      const auto ec =
+          decoder.feed(std::string_view(body_).substr(at, chunk), [&](std::string_view r) { out.emplace_back(r); });
       EXPECT_FALSE(ec) << ec.message() << " at " << at;
     }
     EXPECT_FALSE(decoder.finish());
@@ -137,8 +133,8 @@ TEST_P(Captures, HeadersNameTheContentTypeAndAStreamId) {
 }
 
 TEST_P(Captures, BodyHoldsExactlyTheListedRecordsInAnyChunking) {
-  for (size_t chunk : {body_.size(), size_t{1}, size_t{2}, size_t{3}, size_t{7}, size_t{64},
-                       size_t{431}, size_t{1000}}) {
+  for (size_t chunk :
+       {body_.size(), size_t{1}, size_t{2}, size_t{3}, size_t{7}, size_t{64}, size_t{431}, size_t{1000}}) {
     SCOPED_TRACE("chunks of " + std::to_string(chunk));
     const auto records = records_in_chunks(chunk);
     ASSERT_EQ(records.size(), listed_.size());
@@ -199,8 +195,7 @@ TEST_P(Captures, SessionHasTheExpectedShape) {
   }
   EXPECT_GE(offers, 1);
   EXPECT_GE(heartbeats, 1);
-  EXPECT_EQ(states, (std::vector<std::string>{"TASK_STARTING", "TASK_RUNNING", "TASK_FINISHED",
-                                              "TASK_LOST"}));
+  EXPECT_EQ(states, (std::vector<std::string>{"TASK_STARTING", "TASK_RUNNING", "TASK_FINISHED", "TASK_LOST"}));
 }
 
 // The session's ACKNOWLEDGE calls, as the client would build them from the
@@ -243,4 +238,4 @@ INSTANTIATE_TEST_SUITE_P(Sessions, Captures,
                            return param_info.param.enc == encoding::json ? "json" : "protobuf";
                          });
 
-} // namespace
+}  // namespace

@@ -68,21 +68,28 @@ TEST_P(ClientScripted, ARedirectLoopIsReportedAndRetried) {
   scheduler_client client(base_config(GetParam(), {a.url()}));
   auto events = client.events();
   client.start();
-  auto first = wait_for(events, [](const client_event& e) { return e.type == kind::disconnected && e.error == error::redirect_loop; });
+  auto first = wait_for(
+      events, [](const client_event& e) { return e.type == kind::disconnected && e.error == error::redirect_loop; });
   EXPECT_NE(first.message.find("already visited"), std::string::npos) << first.message;
   // It keeps trying (with backoff), it does not give up or spin.
-  wait_for(events, [](const client_event& e) { return e.type == kind::disconnected && e.error == error::redirect_loop; });
+  wait_for(events,
+           [](const client_event& e) { return e.type == kind::disconnected && e.error == error::redirect_loop; });
 }
 
 TEST_P(ClientScripted, HostileAnswersGiveClearErrorsAndNoCrash) {
   const std::vector<std::string> answers = {
-      "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n5\r\n1\nab\n\r\n",  // no stream id
+      "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nTransfer-Encoding: "
+      "chunked\r\n\r\n5\r\n1\nab\n\r\n",  // no
+                                          // stream
+                                          // id
       "HTTP/1.1 200 OK\r\nMesos-Stream-Id: x\r\nContent-Type: text/html\r\nContent-Length: 2\r\n\r\nhi",
       "garbage garbage\r\n\r\n",
-      "HTTP/1.1 200 OK\r\nMesos-Stream-Id: x\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n"
+      "HTTP/1.1 200 OK\r\nMesos-Stream-Id: x\r\nContent-Type: application/json\r\nTransfer-Encoding: "
+      "chunked\r\n\r\n"
       "14\r\n99999999999999999999\r\n",  // a length that overflows
-      "HTTP/1.1 200 OK\r\nMesos-Stream-Id: x\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n"
-      "8\r\n6\n{\"ty\"\r\n",  // a record that is not an event
+      "HTTP/1.1 200 OK\r\nMesos-Stream-Id: x\r\nContent-Type: application/json\r\nTransfer-Encoding: "
+      "chunked\r\n\r\n"
+      "8\r\n6\n{\"ty\"\r\n",                                           // a record that is not an event
       "HTTP/1.1 307 Temporary Redirect\r\nContent-Length: 0\r\n\r\n",  // no Location
   };
   for (const auto& answer : answers) {
@@ -113,12 +120,15 @@ TEST_P(ClientScripted, ARefusalAnnouncingAHugeBodyIsNotRead) {
     const bool retryable = status.starts_with("503");
     auto refused = wait_for(events, is_kind(retryable ? kind::disconnected : kind::closed));
     EXPECT_EQ(refused.error, error::subscribe_rejected) << refused.message;
-    EXPECT_NE(refused.message.find("answered SUBSCRIBE with " + status + " and a body of 2505150515050 bytes (not read)"),
-              std::string::npos)
+    EXPECT_NE(
+        refused.message.find("answered SUBSCRIBE with " + status + " and a body of 2505150515050 bytes (not read)"),
+        std::string::npos)
         << refused.message;
     if (retryable) {
       // And it tries again, as after any 503.
-      wait_for(events, [](const client_event& e) { return e.type == kind::disconnected && e.error == error::subscribe_rejected; });
+      wait_for(events, [](const client_event& e) {
+        return e.type == kind::disconnected && e.error == error::subscribe_rejected;
+      });
     }
   }
 }
@@ -130,17 +140,21 @@ TEST_P(ClientScripted, ARefusalAnnouncingAHugeBodyIsNotRead) {
 TEST(ClientJson, AnEventWithRawBytesThatAreNotUtf8IsDeliveredWithQuestionMarks) {
   const auto record = [](const std::string& json) { return std::to_string(json.size()) + "\n" + json; };
   const std::string body =
-      record(R"({"type":"SUBSCRIBED","subscribed":{"framework_id":{"value":"fw-1"},"heartbeat_interval_seconds":15}})") +
-      record("{\"type\":\"UPDATE\",\"update\":{\"status\":{\"task_id\":{\"value\":\"t1\"},"
-             "\"state\":\"TASK_FAILED\",\"message\":\"exit \xff\xfe status\"}}}");
+      record(
+          R"({"type":"SUBSCRIBED","subscribed":{"framework_id":{"value":"fw-1"},"heartbeat_interval_seconds":15}})") +
+      record(
+          "{\"type\":\"UPDATE\",\"update\":{\"status\":{\"task_id\":{\"value\":\"t1\"},"
+          "\"state\":\"TASK_FAILED\",\"message\":\"exit \xff\xfe status\"}}}");
   std::ostringstream chunk;
   chunk << std::hex << body.size() << "\r\n" << body << "\r\n";
   mesoshttp::test::scripted_master peer(
       mesoshttp::test::scripted_master::reply_script([&](std::size_t index, const std::string&) {
-        if (index > 0) return mesoshttp::test::scripted_master::reply{"HTTP/1.1 202 Accepted\r\nContent-Length: 0\r\n\r\n", true};
+        if (index > 0)
+          return mesoshttp::test::scripted_master::reply{"HTTP/1.1 202 Accepted\r\nContent-Length: 0\r\n\r\n", true};
         return mesoshttp::test::scripted_master::reply{
             "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nMesos-Stream-Id: s-1\r\n"
-            "Transfer-Encoding: chunked\r\n\r\n" + chunk.str(),
+            "Transfer-Encoding: chunked\r\n\r\n" +
+                chunk.str(),
             true};
       }));
   scheduler_client client(base_config(encoding::json, {peer.url()}));
@@ -229,9 +243,11 @@ class scheduler_peer {
   std::size_t subscribes() const { return subscribes_.load(); }
   std::size_t calls() const { return calls_.load(); }
 
-  static mesoshttp::test::scripted_master::reply status(unsigned code, const std::string& text, const std::string& body) {
-    return {"HTTP/1.1 " + std::to_string(code) + " " + text + "\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Length: " +
-                std::to_string(body.size()) + "\r\n\r\n" + body,
+  static mesoshttp::test::scripted_master::reply status(unsigned code, const std::string& text,
+                                                        const std::string& body) {
+    return {"HTTP/1.1 " + std::to_string(code) + " " + text +
+                "\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Length: " + std::to_string(body.size()) +
+                "\r\n\r\n" + body,
             true};
   }
   static mesoshttp::test::scripted_master::reply drop() { return {"", false}; }
@@ -250,8 +266,8 @@ class scheduler_peer {
     char size[32];
     std::snprintf(size, sizeof size, "%zx", framed.size());
     return {"HTTP/1.1 200 OK\r\nContent-Type: " + std::string(mesoshttp::content_type(wire_)) +
-                "\r\nMesos-Stream-Id: stream-" + std::to_string(n) +
-                "\r\nTransfer-Encoding: chunked\r\n\r\n" + size + "\r\n" + framed + "\r\n",
+                "\r\nMesos-Stream-Id: stream-" + std::to_string(n) + "\r\nTransfer-Encoding: chunked\r\n\r\n" + size +
+                "\r\n" + framed + "\r\n",
             true};
   }
 
@@ -353,7 +369,8 @@ class stream_breaker {
  public:
   // Every SUBSCRIBE gets SUBSCRIBED and then, `after` later, a corrupt RecordIO length.
   stream_breaker(encoding wire, std::chrono::milliseconds after)
-      : master_(mesoshttp::test::scripted_master::reply_script([this, wire, after](std::size_t, const std::string& head) {
+      : master_(mesoshttp::test::scripted_master::reply_script([this, wire, after](std::size_t,
+                                                                                   const std::string& head) {
           if (head.find("Mesos-Stream-Id") != std::string::npos) {
             return mesoshttp::test::scripted_master::reply{"HTTP/1.1 202 Accepted\r\nContent-Length: 0\r\n\r\n", true};
           }
@@ -366,7 +383,8 @@ class stream_breaker {
           EXPECT_FALSE(mesoshttp::encode(subscribed, wire, record));
           return mesoshttp::test::scripted_master::reply{
               "HTTP/1.1 200 OK\r\nContent-Type: " + std::string(mesoshttp::content_type(wire)) +
-                  "\r\nMesos-Stream-Id: s\r\nTransfer-Encoding: chunked\r\n\r\n" + chunk(mesoshttp::recordio::encode(record)),
+                  "\r\nMesos-Stream-Id: s\r\nTransfer-Encoding: chunked\r\n\r\n" +
+                  chunk(mesoshttp::recordio::encode(record)),
               false, chunk("x\n"), after};
         })) {}
 
@@ -419,7 +437,8 @@ TEST_P(ClientScripted, ASubscriptionThatLastedIsHealthyAndItsLossDoesNotCount) {
   // Every stream lasts 300 ms: each loss is a leader change, never a failure,
   // so a budget of one is never used up.
   for (int i = 0; i < 4; ++i) {
-    auto item = wait_for(events, [](const client_event& e) { return e.type == kind::disconnected || e.type == kind::closed; });
+    auto item =
+        wait_for(events, [](const client_event& e) { return e.type == kind::disconnected || e.type == kind::closed; });
     ASSERT_EQ(item.type, kind::disconnected) << item.message;
     EXPECT_EQ(item.error, error::recordio_bad_length) << item.message;
   }

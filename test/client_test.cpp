@@ -74,7 +74,8 @@ TEST_P(Client, LaunchesATaskAndAcknowledgesItsUpdates) {
   auto task = mesoshttp::calls::task_from_offer(offer, "hello", "echo hello", 0.1, 32, 0);
   ASSERT_TRUE(task);
   auto launch = mesoshttp::calls::ops::launch({*task});
-  auto accepted = send_and_wait(client, mesoshttp::calls::accept(std::vector<mesos::v1::OfferID>{offer.id()}, {launch}));
+  auto accepted =
+      send_and_wait(client, mesoshttp::calls::accept(std::vector<mesos::v1::OfferID>{offer.id()}, {launch}));
   ASSERT_TRUE(accepted) << accepted.message;
   EXPECT_EQ(accepted.status, 202u);
 
@@ -85,7 +86,8 @@ TEST_P(Client, LaunchesATaskAndAcknowledgesItsUpdates) {
     const auto& status = update.event->update().status();
     states.insert(status.state());
     if (status.has_uuid()) {
-      auto ack = send_and_wait(client, mesoshttp::calls::acknowledge(status.agent_id(), status.task_id(), status.uuid()));
+      auto ack =
+          send_and_wait(client, mesoshttp::calls::acknowledge(status.agent_id(), status.task_id(), status.uuid()));
       ASSERT_TRUE(ack) << ack.message;
       EXPECT_EQ(ack.status, 202u);
     }
@@ -116,7 +118,8 @@ TEST_P(Client, CallsSentBeforeSubscriptionWaitAndThenGoOut) {
   auto events = client.events();
   // Sent before start(): they must wait for SUBSCRIBED, not fail.
   std::vector<std::future<call_result>> pending;
-  for (int i = 0; i < 10; ++i) pending.push_back(client.async_send(mesoshttp::calls::revive(), boost::asio::use_future));
+  for (int i = 0; i < 10; ++i)
+    pending.push_back(client.async_send(mesoshttp::calls::revive(), boost::asio::use_future));
   client.start();
   for (auto& f : pending) {
     ASSERT_EQ(f.wait_for(deadline), std::future_status::ready);
@@ -165,8 +168,9 @@ TEST_P(Client, ACallWithTextThatIsNotUtf8) {
   if (GetParam() == encoding::json) {
     EXPECT_EQ(r.error, mesoshttp::error::encode_failed);
     EXPECT_EQ(r.attempts, 0u);
-    EXPECT_NE(r.message.find("cannot encode KILL: mesos.v1.scheduler.Call.kill.task_id.value (byte 1) is not valid UTF-8"),
-              std::string::npos)
+    EXPECT_NE(
+        r.message.find("cannot encode KILL: mesos.v1.scheduler.Call.kill.task_id.value (byte 1) is not valid UTF-8"),
+        std::string::npos)
         << r.message;
     EXPECT_EQ(kills(), 0u);
   } else {
@@ -681,4 +685,4 @@ TEST_P(Client, CoroutineConsumerAndProducer) {
 INSTANTIATE_TEST_SUITE_P(Encodings, Client, ::testing::Values(encoding::protobuf, encoding::json),
                          [](const auto& p) { return std::string(mesoshttp::to_string(p.param)); });
 
-} // namespace
+}  // namespace

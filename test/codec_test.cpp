@@ -13,11 +13,11 @@
 
 namespace {
 
-using mesoshttp::encoding;
-using mesoshttp::error;
+using google::protobuf::util::MessageDifferencer;
 using mesos::v1::scheduler::Call;
 using mesos::v1::scheduler::Event;
-using google::protobuf::util::MessageDifferencer;
+using mesoshttp::encoding;
+using mesoshttp::error;
 
 constexpr encoding kBoth[] = {encoding::protobuf, encoding::json};
 
@@ -54,8 +54,15 @@ std::string diff(const google::protobuf::Message& a, const google::protobuf::Mes
 Call subscribe_call() {
   return from_text<Call>(R"pb(
     type: SUBSCRIBE
-    subscribe { framework_info { user: "root" name: "codec" roles: "*"
-                                 capabilities { type: MULTI_ROLE } failover_timeout: 0 } })pb");
+    subscribe {
+      framework_info {
+        user: "root"
+        name: "codec"
+        roles: "*"
+        capabilities { type: MULTI_ROLE }
+        failover_timeout: 0
+      }
+    })pb");
 }
 
 // ---------------------------------------------------------------- basics
@@ -120,7 +127,8 @@ TEST(Codec, UnknownJsonFieldsAreIgnored) {
       R"({"type":"SUBSCRIBED","brand_new":{"x":[1,2,{"y":null}]},
           "subscribed":{"framework_id":{"value":"F","extra":"z"},"later_field":true,
                         "heartbeat_interval_seconds":15.0}})",
-      encoding::json, e, &why)) << why;
+      encoding::json, e, &why))
+      << why;
   EXPECT_EQ(e.type(), Event::SUBSCRIBED);
   EXPECT_EQ(e.subscribed().framework_id().value(), "F");
   EXPECT_EQ(e.subscribed().heartbeat_interval_seconds(), 15.0);
@@ -129,7 +137,10 @@ TEST(Codec, UnknownJsonFieldsAreIgnored) {
 TEST(Codec, BytesAreBase64InJson) {
   const std::string uuid("\x34\x0c\xa8\xe4\x0e\x88\x4b\xbe\x89\x2e\x51\xcb\x09\x50\x66\xfe", 16);
   auto call = from_text_partial<Call>(R"pb(type: ACKNOWLEDGE
-    acknowledge { agent_id { value: "S0" } task_id { value: "t" } })pb");
+                                           acknowledge {
+                                             agent_id { value: "S0" }
+                                             task_id { value: "t" }
+                                           })pb");
   call.mutable_acknowledge()->set_uuid(uuid);
   std::string json;
   ASSERT_FALSE(mesoshttp::encode(call, encoding::json, json));
@@ -143,7 +154,8 @@ TEST(Codec, BytesAreBase64InJson) {
   ASSERT_FALSE(mesoshttp::decode(
       R"({"type":"UPDATE","update":{"status":{"task_id":{"value":"t"},"state":"TASK_RUNNING",
           "uuid":"Zy1djZKAQ/CQS1OP1jmuZg==","data":"aGk="}}})",
-      encoding::json, ev, &why)) << why;
+      encoding::json, ev, &why))
+      << why;
   EXPECT_EQ(ev.update().status().uuid(),
             std::string("\x67\x2d\x5d\x8d\x92\x80\x43\xf0\x90\x4b\x53\x8f\xd6\x39\xae\x66", 16));
   EXPECT_EQ(ev.update().status().data(), "hi");
@@ -158,24 +170,32 @@ TEST(Codec, UnknownEnumValueInJsonDoesNotFailTheMessage) {
       R"({"type":"SUBSCRIBED","subscribed":{"framework_id":{"value":"F"},
           "master_info":{"id":"M","ip":1,"port":5050,
           "capabilities":[{"type":"AGENT_UPDATE"},{"type":"SOME_FUTURE_CAPABILITY"}]}}})",
-      encoding::json, e, &why)) << why;
+      encoding::json, e, &why))
+      << why;
   EXPECT_EQ(e.type(), Event::SUBSCRIBED);
   ASSERT_EQ(e.subscribed().master_info().capabilities_size(), 2);
-  EXPECT_EQ(e.subscribed().master_info().capabilities(0).type(),
-            mesos::v1::MasterInfo::Capability::AGENT_UPDATE);
+  EXPECT_EQ(e.subscribed().master_info().capabilities(0).type(), mesos::v1::MasterInfo::Capability::AGENT_UPDATE);
   EXPECT_FALSE(e.subscribed().master_info().capabilities(1).has_type());
 
   // A future event type: the message still decodes, the type reads as unset.
   Event future;
-  ASSERT_FALSE(mesoshttp::decode(R"({"type":"SOMETHING_NEW","heartbeat_extra":{}})", encoding::json,
-                                 future, &why)) << why;
+  ASSERT_FALSE(mesoshttp::decode(R"({"type":"SOMETHING_NEW","heartbeat_extra":{}})", encoding::json, future, &why))
+      << why;
   EXPECT_FALSE(future.has_type());
   EXPECT_EQ(future.type(), Event::UNKNOWN);
 }
 
 TEST(Codec, UnknownEnumNumberInProtobufDoesNotFailTheMessage) {
-  auto e = from_text<Event>(R"pb(type: SUBSCRIBED subscribed { framework_id { value: "F" }
-      master_info { id: "M" ip: 1 port: 5050 capabilities { type: AGENT_UPDATE } } })pb");
+  auto e = from_text<Event>(R"pb(type: SUBSCRIBED
+                                 subscribed {
+                                   framework_id { value: "F" }
+                                   master_info {
+                                     id: "M"
+                                     ip: 1
+                                     port: 5050
+                                     capabilities { type: AGENT_UPDATE }
+                                   }
+                                 })pb");
   // Capability.type = 99 appended to the second capability on the wire.
   auto* cap = e.mutable_subscribed()->mutable_master_info()->add_capabilities();
   ASSERT_TRUE(cap->ParseFromString("\x08\x63"));  // field 1, varint 99
@@ -196,11 +216,11 @@ TEST(Codec, UnknownEnumNumberInProtobufDoesNotFailTheMessage) {
 
 // ---------------------------------------------------------------- bad input
 
-void expect_failure(std::string_view bytes, encoding e, std::error_code expected,
-                    std::string_view why_contains) {
+void expect_failure(std::string_view bytes, encoding e, std::error_code expected, std::string_view why_contains) {
   SCOPED_TRACE(std::string(mesoshttp::to_string(e)) + ": " + std::string(bytes.substr(0, 60)));
   // Start from a filled message: whatever happens it must come back empty.
-  Event out = from_text<Event>(R"pb(type: ERROR error { message: "stale" })pb");
+  Event out = from_text<Event>(R"pb(type: ERROR
+                                    error { message: "stale" })pb");
   std::string why;
   EXPECT_EQ(mesoshttp::decode(bytes, e, out, &why), expected);
   EXPECT_NE(why.find(why_contains), std::string::npos) << why;
@@ -216,8 +236,14 @@ TEST(Codec, GarbageProtobuf) {
 }
 
 TEST(Codec, TruncatedProtobufIsClearedNotHalfFilled) {
-  auto e = from_text<Event>(R"pb(type: UPDATE update { status { task_id { value: "task-with-a-long-id" }
-      state: TASK_RUNNING message: "a message long enough to be cut in the middle" } })pb");
+  auto e = from_text<Event>(R"pb(type: UPDATE
+                                 update {
+                                   status {
+                                     task_id { value: "task-with-a-long-id" }
+                                     state: TASK_RUNNING
+                                     message: "a message long enough to be cut in the middle"
+                                   }
+                                 })pb");
   const std::string bytes = serialized(e);
   // Every proper prefix that ends inside a field fails; the type (first
   // field) parses before the cut and must not survive.
@@ -233,8 +259,8 @@ TEST(Codec, TruncatedProtobufIsClearedNotHalfFilled) {
     EXPECT_EQ(out.ByteSizeLong(), 0u) << "cut " << cut;
   }
   EXPECT_GT(failures, 0);
-  expect_failure(std::string_view(bytes).substr(0, bytes.size() - 5), encoding::protobuf,
-                 error::decode_failed, "not a valid protobuf");
+  expect_failure(std::string_view(bytes).substr(0, bytes.size() - 5), encoding::protobuf, error::decode_failed,
+                 "not a valid protobuf");
 }
 
 TEST(Codec, MalformedJson) {
@@ -248,28 +274,26 @@ TEST(Codec, MalformedJson) {
 TEST(Codec, WrongJsonTypes) {
   // A message where a string goes, a string where a number goes, an object
   // where a repeated field goes; each after a good field that must not remain.
-  expect_failure(R"({"type":"ERROR","error":{"message":{"nested":1}}})", encoding::json,
-                 error::decode_failed, "not a valid JSON");
-  expect_failure(R"({"type":"FAILURE","failure":{"status":"one"}})", encoding::json,
-                 error::decode_failed, "status");
-  expect_failure(R"({"type":"OFFERS","offers":{"offers":{"id":1}}})", encoding::json,
-                 error::decode_failed, "not a valid JSON");
+  expect_failure(R"({"type":"ERROR","error":{"message":{"nested":1}}})", encoding::json, error::decode_failed,
+                 "not a valid JSON");
+  expect_failure(R"({"type":"FAILURE","failure":{"status":"one"}})", encoding::json, error::decode_failed, "status");
+  expect_failure(R"({"type":"OFFERS","offers":{"offers":{"id":1}}})", encoding::json, error::decode_failed,
+                 "not a valid JSON");
   // protobuf's own JSON parser reports this one as a missing framework_id
   // (its last error wins); it is a type error, and must say so.
-  expect_failure(R"({"type":"SUBSCRIBED","subscribed":"yes"})", encoding::json,
-                 error::decode_failed, "not a valid JSON");
-  expect_failure(R"({"type":"HEARTBEAT","offers":"yes"})", encoding::json, error::decode_failed,
-                 "offers");
+  expect_failure(R"({"type":"SUBSCRIBED","subscribed":"yes"})", encoding::json, error::decode_failed,
+                 "not a valid JSON");
+  expect_failure(R"({"type":"HEARTBEAT","offers":"yes"})", encoding::json, error::decode_failed, "offers");
   expect_failure(R"({"type":true})", encoding::json, error::decode_failed, "type");
 }
 
 TEST(Codec, MissingRequiredFieldsAreNamed) {
   // SUBSCRIBED without framework_id, RESCIND without offer_id.
-  auto no_fw = from_text_partial<Event>(R"pb(type: SUBSCRIBED subscribed { heartbeat_interval_seconds: 15 })pb");
-  expect_failure(serialized(no_fw), encoding::protobuf, error::missing_required_fields,
-                 "subscribed.framework_id");
-  expect_failure(R"({"type":"SUBSCRIBED","subscribed":{"heartbeat_interval_seconds":15}})",
-                 encoding::json, error::missing_required_fields, "subscribed.framework_id");
+  auto no_fw = from_text_partial<Event>(R"pb(type: SUBSCRIBED
+                                             subscribed { heartbeat_interval_seconds: 15 })pb");
+  expect_failure(serialized(no_fw), encoding::protobuf, error::missing_required_fields, "subscribed.framework_id");
+  expect_failure(R"({"type":"SUBSCRIBED","subscribed":{"heartbeat_interval_seconds":15}})", encoding::json,
+                 error::missing_required_fields, "subscribed.framework_id");
   expect_failure(R"({"type":"UPDATE","update":{"status":{"task_id":{"value":"t"}}}})", encoding::json,
                  error::missing_required_fields, "update.status.state");
   expect_failure(R"({"type":"RESCIND","rescind":{}})", encoding::json, error::missing_required_fields,
@@ -324,7 +348,9 @@ TEST(Codec, FindInvalidUtf8NamesRepeatedElements) {
         task_infos { name: "bad" task_id { value: "t1" } agent_id { value: "a" } } } }
     })");
   EXPECT_EQ(mesoshttp::find_invalid_utf8(call), std::nullopt);
-  call.mutable_accept()->mutable_operations(0)->mutable_launch()->mutable_task_infos(1)->set_name("b\xff" "d\xfe");
+  call.mutable_accept()->mutable_operations(0)->mutable_launch()->mutable_task_infos(1)->set_name(
+      "b\xff"
+      "d\xfe");
   EXPECT_EQ(mesoshttp::find_invalid_utf8(call), "accept.operations[0].launch.task_infos[1].name (byte 1)");
   // Bytes fields are base64 in JSON: any bytes are fine there.
   Call message = from_text<Call>(R"(
@@ -338,12 +364,17 @@ TEST(Codec, FindInvalidUtf8NamesRepeatedElements) {
 TEST(Codec, CoerceToUtf8ReplacesOnlyTheBadBytes) {
   Call call = subscribe_call();
   auto* info = call.mutable_subscribe()->mutable_framework_info();
-  info->set_name("a\xff" "b\xc3\xa9" "c");  // one bad byte, then a good "é"
+  info->set_name(
+      "a\xff"
+      "b\xc3\xa9"
+      "c");  // one bad byte, then a good "é"
   info->clear_roles();
   info->add_roles("r\x80");
   info->set_user("fine");
   EXPECT_EQ(mesoshttp::coerce_to_utf8(call), 2u);
-  EXPECT_EQ(info->name(), "a?b\xc3\xa9" "c");
+  EXPECT_EQ(info->name(),
+            "a?b\xc3\xa9"
+            "c");
   EXPECT_EQ(info->roles(0), "r?");
   EXPECT_EQ(info->user(), "fine");
   EXPECT_EQ(mesoshttp::coerce_to_utf8(call), 0u);
@@ -404,50 +435,116 @@ struct event_case {
 const std::vector<event_case>& event_cases() {
   static const std::vector<event_case> cases = {
       {Event::SUBSCRIBED,
-       R"pb(type: SUBSCRIBED subscribed { framework_id { value: "F-0001" } heartbeat_interval_seconds: 15
-            master_info { id: "M" ip: 16777343 port: 5050 pid: "master@127.0.0.1:5050"
-                          hostname: "127.0.0.1" version: "1.11.0"
-                          address { hostname: "127.0.0.1" ip: "127.0.0.1" port: 5050 }
-                          capabilities { type: AGENT_UPDATE } } })pb",
+       R"pb(type: SUBSCRIBED
+            subscribed {
+              framework_id { value: "F-0001" }
+              heartbeat_interval_seconds: 15
+              master_info {
+                id: "M"
+                ip: 16777343
+                port: 5050
+                pid: "master@127.0.0.1:5050"
+                hostname: "127.0.0.1"
+                version: "1.11.0"
+                address { hostname: "127.0.0.1" ip: "127.0.0.1" port: 5050 }
+                capabilities { type: AGENT_UPDATE }
+              }
+            })pb",
        R"({"type":"SUBSCRIBED","subscribed":{"framework_id":{"value":"F-0001"},"heartbeat_interval_seconds":15.0,"master_info":{"id":"M","ip":16777343,"port":5050,"pid":"master@127.0.0.1:5050","hostname":"127.0.0.1","version":"1.11.0","address":{"hostname":"127.0.0.1","ip":"127.0.0.1","port":5050},"capabilities":[{"type":"AGENT_UPDATE"}]}}})"},
       {Event::OFFERS,
-       R"pb(type: OFFERS offers { offers { id { value: "O1" } framework_id { value: "F" }
-            agent_id { value: "S0" } hostname: "h"
-            resources { name: "cpus" type: SCALAR scalar { value: 2 } allocation_info { role: "*" } }
-            resources { name: "ports" type: RANGES ranges { range { begin: 31000 end: 32000 } } }
-            attributes { name: "rack" type: TEXT text { value: "r1" } }
-            allocation_info { role: "*" } } })pb",
+       R"pb(type: OFFERS
+            offers {
+              offers {
+                id { value: "O1" }
+                framework_id { value: "F" }
+                agent_id { value: "S0" }
+                hostname: "h"
+                resources {
+                  name: "cpus"
+                  type: SCALAR
+                  scalar { value: 2 }
+                  allocation_info { role: "*" }
+                }
+                resources {
+                  name: "ports"
+                  type: RANGES
+                  ranges { range { begin: 31000 end: 32000 } }
+                }
+                attributes {
+                  name: "rack"
+                  type: TEXT
+                  text { value: "r1" }
+                }
+                allocation_info { role: "*" }
+              }
+            })pb",
        R"({"type":"OFFERS","offers":{"offers":[{"id":{"value":"O1"},"framework_id":{"value":"F"},"agent_id":{"value":"S0"},"hostname":"h","resources":[{"name":"cpus","type":"SCALAR","scalar":{"value":2.0},"allocation_info":{"role":"*"}},{"name":"ports","type":"RANGES","ranges":{"range":[{"begin":31000,"end":32000}]}}],"attributes":[{"name":"rack","type":"TEXT","text":{"value":"r1"}}],"allocation_info":{"role":"*"}}]}})"},
       {Event::INVERSE_OFFERS,
-       R"pb(type: INVERSE_OFFERS inverse_offers { inverse_offers { id { value: "I1" }
-            framework_id { value: "F" } agent_id { value: "S0" }
-            unavailability { start { nanoseconds: 1700000000000000000 } duration { nanoseconds: 3600000000000 } } } })pb",
+       R"pb(type: INVERSE_OFFERS
+            inverse_offers {
+              inverse_offers {
+                id { value: "I1" }
+                framework_id { value: "F" }
+                agent_id { value: "S0" }
+                unavailability {
+                  start { nanoseconds: 1700000000000000000 }
+                  duration { nanoseconds: 3600000000000 }
+                }
+              }
+            })pb",
        R"({"type":"INVERSE_OFFERS","inverse_offers":{"inverse_offers":[{"id":{"value":"I1"},"framework_id":{"value":"F"},"agent_id":{"value":"S0"},"unavailability":{"start":{"nanoseconds":1700000000000000000},"duration":{"nanoseconds":3600000000000}}}]}})"},
-      {Event::RESCIND, R"pb(type: RESCIND rescind { offer_id { value: "O1" } })pb",
+      {Event::RESCIND, R"pb(type: RESCIND
+                            rescind { offer_id { value: "O1" } })pb",
        R"({"type":"RESCIND","rescind":{"offer_id":{"value":"O1"}}})"},
-      {Event::RESCIND_INVERSE_OFFER,
-       R"pb(type: RESCIND_INVERSE_OFFER rescind_inverse_offer { inverse_offer_id { value: "I1" } })pb",
+      {Event::RESCIND_INVERSE_OFFER, R"pb(type: RESCIND_INVERSE_OFFER
+                                          rescind_inverse_offer { inverse_offer_id { value: "I1" } })pb",
        R"({"type":"RESCIND_INVERSE_OFFER","rescind_inverse_offer":{"inverse_offer_id":{"value":"I1"}}})"},
       {Event::UPDATE,
-       R"pb(type: UPDATE update { status { task_id { value: "t1" } state: TASK_FINISHED
-            message: "Command exited with status 0" source: SOURCE_EXECUTOR
-            reason: REASON_COMMAND_EXECUTOR_FAILED agent_id { value: "S0" }
-            executor_id { value: "t1" } timestamp: 1763957539.5
-            uuid: "4\014\250\344\016\210K\276\211.Q\313\tPf\376" healthy: true } })pb",
+       R"pb(type: UPDATE
+            update {
+              status {
+                task_id { value: "t1" }
+                state: TASK_FINISHED
+                message: "Command exited with status 0"
+                source: SOURCE_EXECUTOR
+                reason: REASON_COMMAND_EXECUTOR_FAILED
+                agent_id { value: "S0" }
+                executor_id { value: "t1" }
+                timestamp: 1763957539.5
+                uuid: "4\014\250\344\016\210K\276\211.Q\313\tPf\376"
+                healthy: true
+              }
+            })pb",
        R"({"type":"UPDATE","update":{"status":{"task_id":{"value":"t1"},"state":"TASK_FINISHED","message":"Command exited with status 0","source":"SOURCE_EXECUTOR","reason":"REASON_COMMAND_EXECUTOR_FAILED","agent_id":{"value":"S0"},"executor_id":{"value":"t1"},"timestamp":1763957539.5,"uuid":"NAyo5A6IS76JLlHLCVBm/g==","healthy":true}}})"},
       {Event::UPDATE_OPERATION_STATUS,
-       R"pb(type: UPDATE_OPERATION_STATUS update_operation_status { status {
-            operation_id { value: "op1" } state: OPERATION_FINISHED message: "done"
-            uuid { value: "0123456789abcdef" } agent_id { value: "S0" }
-            resource_provider_id { value: "RP" } } })pb",
+       R"pb(type: UPDATE_OPERATION_STATUS
+            update_operation_status {
+              status {
+                operation_id { value: "op1" }
+                state: OPERATION_FINISHED
+                message: "done"
+                uuid { value: "0123456789abcdef" }
+                agent_id { value: "S0" }
+                resource_provider_id { value: "RP" }
+              }
+            })pb",
        R"({"type":"UPDATE_OPERATION_STATUS","update_operation_status":{"status":{"operation_id":{"value":"op1"},"state":"OPERATION_FINISHED","message":"done","uuid":{"value":"MDEyMzQ1Njc4OWFiY2RlZg=="},"agent_id":{"value":"S0"},"resource_provider_id":{"value":"RP"}}}})"},
-      {Event::MESSAGE,
-       R"pb(type: MESSAGE message { agent_id { value: "S0" } executor_id { value: "E" } data: "\000hello\377" })pb",
+      {Event::MESSAGE, R"pb(type: MESSAGE
+                            message {
+                              agent_id { value: "S0" }
+                              executor_id { value: "E" }
+                              data: "\000hello\377"
+                            })pb",
        R"({"type":"MESSAGE","message":{"agent_id":{"value":"S0"},"executor_id":{"value":"E"},"data":"AGhlbGxv/w=="}})"},
-      {Event::FAILURE,
-       R"pb(type: FAILURE failure { agent_id { value: "S0" } executor_id { value: "E" } status: 137 })pb",
+      {Event::FAILURE, R"pb(type: FAILURE
+                            failure {
+                              agent_id { value: "S0" }
+                              executor_id { value: "E" }
+                              status: 137
+                            })pb",
        R"({"type":"FAILURE","failure":{"agent_id":{"value":"S0"},"executor_id":{"value":"E"},"status":137}})"},
-      {Event::ERROR, R"pb(type: ERROR error { message: "Framework failed over" })pb",
+      {Event::ERROR, R"pb(type: ERROR
+                          error { message: "Framework failed over" })pb",
        R"({"type":"ERROR","error":{"message":"Framework failed over"}})"},
       {Event::HEARTBEAT, R"pb(type: HEARTBEAT)pb", R"({"type":"HEARTBEAT"})"},
   };
@@ -504,4 +601,4 @@ TEST(CodecEvents, EncodeEveryEventTypeBackToTheSameBytes) {
   }
 }
 
-} // namespace
+}  // namespace

@@ -20,8 +20,7 @@ master_endpoint parse(const std::string& url) {
 }
 
 leader_fsm three_masters(unsigned max_redirects = 8) {
-  return leader_fsm({parse("http://127.0.0.1:5050"), parse("http://127.0.0.1:5051"),
-                     parse("http://127.0.0.1:5052")},
+  return leader_fsm({parse("http://127.0.0.1:5050"), parse("http://127.0.0.1:5051"), parse("http://127.0.0.1:5052")},
                     max_redirects);
 }
 
@@ -165,4 +164,4 @@ TEST(LeaderFsm, SubscribedKeepsTheLeaderAndResetsTheRound) {
   EXPECT_TRUE(fsm.on_failure());
 }
 
-} // namespace
+}  // namespace

@@ -30,8 +30,7 @@ std::vector<std::string> decode_in_pieces(const std::string& stream, const std::
   std::vector<std::string> out;
   size_t start = 0;
   auto feed_to = [&](size_t end) {
-    ec = d.feed(std::string_view(stream).substr(start, end - start),
-                [&](std::string_view r) { out.emplace_back(r); });
+    ec = d.feed(std::string_view(stream).substr(start, end - start), [&](std::string_view r) { out.emplace_back(r); });
     start = end;
   };
   for (size_t c : cuts) {
@@ -125,8 +124,7 @@ TEST(RecordIO, LengthOverflowingUint64) {
   auto ec = d.feed("18446744073709551616\n", [](std::string_view) { FAIL(); });
   EXPECT_EQ(ec, error::recordio_length_overflow);
   decoder d2(std::numeric_limits<std::size_t>::max());
-  EXPECT_EQ(d2.feed("99999999999999999999999999", [](std::string_view) { FAIL(); }),
-            error::recordio_length_overflow);
+  EXPECT_EQ(d2.feed("99999999999999999999999999", [](std::string_view) { FAIL(); }), error::recordio_length_overflow);
 }
 
 TEST(RecordIO, ZeroLength) {
@@ -143,8 +141,7 @@ TEST(RecordIO, RecordOverTheMaximumIsRefusedFromItsLengthAlone) {
   // Rejected as soon as the digits exceed the maximum, before any newline.
   EXPECT_EQ(d2.feed("101", [](std::string_view) { FAIL(); }), error::recordio_record_too_large);
   decoder d3(100);
-  EXPECT_EQ(d3.feed("1000000000000000", [](std::string_view) { FAIL(); }),
-            error::recordio_record_too_large);
+  EXPECT_EQ(d3.feed("1000000000000000", [](std::string_view) { FAIL(); }), error::recordio_record_too_large);
 }
 
 TEST(RecordIO, StreamEndingInsideARecord) {
@@ -170,8 +167,7 @@ TEST(RecordIO, VeryLargeRecordsSplitIntoManyChunks) {
   std::vector<std::string> out;
   const size_t chunk = 65536 + 3;  // deliberately not aligned to anything
   for (size_t off = 0; off < stream.size(); off += chunk) {
-    ASSERT_FALSE(d.feed(std::string_view(stream).substr(off, chunk),
-                        [&](std::string_view r) { out.emplace_back(r); }));
+    ASSERT_FALSE(d.feed(std::string_view(stream).substr(off, chunk), [&](std::string_view r) { out.emplace_back(r); }));
   }
   ASSERT_FALSE(d.finish());
   ASSERT_EQ(out.size(), 3u);
@@ -189,4 +185,4 @@ TEST(RecordIO, LargeRecordAtTheExactMaximum) {
   EXPECT_EQ(got, max);
 }
 
-} // namespace
+}  // namespace

@@ -71,8 +71,10 @@ class comparator {
     for (int i = 0; i < ref->message_type_count(); ++i) {
       const auto* r = ref->message_type(i);
       const auto* o = ours->FindMessageTypeByName(r->name());
-      if (!o) missing(r->full_name(), "message");
-      else message(r, o);
+      if (!o)
+        missing(r->full_name(), "message");
+      else
+        message(r, o);
     }
     for (int i = 0; i < ours->message_type_count(); ++i)
       if (!ref->FindMessageTypeByName(ours->message_type(i)->name()))
@@ -80,12 +82,13 @@ class comparator {
     for (int i = 0; i < ref->enum_type_count(); ++i) {
       const auto* r = ref->enum_type(i);
       const auto* o = ours->FindEnumTypeByName(r->name());
-      if (!o) missing(r->full_name(), "enum");
-      else enumeration(r, o);
+      if (!o)
+        missing(r->full_name(), "enum");
+      else
+        enumeration(r, o);
     }
     for (int i = 0; i < ours->enum_type_count(); ++i)
-      if (!ref->FindEnumTypeByName(ours->enum_type(i)->name()))
-        extra(ours->enum_type(i)->full_name(), "enum");
+      if (!ref->FindEnumTypeByName(ours->enum_type(i)->name())) extra(ours->enum_type(i)->full_name(), "enum");
   }
 
  private:
@@ -96,36 +99,38 @@ class comparator {
     for (int i = 0; i < ref->field_count(); ++i) {
       const auto* r = ref->field(i);
       const auto* o = ours->FindFieldByName(r->name());
-      if (!o) missing(where + "." + r->name(), "field");
-      else field(r, o);
+      if (!o)
+        missing(where + "." + r->name(), "field");
+      else
+        field(r, o);
     }
     for (int i = 0; i < ours->field_count(); ++i)
-      if (!ref->FindFieldByName(ours->field(i)->name()))
-        extra(where + "." + ours->field(i)->name(), "field");
+      if (!ref->FindFieldByName(ours->field(i)->name())) extra(where + "." + ours->field(i)->name(), "field");
     for (int i = 0; i < ref->oneof_decl_count(); ++i)
       if (!ours->FindOneofByName(ref->oneof_decl(i)->name()))
         missing(where + "." + ref->oneof_decl(i)->name(), "oneof");
     for (int i = 0; i < ours->oneof_decl_count(); ++i)
-      if (!ref->FindOneofByName(ours->oneof_decl(i)->name()))
-        extra(where + "." + ours->oneof_decl(i)->name(), "oneof");
+      if (!ref->FindOneofByName(ours->oneof_decl(i)->name())) extra(where + "." + ours->oneof_decl(i)->name(), "oneof");
     for (int i = 0; i < ref->nested_type_count(); ++i) {
       const auto* r = ref->nested_type(i);
       const auto* o = ours->FindNestedTypeByName(r->name());
-      if (!o) missing(r->full_name(), "message");
-      else message(r, o);
+      if (!o)
+        missing(r->full_name(), "message");
+      else
+        message(r, o);
     }
     for (int i = 0; i < ours->nested_type_count(); ++i)
-      if (!ref->FindNestedTypeByName(ours->nested_type(i)->name()))
-        extra(ours->nested_type(i)->full_name(), "message");
+      if (!ref->FindNestedTypeByName(ours->nested_type(i)->name())) extra(ours->nested_type(i)->full_name(), "message");
     for (int i = 0; i < ref->enum_type_count(); ++i) {
       const auto* r = ref->enum_type(i);
       const auto* o = ours->FindEnumTypeByName(r->name());
-      if (!o) missing(r->full_name(), "enum");
-      else enumeration(r, o);
+      if (!o)
+        missing(r->full_name(), "enum");
+      else
+        enumeration(r, o);
     }
     for (int i = 0; i < ours->enum_type_count(); ++i)
-      if (!ref->FindEnumTypeByName(ours->enum_type(i)->name()))
-        extra(ours->enum_type(i)->full_name(), "enum");
+      if (!ref->FindEnumTypeByName(ours->enum_type(i)->name())) extra(ours->enum_type(i)->full_name(), "enum");
   }
 
   void field(const pb::FieldDescriptor* ref, const pb::FieldDescriptor* ours) {
@@ -148,12 +153,13 @@ class comparator {
     for (int i = 0; i < ref->value_count(); ++i) {
       const auto* r = ref->value(i);
       const auto* o = ours->FindValueByName(r->name());
-      if (!o) missing(where + "." + r->name(), "enum value");
-      else check(where + "." + r->name(), "number", r->number(), o->number());
+      if (!o)
+        missing(where + "." + r->name(), "enum value");
+      else
+        check(where + "." + r->name(), "number", r->number(), o->number());
     }
     for (int i = 0; i < ours->value_count(); ++i)
-      if (!ref->FindValueByName(ours->value(i)->name()))
-        extra(where + "." + ours->value(i)->name(), "enum value");
+      if (!ref->FindValueByName(ours->value(i)->name())) extra(where + "." + ours->value(i)->name(), "enum value");
   }
 
   template <class T>
@@ -212,8 +218,7 @@ class SchemaConformance : public ::testing::Test {
 
   void SetUp() override {
     if (!std::filesystem::exists(kDescriptors))
-      GTEST_SKIP() << "../shared/mesos-api not found: " << kDescriptors
-                   << " is absent, the schema cannot be checked";
+      GTEST_SKIP() << "../shared/mesos-api not found: " << kDescriptors << " is absent, the schema cannot be checked";
     ASSERT_TRUE(set_) << "cannot parse " << kDescriptors << " as a text-format FileDescriptorSet";
   }
 
@@ -335,11 +340,9 @@ TEST_F(SchemaConformance, ComparatorReportsEveryKindOfDifference) {
   }
   EXPECT_EQ(c.differences.size(), 7u) << text;
 
-  const auto m = compare(altered.FindFileByName("mesos/v1/mesos.proto"),
-                         mesos::v1::Filters::descriptor()->file());
+  const auto m = compare(altered.FindFileByName("mesos/v1/mesos.proto"), mesos::v1::Filters::descriptor()->file());
   ASSERT_EQ(m.differences.size(), 1u) << report(m);
-  EXPECT_EQ(m.differences[0],
-            "mesos.v1.Filters.refuse_seconds: default is \"5\", the reference says \"6\"");
+  EXPECT_EQ(m.differences[0], "mesos.v1.Filters.refuse_seconds: default is \"5\", the reference says \"6\"");
 
   // And the unaltered reference is equal to itself through the same path.
   pb::DescriptorPool same;
@@ -380,9 +383,11 @@ TEST_F(SchemaConformance, ComparatorReportsTypeOneofAndMapChanges) {
   const auto c = compare(file, mesos::v1::scheduler::Call::descriptor()->file());
   const std::string text = report(c);
   for (const char* expected : {
-           "mesos.v1.scheduler.Event.type: type_name is mesos.v1.scheduler.Event.Type, the reference says mesos.v1.scheduler.Call.Type",
+           "mesos.v1.scheduler.Event.type: type_name is mesos.v1.scheduler.Event.Type, the reference says "
+           "mesos.v1.scheduler.Call.Type",
            "mesos.v1.scheduler.APIResult.status_code: type is uint32, the reference says int32",
-           "mesos.v1.scheduler.AttributeConstraint.Selector.attribute_name: oneof is selector, the reference says (none)",
+           "mesos.v1.scheduler.AttributeConstraint.Selector.attribute_name: oneof is selector, the reference says "
+           "(none)",
            "mesos.v1.scheduler.OfferConstraints.role_constraints: map is 1, the reference says 0",
            "mesos.v1.scheduler.OfferConstraints.RoleConstraintsEntry: map_entry is 1, the reference says 0",
        }) {
@@ -390,4 +395,4 @@ TEST_F(SchemaConformance, ComparatorReportsTypeOneofAndMapChanges) {
   }
 }
 
-} // namespace
+}  // namespace

@@ -88,7 +88,8 @@ class TlsAuth : public ::testing::TestWithParam<encoding> {
     scheduler_client client(cfg);
     auto events = client.events();
     client.start();
-    return wait_for(events, [](const client_event& e) { return e.type == kind::disconnected || e.type == kind::closed; });
+    return wait_for(events,
+                    [](const client_event& e) { return e.type == kind::disconnected || e.type == kind::closed; });
   }
 
   // Subscribes with `cfg` (a failure fails the test) and returns the item.
@@ -117,7 +118,9 @@ TEST_P(TlsAuth, SubscribesAndCallsOverVerifiedTls) {
   client.start();
   auto sub = wait_for(events, is_kind(kind::subscribed));
   EXPECT_EQ(sub.master.rfind("https://", 0), 0u) << sub.master;
-  wait_for(events, [](const client_event& e) { return e.type == kind::event && e.event->type() == mesos::v1::scheduler::Event::OFFERS; });
+  wait_for(events, [](const client_event& e) {
+    return e.type == kind::event && e.event->type() == mesos::v1::scheduler::Event::OFFERS;
+  });
   auto r = client.async_send(mesoshttp::calls::revive(), boost::asio::use_future);
   ASSERT_EQ(r.wait_for(deadline), std::future_status::ready);
   auto result = r.get();

@@ -59,57 +59,57 @@ struct sim_options {
 };
 
 inline void add_sim_options(CLI::App& app, sim_options& o) {
-  app.add_option("--masters", o.masters, "Number of masters; master 0 leads")
-      ->default_val(1)->check(CLI::Range(1, 64));
-  app.add_option("--agents", o.agents, "Number of simulated agents")
-      ->default_val(1)->check(CLI::Range(1, 100000));
-  app.add_option("--port", o.port,
-                 "Port of the first master; the others use the next ports. 0 = ephemeral ports")
-      ->default_val(0)->check(CLI::Range(0, 65535));
-  app.add_option("--heartbeat", o.heartbeat, "Heartbeat interval in seconds")
-      ->default_val(15)->check(positive());
-  app.add_flag("--local-agent", o.local,
-               "Run tasks' commands as real local processes (sandboxes under --sandbox)");
-  app.add_option("--sandbox", o.sandbox,
-                 "Where --local-agent puts task sandboxes (default: a temporary directory)");
+  app.add_option("--masters", o.masters, "Number of masters; master 0 leads")->default_val(1)->check(CLI::Range(1, 64));
+  app.add_option("--agents", o.agents, "Number of simulated agents")->default_val(1)->check(CLI::Range(1, 100000));
+  app.add_option("--port", o.port, "Port of the first master; the others use the next ports. 0 = ephemeral ports")
+      ->default_val(0)
+      ->check(CLI::Range(0, 65535));
+  app.add_option("--heartbeat", o.heartbeat, "Heartbeat interval in seconds")->default_val(15)->check(positive());
+  app.add_flag("--local-agent", o.local, "Run tasks' commands as real local processes (sandboxes under --sandbox)");
+  app.add_option("--sandbox", o.sandbox, "Where --local-agent puts task sandboxes (default: a temporary directory)");
   app.add_option("--cpus", o.cpus, "CPUs per agent")->default_val(4)->check(positive());
   app.add_option("--mem", o.mem, "Memory per agent, MB")->default_val(8192)->check(positive());
   app.add_option("--disk", o.disk, "Disk per agent, MB")->default_val(65536)->check(non_negative());
-  app.add_option("--attribute", o.attributes,
-                 "Text attribute name=value given to every agent (repeatable)");
+  app.add_option("--attribute", o.attributes, "Text attribute name=value given to every agent (repeatable)");
   app.add_option("--offer-interval", o.offer_interval,
                  "Seconds between allocation rounds (unused resources come back this soon)")
-      ->default_val(1)->check(positive());
-  app.add_option("--offer-timeout", o.offer_timeout,
-                 "Seconds after which an unused offer is rescinded; 0 = never")
-      ->default_val(0)->check(non_negative());
+      ->default_val(1)
+      ->check(positive());
+  app.add_option("--offer-timeout", o.offer_timeout, "Seconds after which an unused offer is rescinded; 0 = never")
+      ->default_val(0)
+      ->check(non_negative());
   app.add_option("--leader-session-timeout", o.session_timeout,
                  "Seconds the other masters keep redirecting to a killed leader (POST /sim/fault "
                  "{\"fault\":\"kill\"}) before the next one takes over, as until a real dead "
                  "leader's ZooKeeper session expires")
-      ->default_val(10)->check(non_negative());
-  app.add_option("--task-seconds", o.task_seconds,
-                 "Simulated tasks run this long; 0 = until killed")
-      ->default_val(1)->check(non_negative());
-  app.add_option("--task-outcome", o.outcome, "Final state of simulated tasks")
-      ->default_val("TASK_FINISHED");
-  app.add_option("--update-retry", o.retry,
-                 "Seconds before an unacknowledged status update is resent")
-      ->default_val(10)->check(positive());
+      ->default_val(10)
+      ->check(non_negative());
+  app.add_option("--task-seconds", o.task_seconds, "Simulated tasks run this long; 0 = until killed")
+      ->default_val(1)
+      ->check(non_negative());
+  app.add_option("--task-outcome", o.outcome, "Final state of simulated tasks")->default_val("TASK_FINISHED");
+  app.add_option("--update-retry", o.retry, "Seconds before an unacknowledged status update is resent")
+      ->default_val(10)
+      ->check(positive());
   app.add_option("--tls-cert", o.tls_cert, "Serve HTTPS with this certificate chain (PEM); needs --tls-key")
-      ->check(CLI::ExistingFile)->group("Security");
+      ->check(CLI::ExistingFile)
+      ->group("Security");
   app.add_option("--tls-key", o.tls_key, "Private key (PEM) of --tls-cert")
-      ->check(CLI::ExistingFile)->group("Security");
+      ->check(CLI::ExistingFile)
+      ->group("Security");
   app.add_option("--tls-client-ca", o.tls_client_ca,
                  "Require clients to present a certificate issued by a CA in this PEM file")
-      ->check(CLI::ExistingFile)->group("Security");
+      ->check(CLI::ExistingFile)
+      ->group("Security");
   app.add_option("--credentials", o.credentials_file,
                  "Require HTTP Basic authentication: a file of 'principal secret' lines ('#' starts a comment)")
-      ->check(CLI::ExistingFile)->group("Security");
+      ->check(CLI::ExistingFile)
+      ->group("Security");
   app.add_option("--bearer-tokens", o.tokens_file,
                  "Require authentication, accepting 'Authorization: Bearer <token>' for each token in this "
                  "file (one per line); combines with --credentials")
-      ->check(CLI::ExistingFile)->group("Security");
+      ->check(CLI::ExistingFile)
+      ->group("Security");
 }
 
 // The non-empty, non-comment lines of a file, trimmed; nullopt if unreadable.
@@ -127,17 +127,13 @@ inline std::optional<std::vector<std::string>> read_config_lines(const std::stri
 }
 
 // The cluster configuration the options describe, or why they do not make one.
-inline std::optional<std::string> to_cluster_config(const sim_options& o,
-                                                    mesoshttp::sim::cluster_config& cfg) {
-  const auto ms = [](double seconds) {
-    return std::chrono::milliseconds(static_cast<long long>(seconds * 1000.0));
-  };
+inline std::optional<std::string> to_cluster_config(const sim_options& o, mesoshttp::sim::cluster_config& cfg) {
+  const auto ms = [](double seconds) { return std::chrono::milliseconds(static_cast<long long>(seconds * 1000.0)); };
   cfg.masters = o.masters;
   cfg.ports.clear();
   for (std::size_t i = 0; i < o.masters && o.port != 0; ++i) {
     if (o.port + i > 65535)
-      return "--port " + std::to_string(o.port) + " leaves no room for " +
-             std::to_string(o.masters) + " masters";
+      return "--port " + std::to_string(o.port) + " leaves no room for " + std::to_string(o.masters) + " masters";
     cfg.ports.push_back(static_cast<std::uint16_t>(o.port + i));
   }
   cfg.heartbeat_interval = ms(o.heartbeat);
@@ -146,8 +142,7 @@ inline std::optional<std::string> to_cluster_config(const sim_options& o,
   cfg.task_run_time = ms(o.task_seconds);
   cfg.status_update_retry = ms(o.retry);
   cfg.leader_session_timeout = ms(o.session_timeout);
-  cfg.tasks = o.local ? mesoshttp::sim::task_mode::local_process
-                      : mesoshttp::sim::task_mode::simulated;
+  cfg.tasks = o.local ? mesoshttp::sim::task_mode::local_process : mesoshttp::sim::task_mode::simulated;
   cfg.sandbox_root = o.sandbox;
   if (!mesos::v1::TaskState_Parse(o.outcome, &cfg.task_outcome))
     return "unknown --task-outcome " + o.outcome + " (e.g. TASK_FINISHED, TASK_FAILED)";
@@ -163,7 +158,8 @@ inline std::optional<std::string> to_cluster_config(const sim_options& o,
   cfg.agents.assign(o.agents, spec);
 
   if (o.tls_cert.empty() != o.tls_key.empty()) return std::string("--tls-cert and --tls-key go together");
-  if (!o.tls_client_ca.empty() && o.tls_cert.empty()) return std::string("--tls-client-ca needs --tls-cert and --tls-key");
+  if (!o.tls_client_ca.empty() && o.tls_cert.empty())
+    return std::string("--tls-client-ca needs --tls-cert and --tls-key");
   cfg.tls_certificate = o.tls_cert;
   cfg.tls_private_key = o.tls_key;
   cfg.tls_client_ca = o.tls_client_ca;
@@ -208,8 +204,7 @@ inline int serve_until_signalled(const mesoshttp::sim::cluster_config& cfg, cons
   }
   const auto leader = cluster.leader();
   for (std::size_t i = 0; i < cluster.size(); ++i)
-    std::cout << "master " << i << " " << cluster.url(i) << (leader && *leader == i ? " (leader)" : "")
-              << std::endl;
+    std::cout << "master " << i << " " << cluster.url(i) << (leader && *leader == i ? " (leader)" : "") << std::endl;
   int sig = 0;
   sigwait(&signals, &sig);
   std::cout << name << ": stopping" << std::endl;

@@ -37,8 +37,7 @@ using mesos::v1::scheduler::Call;
 // it must carry framework_info.id when re-subscribing after a failover.
 // Roles in `suppressed_roles` get no offers until revived; they must be
 // among the framework's roles.
-Call subscribe(const mesos::v1::FrameworkInfo& framework_info,
-               std::vector<std::string> suppressed_roles = {},
+Call subscribe(const mesos::v1::FrameworkInfo& framework_info, std::vector<std::string> suppressed_roles = {},
                std::optional<mesos::v1::scheduler::OfferConstraints> offer_constraints = {});
 
 // TEARDOWN: the master kills every task of the framework and forgets it;
@@ -49,18 +48,14 @@ Call teardown();
 // declines the offers; an empty offer list is accepted (202) and ignored.
 // `filters` (refuse_seconds, master default 5 s) applies to the resources
 // left unused.
-Call accept(std::vector<mesos::v1::OfferID> offer_ids,
-            std::vector<mesos::v1::Offer::Operation> operations,
+Call accept(std::vector<mesos::v1::OfferID> offer_ids, std::vector<mesos::v1::Offer::Operation> operations,
             std::optional<mesos::v1::Filters> filters = {});
-Call accept(const std::vector<std::string>& offer_ids,
-            std::vector<mesos::v1::Offer::Operation> operations,
+Call accept(const std::vector<std::string>& offer_ids, std::vector<mesos::v1::Offer::Operation> operations,
             std::optional<mesos::v1::Filters> filters = {});
 
 // DECLINE: unknown offers are ignored silently by the master.
-Call decline(std::vector<mesos::v1::OfferID> offer_ids,
-             std::optional<mesos::v1::Filters> filters = {});
-Call decline(const std::vector<std::string>& offer_ids,
-             std::optional<mesos::v1::Filters> filters = {});
+Call decline(std::vector<mesos::v1::OfferID> offer_ids, std::optional<mesos::v1::Filters> filters = {});
+Call decline(const std::vector<std::string>& offer_ids, std::optional<mesos::v1::Filters> filters = {});
 
 // ACCEPT_INVERSE_OFFERS / DECLINE_INVERSE_OFFERS (maintenance): ids are the
 // `id` of InverseOffers from an INVERSE_OFFERS event.
@@ -80,8 +75,7 @@ Call suppress(std::vector<std::string> roles = {});
 // KILL: the agent id lets the master find a task it has not yet heard of
 // after a failover; the kill policy overrides the task's grace period.
 // Killing an unknown task is accepted (202) and answered by an UPDATE.
-Call kill(const mesos::v1::TaskID& task_id,
-          std::optional<mesos::v1::AgentID> agent_id = {},
+Call kill(const mesos::v1::TaskID& task_id, std::optional<mesos::v1::AgentID> agent_id = {},
           std::optional<mesos::v1::KillPolicy> kill_policy = {});
 Call kill(std::string_view task_id, std::string_view agent_id = {});
 
@@ -92,8 +86,7 @@ Call shutdown(std::string_view executor_id, std::string_view agent_id);
 // ACKNOWLEDGE of a TaskStatus: the uuid is the status' raw 16 bytes (not
 // text; the master answers 400 "Not a valid UUID" otherwise). Only statuses
 // that carry a uuid are acknowledged; reconciliation answers have none.
-Call acknowledge(const mesos::v1::AgentID& agent_id, const mesos::v1::TaskID& task_id,
-                 std::string uuid);
+Call acknowledge(const mesos::v1::AgentID& agent_id, const mesos::v1::TaskID& task_id, std::string uuid);
 Call acknowledge(std::string_view agent_id, std::string_view task_id, std::string uuid);
 // Takes agent id, task id and uuid from the status itself.
 Call acknowledge(const mesos::v1::TaskStatus& status);
@@ -124,16 +117,14 @@ struct reconcile_operation {
 Call reconcile_operations(const std::vector<reconcile_operation>& operations = {});
 
 // MESSAGE: opaque bytes relayed to an executor; unknown agents are ignored.
-Call message(const mesos::v1::AgentID& agent_id, const mesos::v1::ExecutorID& executor_id,
-             std::string data);
+Call message(const mesos::v1::AgentID& agent_id, const mesos::v1::ExecutorID& executor_id, std::string data);
 
 // REQUEST: resource requests to the allocator (the built-in one ignores them).
 Call request(std::vector<mesos::v1::Request> requests);
 
 // UPDATE_FRAMEWORK: framework_info must carry the framework's id; its name,
 // roles, capabilities etc. replace the old ones (the master answers 200).
-Call update_framework(const mesos::v1::FrameworkInfo& framework_info,
-                      std::vector<std::string> suppressed_roles = {},
+Call update_framework(const mesos::v1::FrameworkInfo& framework_info, std::vector<std::string> suppressed_roles = {},
                       std::optional<mesos::v1::scheduler::OfferConstraints> offer_constraints = {});
 
 // ------------------------------------------------------------------ operations
@@ -145,13 +136,11 @@ using mesos::v1::Offer;
 // resources taken from the accepted offers, plus a command or an executor.
 Offer::Operation launch(std::vector<mesos::v1::TaskInfo> tasks);
 // LAUNCH_GROUP: tasks of one pod, run by one default executor.
-Offer::Operation launch_group(const mesos::v1::ExecutorInfo& executor,
-                              const mesos::v1::TaskGroupInfo& task_group);
+Offer::Operation launch_group(const mesos::v1::ExecutorInfo& executor, const mesos::v1::TaskGroupInfo& task_group);
 // RESERVE: `resources` are the wanted result (with the reservation pushed
 // onto `reservations`); `source`, when given, names the offered resources
 // they come from.
-Offer::Operation reserve(std::vector<mesos::v1::Resource> resources,
-                         std::vector<mesos::v1::Resource> source = {});
+Offer::Operation reserve(std::vector<mesos::v1::Resource> resources, std::vector<mesos::v1::Resource> source = {});
 Offer::Operation unreserve(std::vector<mesos::v1::Resource> resources);
 // CREATE / DESTROY of persistent volumes: disk resources with disk.persistence.
 Offer::Operation create(std::vector<mesos::v1::Resource> volumes);
@@ -159,8 +148,7 @@ Offer::Operation destroy(std::vector<mesos::v1::Resource> volumes);
 Offer::Operation grow_volume(const mesos::v1::Resource& volume, const mesos::v1::Resource& addition);
 Offer::Operation shrink_volume(const mesos::v1::Resource& volume, double subtract);
 // CREATE_DISK / DESTROY_DISK: raw disks of storage resource providers.
-Offer::Operation create_disk(const mesos::v1::Resource& source,
-                             mesos::v1::Resource_DiskInfo_Source_Type target_type,
+Offer::Operation create_disk(const mesos::v1::Resource& source, mesos::v1::Resource_DiskInfo_Source_Type target_type,
                              std::optional<std::string> target_profile = {});
 Offer::Operation destroy_disk(const mesos::v1::Resource& source);
 
@@ -168,7 +156,7 @@ Offer::Operation destroy_disk(const mesos::v1::Resource& source);
 // updates (UPDATE_OPERATION_STATUS). LAUNCH and LAUNCH_GROUP must not have one.
 Offer::Operation with_id(Offer::Operation operation, std::string_view id);
 
-} // namespace ops
+}  // namespace ops
 
 // ------------------------------------------------------------------ helpers
 
@@ -179,8 +167,7 @@ mesos::v1::Filters filters(double refuse_seconds);
 // a multi-role framework must say which of its roles each resource in an
 // operation was allocated to (the role of the offer it came from).
 mesos::v1::Resource scalar(std::string_view name, double value, std::string_view allocation_role = {});
-mesos::v1::Resource ranges(std::string_view name,
-                           const std::vector<std::pair<std::uint64_t, std::uint64_t>>& ranges,
+mesos::v1::Resource ranges(std::string_view name, const std::vector<std::pair<std::uint64_t, std::uint64_t>>& ranges,
                            std::string_view allocation_role = {});
 mesos::v1::Resource set(std::string_view name, const std::vector<std::string>& items,
                         std::string_view allocation_role = {});
@@ -210,13 +197,11 @@ bool is_terminal(mesos::v1::TaskState state);
 // An empty `id` is replaced by `name` plus a random suffix. nullopt if the
 // offer does not hold enough (resources_fit is false).
 std::optional<mesos::v1::TaskInfo> task_from_offer(const mesos::v1::Offer& offer, std::string name,
-                                                   mesos::v1::CommandInfo command, double cpus,
-                                                   double mem_mb, double disk_mb = 0,
-                                                   std::string id = {});
+                                                   mesos::v1::CommandInfo command, double cpus, double mem_mb,
+                                                   double disk_mb = 0, std::string id = {});
 // The same with a shell command line (CommandInfo{shell: true, value: ...}).
 std::optional<mesos::v1::TaskInfo> task_from_offer(const mesos::v1::Offer& offer, std::string name,
-                                                   std::string_view command_line, double cpus,
-                                                   double mem_mb, double disk_mb = 0,
-                                                   std::string id = {});
+                                                   std::string_view command_line, double cpus, double mem_mb,
+                                                   double disk_mb = 0, std::string id = {});
 
-} // namespace mesoshttp::calls
+}  // namespace mesoshttp::calls

@@ -34,7 +34,7 @@ namespace mesoshttp {
 namespace detail {
 class client_impl;
 class consumer;
-} // namespace detail
+}  // namespace detail
 
 enum class connection_state {
   idle,          // constructed, start() not called yet
@@ -72,13 +72,13 @@ struct client_event {
 
 // The outcome of one call. Exactly one per send.
 struct call_result {
-  std::error_code error;     // empty when the master answered 2xx
-  unsigned status = 0;       // the HTTP status, when an answer came
-  std::string body;          // the answer's body (the master's error text, or a Response)
-  std::string message;       // for errors: which master, what it said or what failed
+  std::error_code error;  // empty when the master answered 2xx
+  unsigned status = 0;    // the HTTP status, when an answer came
+  std::string body;       // the answer's body (the master's error text, or a Response)
+  std::string message;    // for errors: which master, what it said or what failed
   // For calls the API answers with 200 and a body (RECONCILE_OPERATIONS).
   std::shared_ptr<const mesos::v1::scheduler::Response> response;
-  unsigned attempts = 0;     // how many times it was sent (retries of idempotent calls)
+  unsigned attempts = 0;  // how many times it was sent (retries of idempotent calls)
 
   bool ok() const noexcept { return !error; }
   explicit operator bool() const noexcept { return ok(); }
@@ -179,8 +179,8 @@ class scheduler_client {
   template <class CompletionToken>
   auto async_send(mesos::v1::scheduler::Call call, CompletionToken&& token) {
     return boost::asio::async_initiate<CompletionToken, void(call_result)>(
-        [this](auto handler, mesos::v1::scheduler::Call c) { initiate_send(std::move(c), std::move(handler)); },
-        token, std::move(call));
+        [this](auto handler, mesos::v1::scheduler::Call c) { initiate_send(std::move(c), std::move(handler)); }, token,
+        std::move(call));
   }
   // Fire-and-forget form; failures are logged.
   void send(mesos::v1::scheduler::Call call);
@@ -203,11 +203,10 @@ class scheduler_client {
   boost::asio::any_io_executor get_executor() const noexcept;
 
  private:
-  void initiate_send(mesos::v1::scheduler::Call call,
-                     boost::asio::any_completion_handler<void(call_result)> handler);
+  void initiate_send(mesos::v1::scheduler::Call call, boost::asio::any_completion_handler<void(call_result)> handler);
   struct own_thread;
   std::unique_ptr<own_thread> thread_;  // only when running on its own thread
   std::shared_ptr<detail::client_impl> impl_;
 };
 
-} // namespace mesoshttp
+}  // namespace mesoshttp

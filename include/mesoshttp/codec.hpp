@@ -31,15 +31,15 @@ std::optional<encoding> encoding_from_content_type(std::string_view value) noexc
 // fields up by them; bytes become base64. Fails (with `why` filled when given)
 // if proto2 required fields are unset, or, for JSON, if a string field is not
 // valid UTF-8 (protobuf carries any bytes in a string; JSON cannot).
-std::error_code encode(const google::protobuf::Message& message, encoding e,
-                       std::string& out, std::string* why = nullptr);
+std::error_code encode(const google::protobuf::Message& message, encoding e, std::string& out,
+                       std::string* why = nullptr);
 
 // As encode(), except that text which is not UTF-8 goes into JSON with '?'
 // for each bad byte instead of failing the message (`message` itself is left
 // as it is): for output that must not lose a message over a stray byte, such
 // as a relay to JSON readers or a display.
-std::error_code encode_coercing_utf8(const google::protobuf::Message& message, encoding e,
-                                     std::string& out, std::string* why = nullptr);
+std::error_code encode_coercing_utf8(const google::protobuf::Message& message, encoding e, std::string& out,
+                                     std::string* why = nullptr);
 
 // Parses `bytes` into `out` (cleared first). Unknown JSON fields are ignored,
 // as are enum values this schema does not know. JSON text with bytes that are
@@ -47,8 +47,7 @@ std::error_code encode_coercing_utf8(const google::protobuf::Message& message, e
 // for each such byte rather than refused. On error `out` is cleared, so
 // a half-filled message is never passed on as good, and `why` names what was
 // wrong (the parser's message, or the missing required fields).
-std::error_code decode(std::string_view bytes, encoding e, google::protobuf::Message& out,
-                       std::string* why = nullptr);
+std::error_code decode(std::string_view bytes, encoding e, google::protobuf::Message& out, std::string* why = nullptr);
 
 // The first string field of `message` whose value is not valid UTF-8, as a
 // path with its byte offset ("subscribe.framework_info.name (byte 3)"), or
@@ -60,4 +59,4 @@ std::optional<std::string> find_invalid_utf8(const google::protobuf::Message& me
 // that sent protobuf to one that reads JSON.
 std::size_t coerce_to_utf8(google::protobuf::Message& message);
 
-} // namespace mesoshttp
+}  // namespace mesoshttp

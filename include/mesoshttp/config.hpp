@@ -174,4 +174,4 @@ struct client_config {
   log_level min_log_level = log_level::info;
 };
 
-} // namespace mesoshttp
+}  // namespace mesoshttp

@@ -26,4 +26,4 @@ class master_detector {
   virtual void stop() = 0;
 };
 
-} // namespace mesoshttp
+}  // namespace mesoshttp

@@ -97,4 +97,4 @@ std::error_code decoder::feed(std::string_view bytes, OnRecord&& on_record) {
   return error_;
 }
 
-} // namespace mesoshttp::recordio
+}  // namespace mesoshttp::recordio

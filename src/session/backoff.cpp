@@ -17,4 +17,4 @@ std::chrono::milliseconds backoff::next() {
   return std::chrono::milliseconds(static_cast<std::int64_t>(wait));
 }
 
-} // namespace mesoshttp::detail
+}  // namespace mesoshttp::detail

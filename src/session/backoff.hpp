@@ -25,4 +25,4 @@ class backoff {
   std::size_t attempts_ = 0;
 };
 
-} // namespace mesoshttp::detail
+}  // namespace mesoshttp::detail

@@ -9,7 +9,7 @@ std::string seconds_text(std::chrono::milliseconds ms) {
   return std::to_string(tenths / 10) + "." + std::to_string(tenths % 10) + " s";
 }
 
-} // namespace
+}  // namespace
 
 void reconnect_fsm::on_subscribed(clock::time_point now, std::chrono::milliseconds heartbeat_interval) {
   const auto lasting = config_.healthy_after.count() > 0 ? config_.healthy_after : heartbeat_interval;
@@ -46,7 +46,8 @@ reconnect_fsm::action reconnect_fsm::wait_or_give_up(clock::time_point now, bool
   if (counts) ++failed_;
   const auto without = std::chrono::duration_cast<std::chrono::milliseconds>(now - without_since_);
   if (config_.give_up_after.count() > 0 && without >= config_.give_up_after) {
-    return {action::kind::give_up, {},
+    return {action::kind::give_up,
+            {},
             "no subscription for " + seconds_text(without) + " (reconnect.give_up_after " +
                 seconds_text(config_.give_up_after) + "), " + std::to_string(failed_) + " failed attempts"};
   }
@@ -57,4 +58,4 @@ reconnect_fsm::action reconnect_fsm::wait_or_give_up(clock::time_point now, bool
   return {action::kind::retry, backoff_.next(), {}};
 }
 
-} // namespace mesoshttp::detail
+}  // namespace mesoshttp::detail

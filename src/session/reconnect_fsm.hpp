@@ -70,4 +70,4 @@ class reconnect_fsm {
   clock::time_point without_since_{};            // start of the time without a healthy subscription
 };
 
-} // namespace mesoshttp::detail
+}  // namespace mesoshttp::detail

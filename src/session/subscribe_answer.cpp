@@ -40,4 +40,4 @@ refusal_outcome classify_subscribe_refusal(unsigned status) {
   return retryable ? refusal_outcome::retry : refusal_outcome::stop;
 }
 
-} // namespace mesoshttp::detail
+}  // namespace mesoshttp::detail

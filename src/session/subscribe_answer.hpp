@@ -57,4 +57,4 @@ enum class refusal_outcome {
 };
 refusal_outcome classify_subscribe_refusal(unsigned status);
 
-} // namespace mesoshttp::detail
+}  // namespace mesoshttp::detail

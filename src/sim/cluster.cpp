@@ -63,8 +63,7 @@ std::string http_date() {
 
 std::string serialize(const protocol::answer& a, bool with_date) {
   std::string out = "HTTP/1.1 " + std::to_string(a.status) + " " +
-                    std::string(http::obsolete_reason(static_cast<http::status>(a.status))) +
-                    "\r\n";
+                    std::string(http::obsolete_reason(static_cast<http::status>(a.status))) + "\r\n";
   if (with_date) out += "Date: " + http_date() + "\r\n";
   for (const auto& [name, value] : a.headers) out += name + ": " + value + "\r\n";
   if (!a.content_type.empty()) out += "Content-Type: " + a.content_type + "\r\n";
@@ -104,8 +103,7 @@ void unquote_ranges(std::string& json) {
 using mesoshttp::calls::is_terminal;
 
 double now_seconds() {
-  return std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch())
-      .count();
+  return std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
 }
 
 std::uint32_t ipv4_as_mesos(const std::string& host) {
@@ -125,8 +123,7 @@ std::vector<std::string> roles_of(const mesos::v1::FrameworkInfo& info);
 // Why `suppressed` cannot be the suppressed roles of a framework with `info`
 // (a role it does not have), or nullopt.
 template <class Roles>
-std::optional<std::string> check_suppressed_roles(const mesos::v1::FrameworkInfo& info,
-                                                  const Roles& suppressed) {
+std::optional<std::string> check_suppressed_roles(const mesos::v1::FrameworkInfo& info, const Roles& suppressed) {
   const auto roles = roles_of(info);
   for (const auto& r : suppressed)
     if (std::find(roles.begin(), roles.end(), r) == roles.end())
@@ -314,9 +311,7 @@ struct cluster::impl {
     return result.get();
   }
 
-  sim_master* leader_master() {
-    return leader_index ? masters[*leader_index].get() : nullptr;
-  }
+  sim_master* leader_master() { return leader_index ? masters[*leader_index].get() : nullptr; }
 
   // Defined below.
   void start_now();
@@ -336,11 +331,9 @@ struct cluster::impl {
     return false;
   }
 
-  void handle_scheduler(const std::shared_ptr<connection>& c,
-                        const http::request<http::string_body>& req);
+  void handle_scheduler(const std::shared_ptr<connection>& c, const http::request<http::string_body>& req);
   protocol::answer handle_control(const http::request<http::string_body>& req);
-  void record(std::string type, unsigned status, std::string stream_id, std::string fw,
-              std::size_t master);
+  void record(std::string type, unsigned status, std::string stream_id, std::string fw, std::size_t master);
   void subscribe(const std::shared_ptr<connection>& c, const protocol::parsed_call& pc);
   void stream_closed(connection& c);
   void disconnect(sim_framework& fw);
@@ -360,16 +353,15 @@ struct cluster::impl {
   void schedule_maintenance_now(std::size_t agent, mesos::v1::Unavailability unavailability);
   void cancel_maintenance_now(std::size_t agent);
   void send_inverse_offers();
-  void answer_inverse_offers(sim_framework& fw,
-                             const google::protobuf::RepeatedPtrField<mesos::v1::OfferID>& ids,
+  void answer_inverse_offers(sim_framework& fw, const google::protobuf::RepeatedPtrField<mesos::v1::OfferID>& ids,
                              bool accepted);
   void forget_inverse_offers(const std::string& framework_id);
 
   // Calls.
   protocol::answer on_call(sim_framework& fw, const protocol::parsed_call& pc);
   void accept(sim_framework& fw, const Call::Accept& accept);
-  void launch(sim_framework& fw, std::size_t agent, detail::pool& pool,
-              const mesos::v1::TaskInfo& task, const std::string& executor_id);
+  void launch(sim_framework& fw, std::size_t agent, detail::pool& pool, const mesos::v1::TaskInfo& task,
+              const std::string& executor_id);
   void kill(sim_framework& fw, const std::string& task_id);
   void reconcile(sim_framework& fw, const Call::Reconcile& r);
 
@@ -377,8 +369,8 @@ struct cluster::impl {
   TaskStatus make_status(const sim_task& t, TaskState state, std::string message);
   void update(sim_framework& fw, sim_task& t, TaskStatus status);
   void send_head(sim_framework& fw, sim_task& t);
-  void master_update(sim_framework& fw, const mesos::v1::TaskInfo& task, TaskState state,
-                     TaskStatus::Reason reason, std::string message);
+  void master_update(sim_framework& fw, const mesos::v1::TaskInfo& task, TaskState state, TaskStatus::Reason reason,
+                     std::string message);
   void start_task(sim_framework& fw, const std::shared_ptr<sim_task>& t);
   void finish_task(sim_framework& fw, sim_task& t, TaskState state, std::string message);
   void stop_process(sim_task& t, bool force);
@@ -386,10 +378,9 @@ struct cluster::impl {
   void acknowledge(sim_framework& fw, const Call::Acknowledge& ack);
 
   // Operation feedback.
-  void operation_status(sim_framework& fw, const mesos::v1::Offer::Operation& op,
-                        std::optional<std::size_t> agent, mesos::v1::OperationState state,
-                        std::string message,
-                        const detail::pool& converted, const std::string& role);
+  void operation_status(sim_framework& fw, const mesos::v1::Offer::Operation& op, std::optional<std::size_t> agent,
+                        mesos::v1::OperationState state, std::string message, const detail::pool& converted,
+                        const std::string& role);
   void send_operation_head(sim_framework& fw, const std::string& operation_id);
   void acknowledge_operation(sim_framework& fw, const Call::AcknowledgeOperationStatus& ack);
   mesos::v1::scheduler::Response reconcile_operations(const sim_framework& fw,
@@ -453,11 +444,10 @@ struct connection : std::enable_shared_from_this<connection> {
   // TLS connections shake hands before the first request.
   void start() {
     if (!stream.tls()) return read_request();
-    stream.tls()->async_handshake(net::ssl::stream_base::server,
-                                  [self = shared_from_this()](beast::error_code ec) {
-                                    if (ec) return self->close();
-                                    self->read_request();
-                                  });
+    stream.tls()->async_handshake(net::ssl::stream_base::server, [self = shared_from_this()](beast::error_code ec) {
+      if (ec) return self->close();
+      self->read_request();
+    });
   }
 
   void read_request() {
@@ -466,28 +456,25 @@ struct connection : std::enable_shared_from_this<connection> {
     parser->body_limit(sim.cfg.max_body_size);
     parser->header_limit(64 * 1024);
     http::async_read(stream, buffer, *parser,
-                     [self = shared_from_this()](beast::error_code ec, std::size_t) {
-                       self->on_request(ec);
-                     });
+                     [self = shared_from_this()](beast::error_code ec, std::size_t) { self->on_request(ec); });
   }
 
   void on_request(beast::error_code ec) {
     if (closed) return;
-    if (ec == http::error::end_of_stream || ec == net::error::eof ||
-        ec == net::error::operation_aborted || ec == net::error::connection_reset) {
+    if (ec == http::error::end_of_stream || ec == net::error::eof || ec == net::error::operation_aborted ||
+        ec == net::error::connection_reset) {
       close();
       return;
     }
     if (ec == http::error::body_limit) {
-      send(serialize(protocol::text(413, "Request body is larger than " +
-                                             std::to_string(sim.cfg.max_body_size) + " bytes"),
-                     true));
+      send(serialize(
+          protocol::text(413, "Request body is larger than " + std::to_string(sim.cfg.max_body_size) + " bytes"),
+          true));
       close_after_write = true;
       return;
     }
     if (ec) {
-      if (ec.category() == beast::error_code(http::error::bad_method).category() ||
-          ec == http::error::header_limit) {
+      if (ec.category() == beast::error_code(http::error::bad_method).category() || ec == http::error::header_limit) {
         send(serialize(protocol::text(400, "Malformed HTTP request: " + ec.message()), true));
         close_after_write = true;
       } else {
@@ -529,27 +516,25 @@ struct connection : std::enable_shared_from_this<connection> {
       return;
     }
     writing = true;
-    net::async_write(stream, net::buffer(batch),
-                     [self = shared_from_this()](beast::error_code ec, std::size_t) {
-                       self->writing = false;
-                       if (ec) {
-                         self->close();
-                         return;
-                       }
-                       self->write_next();
-                     });
+    net::async_write(stream, net::buffer(batch), [self = shared_from_this()](beast::error_code ec, std::size_t) {
+      self->writing = false;
+      if (ec) {
+        self->close();
+        return;
+      }
+      self->write_next();
+    });
   }
 
   // Streams keep reading only to notice the client going away.
   void watch_stream() {
-    stream.async_read_some(net::buffer(discard),
-                           [self = shared_from_this()](beast::error_code ec, std::size_t) {
-                             if (ec) {
-                               self->close();
-                               return;
-                             }
-                             self->watch_stream();
-                           });
+    stream.async_read_some(net::buffer(discard), [self = shared_from_this()](beast::error_code ec, std::size_t) {
+      if (ec) {
+        self->close();
+        return;
+      }
+      self->watch_stream();
+    });
   }
 
   // Ends an event stream the way a master does: the last chunk, then the
@@ -685,8 +670,7 @@ void cluster::impl::start_now() {
   }
   if (cfg.tasks == task_mode::local_process) {
     if (cfg.sandbox_root.empty()) {
-      sandbox_root = std::filesystem::temp_directory_path() /
-                     ("mesos-sim-" + protocol::random_uuid());
+      sandbox_root = std::filesystem::temp_directory_path() / ("mesos-sim-" + protocol::random_uuid());
       own_sandbox_root = true;
     } else {
       sandbox_root = cfg.sandbox_root;
@@ -707,8 +691,7 @@ void cluster::impl::accept_next(sim_master& m) {
     beast::error_code ignored;
     // Events must leave at once, not wait for Nagle to fill a segment.
     socket.set_option(tcp::no_delay(true), ignored);
-    auto c = std::make_shared<connection>(*this, m.index, next_connection++, std::move(socket),
-                                          tls ? &*tls : nullptr);
+    auto c = std::make_shared<connection>(*this, m.index, next_connection++, std::move(socket), tls ? &*tls : nullptr);
     m.connections[c->id] = c;
     c->start();
     accept_next(m);
@@ -739,13 +722,12 @@ void cluster::impl::shutdown_now() {
     if (o.timeout) o.timeout->cancel();
 }
 
-void cluster::impl::record(std::string type, unsigned status, std::string stream_id,
-                           std::string fw, std::size_t master) {
+void cluster::impl::record(std::string type, unsigned status, std::string stream_id, std::string fw,
+                           std::size_t master) {
   call_log.push_back({std::move(type), status, std::move(stream_id), std::move(fw), master});
 }
 
-void cluster::impl::handle_request(const std::shared_ptr<connection>& c,
-                                   http::request<http::string_body> req) {
+void cluster::impl::handle_request(const std::shared_ptr<connection>& c, http::request<http::string_body> req) {
   const bool keep_alive = req.keep_alive();
   const std::string_view target(req.target().data(), req.target().size());
   sim_master& m = *masters[c->master];
@@ -765,8 +747,7 @@ void cluster::impl::handle_request(const std::shared_ptr<connection>& c,
       return;
     }
     protocol::answer a = protocol::empty(307);
-    a.headers.emplace_back("Location", "//" + cfg.host + ":" +
-                                           std::to_string(masters[*leader_index]->port));
+    a.headers.emplace_back("Location", "//" + cfg.host + ":" + std::to_string(masters[*leader_index]->port));
     c->answer(a, keep_alive, false);
     return;
   }
@@ -889,24 +870,21 @@ mesos::v1::MasterInfo cluster::impl::master_info(std::size_t index) const {
   address->set_hostname(cfg.host);
   address->set_ip(cfg.host);
   address->set_port(static_cast<std::int32_t>(m.port));
-  for (auto t : {mesos::v1::MasterInfo::Capability::AGENT_UPDATE,
-                 mesos::v1::MasterInfo::Capability::AGENT_DRAINING,
+  for (auto t : {mesos::v1::MasterInfo::Capability::AGENT_UPDATE, mesos::v1::MasterInfo::Capability::AGENT_DRAINING,
                  mesos::v1::MasterInfo::Capability::QUOTA_V2})
     info.add_capabilities()->set_type(t);
   return info;
 }
 
-void cluster::impl::subscribe(const std::shared_ptr<connection>& c,
-                              const protocol::parsed_call& pc) {
+void cluster::impl::subscribe(const std::shared_ptr<connection>& c, const protocol::parsed_call& pc) {
   const sim_master& m = *masters[c->master];
   mesos::v1::FrameworkInfo info = pc.call.subscribe().framework_info();
   std::string fw_id = info.has_id() ? info.id().value() : pc.call.framework_id().value();
   const std::string stream_id = protocol::random_uuid();
 
-  const std::string head =
-      "HTTP/1.1 200 OK\r\nDate: " + http_date() +
-      "\r\nTransfer-Encoding: chunked\r\nMesos-Stream-Id: " + stream_id +
-      "\r\nContent-Type: " + std::string(content_type(pc.response_encoding)) + "\r\n\r\n";
+  const std::string head = "HTTP/1.1 200 OK\r\nDate: " + http_date() +
+                           "\r\nTransfer-Encoding: chunked\r\nMesos-Stream-Id: " + stream_id +
+                           "\r\nContent-Type: " + std::string(content_type(pc.response_encoding)) + "\r\n\r\n";
 
   if (!fw_id.empty() && removed_frameworks.count(fw_id)) {
     // A torn-down framework cannot come back: the master says so on the stream.
@@ -920,10 +898,8 @@ void cluster::impl::subscribe(const std::shared_ptr<connection>& c,
     c->end_stream();
     return;
   }
-  std::optional<std::string> invalid =
-      check_suppressed_roles(info, pc.call.subscribe().suppressed_roles());
-  auto constraints = detail::compile_constraints(pc.call.subscribe().offer_constraints(),
-                                                 roles_of(info));
+  std::optional<std::string> invalid = check_suppressed_roles(info, pc.call.subscribe().suppressed_roles());
+  auto constraints = detail::compile_constraints(pc.call.subscribe().offer_constraints(), roles_of(info));
   if (!invalid) {
     if (auto* why = std::get_if<std::string>(&constraints)) invalid = *why;
   }
@@ -942,8 +918,7 @@ void cluster::impl::subscribe(const std::shared_ptr<connection>& c,
   }
   if (fw_id.empty()) {
     char suffix[16];
-    std::snprintf(suffix, sizeof suffix, "-%04llu",
-                  static_cast<unsigned long long>(next_framework++));
+    std::snprintf(suffix, sizeof suffix, "-%04llu", static_cast<unsigned long long>(next_framework++));
     fw_id = m.id + suffix;
   }
   info.mutable_id()->set_value(fw_id);
@@ -1021,8 +996,8 @@ void cluster::impl::disconnect(sim_framework& fw) {
     remove_framework(fw.id);
     return;
   }
-  auto timeout = std::chrono::duration_cast<std::chrono::milliseconds>(
-      std::chrono::duration<double>(std::min(requested, 1e9)));
+  auto timeout =
+      std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::duration<double>(std::min(requested, 1e9)));
   timeout = std::min(timeout, cfg.failover_timeout_cap);
   fw.failover.expires_after(timeout);
   const std::string id = fw.id;
@@ -1142,8 +1117,7 @@ void cluster::impl::allocate() {
         sim_framework& fw = *fwp;
         const auto f = fw.filters.find({role, ai});
         if (f != fw.filters.end() && f->second > now) continue;
-        if (!detail::satisfies(fw.constraints, role, {a.spec.hostname, &a.spec.attributes}))
-          continue;
+        if (!detail::satisfies(fw.constraints, role, {a.spec.hostname, &a.spec.attributes})) continue;
         detail::pool offered;
         for (const auto& r : a.available) {
           const std::string reserved_for = detail::reservation_role(r);
@@ -1209,8 +1183,7 @@ void cluster::impl::remove_offers_of(const std::string& framework_id) {
 
 // ------------------------------------------------------------------ maintenance
 
-void cluster::impl::schedule_maintenance_now(std::size_t agent,
-                                             mesos::v1::Unavailability unavailability) {
+void cluster::impl::schedule_maintenance_now(std::size_t agent, mesos::v1::Unavailability unavailability) {
   // A new schedule replaces the old one: its inverse offers are rescinded.
   cancel_maintenance_now(agent);
   agents[agent].maintenance = std::move(unavailability);
@@ -1223,8 +1196,7 @@ void cluster::impl::cancel_maintenance_now(std::size_t agent) {
   a.maintenance.reset();
   a.inverse_offered.clear();
   for (auto& [id, io] : inverse_offers) {
-    if (io.agent != agent || io.state != cluster::inverse_offer_record::status::outstanding)
-      continue;
+    if (io.agent != agent || io.state != cluster::inverse_offer_record::status::outstanding) continue;
     io.state = cluster::inverse_offer_record::status::rescinded;
     const auto fw = frameworks.find(io.framework_id);
     if (fw == frameworks.end()) continue;
@@ -1273,17 +1245,17 @@ void cluster::impl::send_inverse_offers() {
   for (auto& [fw, ev] : events) send_event(*fw, ev);
 }
 
-void cluster::impl::answer_inverse_offers(
-    sim_framework& fw, const google::protobuf::RepeatedPtrField<mesos::v1::OfferID>& ids,
-    bool accepted) {
+void cluster::impl::answer_inverse_offers(sim_framework& fw,
+                                          const google::protobuf::RepeatedPtrField<mesos::v1::OfferID>& ids,
+                                          bool accepted) {
   // Unknown ids and other frameworks' are ignored, as unknown offers are.
   for (const auto& id : ids) {
     const auto it = inverse_offers.find(id.value());
     if (it == inverse_offers.end() || it->second.framework_id != fw.id ||
         it->second.state != cluster::inverse_offer_record::status::outstanding)
       continue;
-    it->second.state = accepted ? cluster::inverse_offer_record::status::accepted
-                                : cluster::inverse_offer_record::status::declined;
+    it->second.state =
+        accepted ? cluster::inverse_offer_record::status::accepted : cluster::inverse_offer_record::status::declined;
   }
 }
 
@@ -1291,9 +1263,7 @@ void cluster::impl::forget_inverse_offers(const std::string& framework_id) {
   // A framework that goes away drops its outstanding inverse offers without
   // an event; it gets new ones when it comes back and still uses the agent.
   for (auto& [id, io] : inverse_offers) {
-    if (io.framework_id != framework_id ||
-        io.state != cluster::inverse_offer_record::status::outstanding)
-      continue;
+    if (io.framework_id != framework_id || io.state != cluster::inverse_offer_record::status::outstanding) continue;
     io.state = cluster::inverse_offer_record::status::rescinded;
     agents[io.agent].inverse_offered.erase(framework_id);
   }
@@ -1303,21 +1273,15 @@ void cluster::impl::forget_inverse_offers(const std::string& framework_id) {
 
 protocol::answer cluster::impl::on_call(sim_framework& fw, const protocol::parsed_call& pc) {
   const Call& call = pc.call;
-  const auto refuse = [&](const std::string& role, std::size_t agent,
-                          const mesos::v1::Filters& filters) {
+  const auto refuse = [&](const std::string& role, std::size_t agent, const mesos::v1::Filters& filters) {
     const double seconds = filters.refuse_seconds();
     if (seconds > 0)
-      fw.filters[{role, agent}] =
-          clock_type::now() + std::chrono::duration_cast<clock_type::duration>(
-                                  std::chrono::duration<double>(std::min(seconds, 1e9)));
+      fw.filters[{role, agent}] = clock_type::now() + std::chrono::duration_cast<clock_type::duration>(
+                                                          std::chrono::duration<double>(std::min(seconds, 1e9)));
   };
   switch (call.type()) {
-    case Call::TEARDOWN:
-      remove_framework(fw.id);
-      return protocol::empty(202);
-    case Call::ACCEPT:
-      accept(fw, call.accept());
-      return protocol::empty(202);
+    case Call::TEARDOWN: remove_framework(fw.id); return protocol::empty(202);
+    case Call::ACCEPT: accept(fw, call.accept()); return protocol::empty(202);
     case Call::DECLINE:
       for (const auto& id : call.decline().offer_ids()) {
         const auto it = offers.find(id.value());
@@ -1332,8 +1296,7 @@ protocol::answer cluster::impl::on_call(sim_framework& fw, const protocol::parse
       // and their DECLINE filters are gone. Roles the framework does not
       // have are ignored.
       const auto roles = call.revive().roles_size() > 0
-                             ? std::vector<std::string>(call.revive().roles().begin(),
-                                                        call.revive().roles().end())
+                             ? std::vector<std::string>(call.revive().roles().begin(), call.revive().roles().end())
                              : fw.roles();
       for (const auto& role : roles) {
         fw.suppressed.erase(role);
@@ -1345,16 +1308,13 @@ protocol::answer cluster::impl::on_call(sim_framework& fw, const protocol::parse
     case Call::SUPPRESS: {
       // Outstanding offers stay; only new ones stop.
       const auto roles = call.suppress().roles_size() > 0
-                             ? std::vector<std::string>(call.suppress().roles().begin(),
-                                                        call.suppress().roles().end())
+                             ? std::vector<std::string>(call.suppress().roles().begin(), call.suppress().roles().end())
                              : fw.roles();
       for (const auto& role : roles)
         if (fw.has_role(role)) fw.suppressed.insert(role);
       return protocol::empty(202);
     }
-    case Call::KILL:
-      kill(fw, call.kill().task_id().value());
-      return protocol::empty(202);
+    case Call::KILL: kill(fw, call.kill().task_id().value()); return protocol::empty(202);
     case Call::SHUTDOWN: {
       std::vector<std::string> ids;
       for (const auto& [tid, t] : fw.tasks)
@@ -1362,12 +1322,8 @@ protocol::answer cluster::impl::on_call(sim_framework& fw, const protocol::parse
       for (const auto& id : ids) kill(fw, id);
       return protocol::empty(202);
     }
-    case Call::ACKNOWLEDGE:
-      acknowledge(fw, call.acknowledge());
-      return protocol::empty(202);
-    case Call::RECONCILE:
-      reconcile(fw, call.reconcile());
-      return protocol::empty(202);
+    case Call::ACKNOWLEDGE: acknowledge(fw, call.acknowledge()); return protocol::empty(202);
+    case Call::RECONCILE: reconcile(fw, call.reconcile()); return protocol::empty(202);
     case Call::ACCEPT_INVERSE_OFFERS:
       answer_inverse_offers(fw, call.accept_inverse_offers().inverse_offer_ids(), true);
       return protocol::empty(202);
@@ -1389,8 +1345,7 @@ protocol::answer cluster::impl::on_call(sim_framework& fw, const protocol::parse
       info.mutable_id()->set_value(fw.id);
       const auto& suppressed = call.update_framework().suppressed_roles();
       if (auto why = check_suppressed_roles(info, suppressed)) return protocol::text(400, *why);
-      auto constraints =
-          detail::compile_constraints(call.update_framework().offer_constraints(), roles_of(info));
+      auto constraints = detail::compile_constraints(call.update_framework().offer_constraints(), roles_of(info));
       if (auto* why = std::get_if<std::string>(&constraints)) return protocol::text(400, *why);
       fw.info = info;
       // The update replaces the constraints (none when absent).
@@ -1403,8 +1358,7 @@ protocol::answer cluster::impl::on_call(sim_framework& fw, const protocol::parse
       for (const auto& [id, o] : offers) {
         if (o.framework_id != fw.id) continue;
         const sim_agent& a = agents[o.agent];
-        if (!fw.has_role(o.role) ||
-            !detail::satisfies(fw.constraints, o.role, {a.spec.hostname, &a.spec.attributes}))
+        if (!fw.has_role(o.role) || !detail::satisfies(fw.constraints, o.role, {a.spec.hostname, &a.spec.attributes}))
           stale.push_back(id);
       }
       for (const auto& id : stale) return_offer(id, true);
@@ -1442,21 +1396,19 @@ void cluster::impl::accept(sim_framework& fw, const Call::Accept& acc) {
   if (acc.offer_ids_size() == 0) invalid = "No offers specified";
   if (!invalid.empty() || !agent) {
     if (agent) detail::add(agents[*agent].available, pool);
-    const auto lost = fw.has_capability(mesos::v1::FrameworkInfo::Capability::PARTITION_AWARE)
-                          ? mesos::v1::TASK_DROPPED
-                          : mesos::v1::TASK_LOST;
+    const auto lost = fw.has_capability(mesos::v1::FrameworkInfo::Capability::PARTITION_AWARE) ? mesos::v1::TASK_DROPPED
+                                                                                               : mesos::v1::TASK_LOST;
     for (const auto& op : acc.operations()) {
       if (op.has_id())
-        operation_status(fw, op, agent, mesos::v1::OPERATION_ERROR,
-                         "Operation with invalid offers: " + invalid, {}, role.value_or(""));
+        operation_status(fw, op, agent, mesos::v1::OPERATION_ERROR, "Operation with invalid offers: " + invalid, {},
+                         role.value_or(""));
       std::vector<const mesos::v1::TaskInfo*> tasks;
       if (op.type() == mesos::v1::Offer::Operation::LAUNCH)
         for (const auto& t : op.launch().task_infos()) tasks.push_back(&t);
       if (op.type() == mesos::v1::Offer::Operation::LAUNCH_GROUP)
         for (const auto& t : op.launch_group().task_group().tasks()) tasks.push_back(&t);
       for (const auto* t : tasks)
-        master_update(fw, *t, lost, TaskStatus::REASON_INVALID_OFFERS,
-                      "Task launched with invalid offers: " + invalid);
+        master_update(fw, *t, lost, TaskStatus::REASON_INVALID_OFFERS, "Task launched with invalid offers: " + invalid);
     }
     schedule_allocation();
     return;
@@ -1465,40 +1417,33 @@ void cluster::impl::accept(sim_framework& fw, const Call::Accept& acc) {
   using Operation = mesos::v1::Offer::Operation;
   // An operation that converts `from` into `to` (all or nothing) on the
   // offered resources and the agent's. Feedback when it has an id.
-  const auto convert = [&](const Operation& op, const detail::pool& from, const detail::pool& to,
-                           std::string why) {
+  const auto convert = [&](const Operation& op, const detail::pool& from, const detail::pool& to, std::string why) {
     if (why.empty() && !detail::contains(pool, from))
-      why = "Resources " + detail::describe(from) + " are not available in " +
-            detail::describe(pool);
+      why = "Resources " + detail::describe(from) + " are not available in " + detail::describe(pool);
     if (!why.empty()) {
       // Invalid: dropped, as before; with an id, the framework hears why.
       if (op.has_id())
         operation_status(fw, op, *agent, mesos::v1::OPERATION_ERROR,
-                         "Invalid " + Operation::Type_Name(op.type()) + " operation: " + why, {},
-                         *role);
+                         "Invalid " + Operation::Type_Name(op.type()) + " operation: " + why, {}, *role);
       return;
     }
     detail::subtract(pool, from);
     detail::add(pool, to);
     detail::subtract(a.total, from);
     detail::add(a.total, to);
-    if (op.has_id())
-      operation_status(fw, op, *agent, mesos::v1::OPERATION_FINISHED, "", to, *role);
+    if (op.has_id()) operation_status(fw, op, *agent, mesos::v1::OPERATION_FINISHED, "", to, *role);
   };
   const auto is_volume = [](const mesos::v1::Resource& r) {
-    return r.name() == "disk" && r.type() == mesos::v1::Value::SCALAR && r.has_disk() &&
-           r.disk().has_persistence();
+    return r.name() == "disk" && r.type() == mesos::v1::Value::SCALAR && r.has_disk() && r.disk().has_persistence();
   };
   for (const auto& op : acc.operations()) {
     if (op.has_id() && (op.type() == Operation::LAUNCH || op.type() == Operation::LAUNCH_GROUP)) {
       // Feedback is for operations on resources; tasks have status updates.
-      const std::string why = "Operation IDs are not supported for " +
-                              Operation::Type_Name(op.type()) + " operations";
+      const std::string why = "Operation IDs are not supported for " + Operation::Type_Name(op.type()) + " operations";
       operation_status(fw, op, *agent, mesos::v1::OPERATION_ERROR, why, {}, *role);
-      const auto& tasks = op.type() == Operation::LAUNCH ? op.launch().task_infos()
-                                                         : op.launch_group().task_group().tasks();
-      for (const auto& t : tasks)
-        master_update(fw, t, mesos::v1::TASK_ERROR, TaskStatus::REASON_TASK_INVALID, why);
+      const auto& tasks =
+          op.type() == Operation::LAUNCH ? op.launch().task_infos() : op.launch_group().task_group().tasks();
+      for (const auto& t : tasks) master_update(fw, t, mesos::v1::TASK_ERROR, TaskStatus::REASON_TASK_INVALID, why);
       continue;
     }
     detail::pool from;
@@ -1510,24 +1455,21 @@ void cluster::impl::accept(sim_framework& fw, const Call::Accept& acc) {
       case Operation::LAUNCH_GROUP: {
         const auto& group = op.launch_group();
         detail::pool needed;
-        detail::add(needed, detail::pool(group.executor().resources().begin(),
-                                         group.executor().resources().end()));
+        detail::add(needed, detail::pool(group.executor().resources().begin(), group.executor().resources().end()));
         std::string why;
         for (const auto& t : group.task_group().tasks()) {
           detail::add(needed, detail::pool(t.resources().begin(), t.resources().end()));
           if (fw.tasks.count(t.task_id().value())) why = "Task has duplicate ID: " + t.task_id().value();
         }
         if (why.empty() && !detail::contains(pool, needed))
-          why = "Task group uses more resources " + detail::describe(needed) +
-                " than available " + detail::describe(pool);
+          why = "Task group uses more resources " + detail::describe(needed) + " than available " +
+                detail::describe(pool);
         if (!why.empty()) {
           for (const auto& t : group.task_group().tasks())
-            master_update(fw, t, mesos::v1::TASK_ERROR, TaskStatus::REASON_TASK_GROUP_INVALID,
-                          why);
+            master_update(fw, t, mesos::v1::TASK_ERROR, TaskStatus::REASON_TASK_GROUP_INVALID, why);
           break;
         }
-        detail::pool executor_resources(group.executor().resources().begin(),
-                                        group.executor().resources().end());
+        detail::pool executor_resources(group.executor().resources().begin(), group.executor().resources().end());
         detail::subtract(pool, executor_resources);
         for (const auto& t : group.task_group().tasks())
           launch(fw, *agent, pool, t, group.executor().executor_id().value());
@@ -1608,29 +1550,25 @@ void cluster::impl::accept(sim_framework& fw, const Call::Accept& acc) {
         // of: an error with an id, otherwise dropped as unsupported.
         if (op.has_id())
           operation_status(fw, op, *agent, mesos::v1::OPERATION_ERROR,
-                           Operation::Type_Name(op.type()) +
-                               " needs a resource provider; mesos-sim has none",
-                           {}, *role);
+                           Operation::Type_Name(op.type()) + " needs a resource provider; mesos-sim has none", {},
+                           *role);
         break;
       default:
         if (op.has_id())
-          operation_status(fw, op, *agent, mesos::v1::OPERATION_ERROR,
-                           "Unknown operation type", {}, *role);
+          operation_status(fw, op, *agent, mesos::v1::OPERATION_ERROR, "Unknown operation type", {}, *role);
         break;
     }
   }
   detail::add(a.available, pool);
   const double seconds = acc.filters().refuse_seconds();
   if (seconds > 0)
-    fw.filters[{*role, *agent}] = clock_type::now() +
-                         std::chrono::duration_cast<clock_type::duration>(
-                             std::chrono::duration<double>(std::min(seconds, 1e9)));
+    fw.filters[{*role, *agent}] = clock_type::now() + std::chrono::duration_cast<clock_type::duration>(
+                                                          std::chrono::duration<double>(std::min(seconds, 1e9)));
   schedule_allocation();
 }
 
-void cluster::impl::master_update(sim_framework& fw, const mesos::v1::TaskInfo& task,
-                                  TaskState state, TaskStatus::Reason reason,
-                                  std::string message) {
+void cluster::impl::master_update(sim_framework& fw, const mesos::v1::TaskInfo& task, TaskState state,
+                                  TaskStatus::Reason reason, std::string message) {
   Event e;
   e.set_type(Event::UPDATE);
   TaskStatus* s = e.mutable_update()->mutable_status();
@@ -1647,22 +1585,20 @@ void cluster::impl::master_update(sim_framework& fw, const mesos::v1::TaskInfo& 
   send_event(fw, e);
 }
 
-void cluster::impl::launch(sim_framework& fw, std::size_t agent, detail::pool& pool,
-                           const mesos::v1::TaskInfo& task, const std::string& executor_id) {
+void cluster::impl::launch(sim_framework& fw, std::size_t agent, detail::pool& pool, const mesos::v1::TaskInfo& task,
+                           const std::string& executor_id) {
   const detail::pool needed(task.resources().begin(), task.resources().end());
   std::string why;
   if (fw.tasks.count(task.task_id().value()))
     why = "Task has duplicate ID: " + task.task_id().value();
   else if (task.agent_id().value() != agents[agent].id)
-    why = "Agent " + task.agent_id().value() + " is not the same as the agent " +
-          agents[agent].id + " in offer";
+    why = "Agent " + task.agent_id().value() + " is not the same as the agent " + agents[agent].id + " in offer";
   else if (task.has_command() == task.has_executor() && executor_id == task.task_id().value())
     why = "Task should have at least one (but not both) of CommandInfo or ExecutorInfo present";
   else if (needed.empty())
     why = "Task uses no resources";
   else if (!detail::contains(pool, needed))
-    why = "Task uses more resources " + detail::describe(needed) + " than available " +
-          detail::describe(pool);
+    why = "Task uses more resources " + detail::describe(needed) + " than available " + detail::describe(pool);
   if (!why.empty()) {
     master_update(fw, task, mesos::v1::TASK_ERROR, TaskStatus::REASON_TASK_INVALID, why);
     return;
@@ -1733,10 +1669,8 @@ void cluster::impl::acknowledge(sim_framework& fw, const Call::Acknowledge& ack)
 }
 
 void cluster::impl::operation_status(sim_framework& fw, const mesos::v1::Offer::Operation& op,
-                                     std::optional<std::size_t> agent,
-                                     mesos::v1::OperationState state,
-                                     std::string message, const detail::pool& converted,
-                                     const std::string& role) {
+                                     std::optional<std::size_t> agent, mesos::v1::OperationState state,
+                                     std::string message, const detail::pool& converted, const std::string& role) {
   mesos::v1::OperationStatus status;
   status.mutable_operation_id()->CopyFrom(op.id());
   status.set_state(state);
@@ -1785,20 +1719,17 @@ void cluster::impl::send_operation_head(sim_framework& fw, const std::string& op
   });
 }
 
-void cluster::impl::acknowledge_operation(sim_framework& fw,
-                                          const Call::AcknowledgeOperationStatus& ack) {
+void cluster::impl::acknowledge_operation(sim_framework& fw, const Call::AcknowledgeOperationStatus& ack) {
   const auto it = fw.operations.find(ack.operation_id().value());
-  if (it == fw.operations.end() || !it->second->pending ||
-      it->second->pending->uuid().value() != ack.uuid())
-    return;
+  if (it == fw.operations.end() || !it->second->pending || it->second->pending->uuid().value() != ack.uuid()) return;
   it->second->retry.cancel();
   // Every status the simulator sends is terminal: acknowledged, the
   // operation is forgotten (reconciliation then says OPERATION_UNKNOWN).
   fw.operations.erase(it);
 }
 
-mesos::v1::scheduler::Response cluster::impl::reconcile_operations(
-    const sim_framework& fw, const Call::ReconcileOperations& r) const {
+mesos::v1::scheduler::Response cluster::impl::reconcile_operations(const sim_framework& fw,
+                                                                   const Call::ReconcileOperations& r) const {
   mesos::v1::scheduler::Response response;
   response.set_type(mesos::v1::scheduler::Response::RECONCILE_OPERATIONS);
   auto* out = response.mutable_reconcile_operations();
@@ -1868,14 +1799,15 @@ void cluster::impl::start_task(sim_framework& fw, const std::shared_ptr<sim_task
     const auto f = frameworks.find(fw_id);
     if (f == frameworks.end() || is_terminal(task->state)) return;
     std::string message;
-    if (outcome == mesos::v1::TASK_FINISHED) message = "Command exited with status 0";
-    else if (outcome == mesos::v1::TASK_FAILED) message = "Command exited with status 1";
+    if (outcome == mesos::v1::TASK_FINISHED)
+      message = "Command exited with status 0";
+    else if (outcome == mesos::v1::TASK_FAILED)
+      message = "Command exited with status 1";
     finish_task(*f->second, *task, outcome, message);
   });
 }
 
-void cluster::impl::finish_task(sim_framework& fw, sim_task& t, TaskState state,
-                                std::string message) {
+void cluster::impl::finish_task(sim_framework& fw, sim_task& t, TaskState state, std::string message) {
   if (is_terminal(t.state)) return;
   t.progress.cancel();
   detail::add(agents[t.agent].available, t.resources);
@@ -1885,29 +1817,30 @@ void cluster::impl::finish_task(sim_framework& fw, sim_task& t, TaskState state,
 
 void cluster::impl::watch_process(const std::string& fw_id, const std::shared_ptr<sim_task>& t) {
   std::weak_ptr<sim_task> weak = t;
-  t->pidfd->async_wait(net::posix::stream_descriptor::wait_read,
-                       [this, weak, fw_id](beast::error_code ec) {
-                         auto task = weak.lock();
-                         if (ec || !task || task->pid < 0) return;
-                         const int status = detail::reap(task->pid, false);
-                         if (status < 0) {
-                           watch_process(fw_id, task);
-                           return;
-                         }
-                         task->pid = -1;
-                         task->progress.cancel();
-                         beast::error_code ignored;
-                         task->pidfd->close(ignored);
-                         const auto f = frameworks.find(fw_id);
-                         if (f == frameworks.end()) return;
-                         std::string message = detail::describe_exit(status);
-                         TaskState state;
-                         if (task->kill_requested) state = mesos::v1::TASK_KILLED;
-                         else if (WIFEXITED(status) && WEXITSTATUS(status) == 0)
-                           state = mesos::v1::TASK_FINISHED;
-                         else state = mesos::v1::TASK_FAILED;
-                         finish_task(*f->second, *task, state, message);
-                       });
+  t->pidfd->async_wait(net::posix::stream_descriptor::wait_read, [this, weak, fw_id](beast::error_code ec) {
+    auto task = weak.lock();
+    if (ec || !task || task->pid < 0) return;
+    const int status = detail::reap(task->pid, false);
+    if (status < 0) {
+      watch_process(fw_id, task);
+      return;
+    }
+    task->pid = -1;
+    task->progress.cancel();
+    beast::error_code ignored;
+    task->pidfd->close(ignored);
+    const auto f = frameworks.find(fw_id);
+    if (f == frameworks.end()) return;
+    std::string message = detail::describe_exit(status);
+    TaskState state;
+    if (task->kill_requested)
+      state = mesos::v1::TASK_KILLED;
+    else if (WIFEXITED(status) && WEXITSTATUS(status) == 0)
+      state = mesos::v1::TASK_FINISHED;
+    else
+      state = mesos::v1::TASK_FAILED;
+    finish_task(*f->second, *task, state, message);
+  });
 }
 
 void cluster::impl::stop_process(sim_task& t, bool force) {
@@ -1942,8 +1875,7 @@ void cluster::impl::kill(sim_framework& fw, const std::string& task_id) {
     stop_process(*t, false);
     auto grace = cfg.kill_grace;
     if (t->info.kill_policy().has_grace_period())
-      grace = std::chrono::milliseconds(
-          t->info.kill_policy().grace_period().nanoseconds() / 1000000);
+      grace = std::chrono::milliseconds(t->info.kill_policy().grace_period().nanoseconds() / 1000000);
     t->progress.expires_after(grace);
     std::weak_ptr<sim_task> weak = t;
     t->progress.async_wait([weak](beast::error_code ec) {
@@ -1970,8 +1902,7 @@ void cluster::impl::reconcile(sim_framework& fw, const Call::Reconcile& r) {
       s->set_message("Reconciliation: Latest task state");
       s->mutable_agent_id()->set_value(agents[t->agent].id);
     } else {
-      const bool aware =
-          fw.has_capability(mesos::v1::FrameworkInfo::Capability::PARTITION_AWARE);
+      const bool aware = fw.has_capability(mesos::v1::FrameworkInfo::Capability::PARTITION_AWARE);
       s->set_state(aware ? mesos::v1::TASK_UNKNOWN : mesos::v1::TASK_LOST);
       s->set_message("Reconciliation: Task is unknown");
     }
@@ -2006,8 +1937,7 @@ protocol::answer cluster::impl::handle_control(const http::request<http::string_
     std::string out = "{\"leader\":";
     out += leader_index ? std::to_string(*leader_index) : "null";
     out += ",\"masters\":[";
-    for (std::size_t i = 0; i < masters.size(); ++i)
-      out += (i ? "," : "") + std::to_string(masters[i]->port);
+    for (std::size_t i = 0; i < masters.size(); ++i) out += (i ? "," : "") + std::to_string(masters[i]->port);
     out += "],\"frameworks\":" + std::to_string(frameworks.size());
     std::size_t tasks = 0;
     for (const auto& [id, fw] : frameworks) tasks += fw->tasks.size();
@@ -2033,21 +1963,18 @@ protocol::answer cluster::impl::handle_control(const http::request<http::string_
   }
   if (path != "/sim/fault") return protocol::not_found();
   if (req.method() != http::verb::post) {
-    protocol::answer a = protocol::text(
-        405, "405 Method Not Allowed. Expecting one of { 'POST' }, but received '" +
-                 std::string(req.method_string()) + "'.");
+    protocol::answer a = protocol::text(405, "405 Method Not Allowed. Expecting one of { 'POST' }, but received '" +
+                                                 std::string(req.method_string()) + "'.");
     a.headers.emplace_back("Allow", "POST");
     return a;
   }
   google::protobuf::Struct body;
   const auto status = google::protobuf::util::JsonStringToMessage(req.body(), &body);
-  if (!status.ok())
-    return protocol::text(400, "Failed to parse body into JSON: " + std::string(status.message()));
+  if (!status.ok()) return protocol::text(400, "Failed to parse body into JSON: " + std::string(status.message()));
   const auto& fields = body.fields();
   const auto str = [&](const char* name, std::string fallback) {
     const auto it = fields.find(name);
-    return it != fields.end() && it->second.has_string_value() ? it->second.string_value()
-                                                               : fallback;
+    return it != fields.end() && it->second.has_string_value() ? it->second.string_value() : fallback;
   };
   const auto num = [&](const char* name, double fallback) {
     const auto it = fields.find(name);
@@ -2057,9 +1984,8 @@ protocol::answer cluster::impl::handle_control(const http::request<http::string_
   };
   const auto flag = [&](const char* name, bool fallback) {
     const auto it = fields.find(name);
-    return it != fields.end() && it->second.kind_case() == google::protobuf::Value::kBoolValue
-               ? it->second.bool_value()
-               : fallback;
+    return it != fields.end() && it->second.kind_case() == google::protobuf::Value::kBoolValue ? it->second.bool_value()
+                                                                                               : fallback;
   };
   const std::string fault = str("fault", "");
   const auto ok = [] {
@@ -2069,30 +1995,40 @@ protocol::answer cluster::impl::handle_control(const http::request<http::string_
     return a;
   };
   const auto count = [](double v) { return v < 0 ? std::size_t{0} : static_cast<std::size_t>(v); };
-  if (fault == "cut_streams_mid_record") cut_now();
-  else if (fault == "pause_heartbeats") heartbeats_paused = flag("paused", true);
-  else if (fault == "error_event") error_now(str("message", "Simulated error"));
+  if (fault == "cut_streams_mid_record")
+    cut_now();
+  else if (fault == "pause_heartbeats")
+    heartbeats_paused = flag("paused", true);
+  else if (fault == "error_event")
+    error_now(str("message", "Simulated error"));
   else if (fault == "fail_next") {
     fail_count = count(num("n", 1));
     fail_status = static_cast<unsigned>(num("status", 503));
     fail_body = str("body", std::string(protocol::not_recovered));
   } else if (fault == "delay_answers")
     answer_delay = std::chrono::milliseconds(static_cast<long long>(num("ms", 0)));
-  else if (fault == "offers_burst") burst_now(count(num("agents", 1000)));
-  else if (fault == "garbage") garbage_now();
-  else if (fault == "reset_connections") reset_now();
+  else if (fault == "offers_burst")
+    burst_now(count(num("agents", 1000)));
+  else if (fault == "garbage")
+    garbage_now();
+  else if (fault == "reset_connections")
+    reset_now();
   else if (fault == "flood") {
     const std::string shape = str("shape", "heartbeat");
     flood_shape s = flood_shape::heartbeat;
-    if (shape == "update") s = flood_shape::update;
-    else if (shape == "offers") s = flood_shape::offers;
-    else if (shape != "heartbeat") return protocol::text(400, "Unknown flood shape '" + shape + "'");
+    if (shape == "update")
+      s = flood_shape::update;
+    else if (shape == "offers")
+      s = flood_shape::offers;
+    else if (shape != "heartbeat")
+      return protocol::text(400, "Unknown flood shape '" + shape + "'");
     flood_now(count(num("events", 1000)), s, count(num("offers_per_event", 1)));
   } else if (fault == "elect") {
     const std::size_t m = count(num("master", 0));
     if (m >= masters.size()) return protocol::text(400, "No master " + std::to_string(m));
     elect_now(m);
-  } else if (fault == "unelect") unelect_now();
+  } else if (fault == "unelect")
+    unelect_now();
   else if (fault == "restart") {
     const std::size_t m = count(num("master", 0));
     if (m >= masters.size()) return protocol::text(400, "No master " + std::to_string(m));
@@ -2104,18 +2040,18 @@ protocol::answer cluster::impl::handle_control(const http::request<http::string_
       cancel_maintenance_now(a);
     } else {
       mesos::v1::Unavailability u;
-      u.mutable_start()->set_nanoseconds(
-          static_cast<std::int64_t>(num("start_s", now_seconds()) * 1e9));
+      u.mutable_start()->set_nanoseconds(static_cast<std::int64_t>(num("start_s", now_seconds()) * 1e9));
       const double duration = num("duration_s", 3600);
-      if (duration > 0)
-        u.mutable_duration()->set_nanoseconds(static_cast<std::int64_t>(duration * 1e9));
+      if (duration > 0) u.mutable_duration()->set_nanoseconds(static_cast<std::int64_t>(duration * 1e9));
       schedule_maintenance_now(a, std::move(u));
     }
   } else if (fault == "kill" || fault == "start_master") {
     const std::size_t m = count(num("master", 0));
     if (m >= masters.size()) return protocol::text(400, "No master " + std::to_string(m));
-    if (fault == "kill") kill_now(m);
-    else start_master_now(m);
+    if (fault == "kill")
+      kill_now(m);
+    else
+      start_master_now(m);
   } else
     return protocol::text(400, "Unknown fault '" + fault + "'");
   return ok();
@@ -2159,8 +2095,10 @@ void cluster::impl::close_master(sim_master& m, bool reset) {
   for (auto& [id, weak] : conns) {
     auto c = weak.lock();
     if (!c) continue;
-    if (reset) c->reset();
-    else c->graceful_close();
+    if (reset)
+      c->reset();
+    else
+      c->graceful_close();
   }
 }
 
@@ -2331,8 +2269,7 @@ void cluster::impl::burst_now(std::size_t n) {
   for_each_stream([&](connection& c) { c.send_event(fake_offers(c.framework_id, n)); });
 }
 
-std::size_t cluster::impl::flood_now(std::size_t events, flood_shape shape,
-                                     std::size_t per_event) {
+std::size_t cluster::impl::flood_now(std::size_t events, flood_shape shape, std::size_t per_event) {
   std::size_t streams = 0;
   for_each_stream([&](connection& c) {
     Event e;
@@ -2442,8 +2379,7 @@ void cluster::schedule_maintenance(std::size_t agent, std::chrono::system_clock:
       std::chrono::duration_cast<std::chrono::nanoseconds>(start.time_since_epoch()).count());
   if (duration.count() > 0) u.mutable_duration()->set_nanoseconds(duration.count());
   impl_->run_sync([&] {
-    if (agent >= impl_->agents.size())
-      throw std::out_of_range("mesos-sim: no agent " + std::to_string(agent));
+    if (agent >= impl_->agents.size()) throw std::out_of_range("mesos-sim: no agent " + std::to_string(agent));
     impl_->schedule_maintenance_now(agent, u);
   });
 }
@@ -2536,8 +2472,7 @@ std::vector<cluster::task_record> cluster::tasks() const {
     std::vector<task_record> out;
     for (const auto& [id, fw] : impl_->frameworks)
       for (const auto& [tid, t] : fw->tasks)
-        out.push_back({id, tid, impl_->agents[t->agent].id, t->state, t->pending.size(),
-                       t->sandbox});
+        out.push_back({id, tid, impl_->agents[t->agent].id, t->state, t->pending.size(), t->sandbox});
     return out;
   });
 }
@@ -2547,8 +2482,7 @@ std::vector<cluster::operation_record> cluster::operations() const {
     std::vector<operation_record> out;
     for (const auto& [id, fw] : impl_->frameworks)
       for (const auto& [oid, op] : fw->operations)
-        out.push_back({id, oid, impl_->agents[op->agent].id, op->latest.state(),
-                       op->pending.has_value()});
+        out.push_back({id, oid, impl_->agents[op->agent].id, op->latest.state(), op->pending.has_value()});
     return out;
   });
 }
@@ -2558,16 +2492,12 @@ std::size_t cluster::offers_outstanding() const {
 }
 
 std::vector<mesos::v1::Resource> cluster::agent_resources(std::size_t agent) const {
-  return impl_->run_sync([&] {
-    return agent < impl_->agents.size() ? impl_->agents[agent].total
-                                        : std::vector<mesos::v1::Resource>{};
-  });
+  return impl_->run_sync(
+      [&] { return agent < impl_->agents.size() ? impl_->agents[agent].total : std::vector<mesos::v1::Resource>{}; });
 }
 
 std::string cluster::agent_id(std::size_t agent) const {
-  return impl_->run_sync([&] {
-    return agent < impl_->agents.size() ? impl_->agents[agent].id : std::string{};
-  });
+  return impl_->run_sync([&] { return agent < impl_->agents.size() ? impl_->agents[agent].id : std::string{}; });
 }
 
 const cluster_config& cluster::config() const noexcept { return impl_->cfg; }

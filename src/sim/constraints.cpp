@@ -8,8 +8,7 @@ namespace {
 
 using mesos::v1::scheduler::AttributeConstraint;
 
-std::optional<std::string> selected(const AttributeConstraint::Selector& s,
-                                    const agent_view& agent) {
+std::optional<std::string> selected(const AttributeConstraint::Selector& s, const agent_view& agent) {
   if (s.has_attribute_name()) {
     if (!agent.attributes) return std::nullopt;
     for (const auto& [name, value] : *agent.attributes)
@@ -26,35 +25,29 @@ bool holds(const attribute_constraint& c, const agent_view& agent) {
   switch (p.predicate_case()) {
     case AttributeConstraint::Predicate::kExists: return value.has_value();
     case AttributeConstraint::Predicate::kNotExists: return !value.has_value();
-    case AttributeConstraint::Predicate::kTextEquals:
-      return value && *value == p.text_equals().value();
-    case AttributeConstraint::Predicate::kTextNotEquals:
-      return !value || *value != p.text_not_equals().value();
-    case AttributeConstraint::Predicate::kTextMatches:
-      return value && std::regex_match(*value, *c.regex);
-    case AttributeConstraint::Predicate::kTextNotMatches:
-      return !value || !std::regex_match(*value, *c.regex);
+    case AttributeConstraint::Predicate::kTextEquals: return value && *value == p.text_equals().value();
+    case AttributeConstraint::Predicate::kTextNotEquals: return !value || *value != p.text_not_equals().value();
+    case AttributeConstraint::Predicate::kTextMatches: return value && std::regex_match(*value, *c.regex);
+    case AttributeConstraint::Predicate::kTextNotMatches: return !value || !std::regex_match(*value, *c.regex);
     default: return false;  // rejected by compile_constraints
   }
 }
 
 }  // namespace
 
-std::variant<offer_constraints, std::string> compile_constraints(
-    const mesos::v1::scheduler::OfferConstraints& c, const std::vector<std::string>& roles) {
+std::variant<offer_constraints, std::string> compile_constraints(const mesos::v1::scheduler::OfferConstraints& c,
+                                                                 const std::vector<std::string>& roles) {
   offer_constraints out;
   for (const auto& [role, rc] : c.role_constraints()) {
     if (std::find(roles.begin(), roles.end(), role) == roles.end())
-      return "Offer constraints are given for role '" + role +
-             "', which is not one of the framework's roles";
+      return "Offer constraints are given for role '" + role + "', which is not one of the framework's roles";
     auto& groups = out[role];
     for (const auto& group : rc.groups()) {
       constraint_group compiled;
       for (const auto& ac : group.attribute_constraints()) {
         const auto& sel = ac.selector();
         if (!sel.has_attribute_name() &&
-            (!sel.has_pseudoattribute_type() ||
-             sel.pseudoattribute_type() == AttributeConstraint::Selector::UNKNOWN))
+            (!sel.has_pseudoattribute_type() || sel.pseudoattribute_type() == AttributeConstraint::Selector::UNKNOWN))
           return "Invalid offer constraint of role '" + role + "': no selector";
         attribute_constraint a{ac, nullptr};
         const auto& p = ac.predicate();
@@ -63,9 +56,7 @@ std::variant<offer_constraints, std::string> compile_constraints(
           case AttributeConstraint::Predicate::PREDICATE_NOT_SET:
             return "Invalid offer constraint of role '" + role + "': no predicate";
           case AttributeConstraint::Predicate::kTextMatches: pattern = p.text_matches().regex(); break;
-          case AttributeConstraint::Predicate::kTextNotMatches:
-            pattern = p.text_not_matches().regex();
-            break;
+          case AttributeConstraint::Predicate::kTextNotMatches: pattern = p.text_not_matches().regex(); break;
           default: break;
         }
         if (pattern) {
@@ -89,8 +80,7 @@ bool satisfies(const offer_constraints& c, const std::string& role, const agent_
   const auto it = c.find(role);
   if (it == c.end()) return true;
   return std::any_of(it->second.begin(), it->second.end(), [&](const constraint_group& g) {
-    return std::all_of(g.begin(), g.end(),
-                       [&](const attribute_constraint& a) { return holds(a, agent); });
+    return std::all_of(g.begin(), g.end(), [&](const attribute_constraint& a) { return holds(a, agent); });
   });
 }
 

@@ -43,8 +43,8 @@ struct agent_view {
 // Checks and compiles `c` for a framework with `roles`: the reason it is
 // invalid (a role the framework does not have, a missing selector or
 // predicate, a regex that does not compile), or the constraints.
-std::variant<offer_constraints, std::string> compile_constraints(
-    const mesos::v1::scheduler::OfferConstraints& c, const std::vector<std::string>& roles);
+std::variant<offer_constraints, std::string> compile_constraints(const mesos::v1::scheduler::OfferConstraints& c,
+                                                                 const std::vector<std::string>& roles);
 
 // True when `role` may be offered the agent.
 bool satisfies(const offer_constraints& c, const std::string& role, const agent_view& agent);

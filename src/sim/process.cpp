@@ -13,8 +13,7 @@ extern char** environ;
 
 namespace mesoshttp::sim::detail {
 
-std::variant<spawned, std::string> spawn(const mesos::v1::CommandInfo& command,
-                                         const std::filesystem::path& sandbox) {
+std::variant<spawned, std::string> spawn(const mesos::v1::CommandInfo& command, const std::filesystem::path& sandbox) {
   std::error_code ec;
   std::filesystem::create_directories(sandbox, ec);
   if (ec) return "Failed to create sandbox " + sandbox.string() + ": " + ec.message();
@@ -119,9 +118,7 @@ std::variant<spawned, std::string> spawn(const mesos::v1::CommandInfo& command,
         exec_errno = EACCES;
         continue;
       }
-      if (errno == ENOENT || errno == ENOTDIR || errno == ESTALE || errno == ENODEV ||
-          errno == ETIMEDOUT)
-        continue;
+      if (errno == ENOENT || errno == ENOTDIR || errno == ESTALE || errno == ENODEV || errno == ETIMEDOUT) continue;
       exec_errno = errno;
       break;
     }
@@ -157,8 +154,7 @@ int reap(pid_t pid, bool block) {
 }
 
 std::string describe_exit(int wait_status) {
-  if (WIFEXITED(wait_status))
-    return "Command exited with status " + std::to_string(WEXITSTATUS(wait_status));
+  if (WIFEXITED(wait_status)) return "Command exited with status " + std::to_string(WEXITSTATUS(wait_status));
   if (WIFSIGNALED(wait_status)) {
     const char* name = ::strsignal(WTERMSIG(wait_status));
     return std::string("Command terminated with signal ") + (name ? name : "unknown");

@@ -18,8 +18,7 @@ struct spawned {
 };
 
 // The process, or why it could not be started.
-std::variant<spawned, std::string> spawn(const mesos::v1::CommandInfo& command,
-                                         const std::filesystem::path& sandbox);
+std::variant<spawned, std::string> spawn(const mesos::v1::CommandInfo& command, const std::filesystem::path& sandbox);
 
 // Reaps an exited process: its wait status, or -1 if it has not exited.
 int reap(pid_t pid, bool block);

@@ -22,9 +22,7 @@ std::string_view trim(std::string_view s) {
 bool iequals(std::string_view a, std::string_view b) {
   if (a.size() != b.size()) return false;
   for (std::size_t i = 0; i < a.size(); ++i) {
-    if (std::tolower(static_cast<unsigned char>(a[i])) !=
-        std::tolower(static_cast<unsigned char>(b[i])))
-      return false;
+    if (std::tolower(static_cast<unsigned char>(a[i])) != std::tolower(static_cast<unsigned char>(b[i]))) return false;
   }
   return true;
 }
@@ -36,7 +34,7 @@ std::string_view path_of(std::string_view target) {
 
 answer bad_request(std::string body) { return text(400, std::move(body)); }
 
-} // namespace
+}  // namespace
 
 answer text(unsigned status, std::string body) {
   answer a;
@@ -80,9 +78,12 @@ std::optional<encoding> negotiate_accept(std::optional<std::string_view> accept)
         if (q == "0" || q == "0.0" || q == "0.00" || q == "0.000") continue;
       }
     }
-    if (type == "*/*" || iequals(type, "application/*")) json = protobuf = true;
-    else if (iequals(type, json_content_type)) json = true;
-    else if (iequals(type, protobuf_content_type)) protobuf = true;
+    if (type == "*/*" || iequals(type, "application/*"))
+      json = protobuf = true;
+    else if (iequals(type, json_content_type))
+      json = true;
+    else if (iequals(type, protobuf_content_type))
+      protobuf = true;
   }
   // A real master checks JSON first, so "*/*" streams JSON.
   if (json) return encoding::json;
@@ -102,8 +103,7 @@ std::optional<std::string> validate_call(const Call& call) {
   if (call.type() == Call::SUBSCRIBE) {
     if (auto e = expect(call.has_subscribe(), "subscribe")) return e;
     const auto& info = call.subscribe().framework_info();
-    if (info.has_id() && call.has_framework_id() &&
-        info.id().value() != call.framework_id().value())
+    if (info.has_id() && call.has_framework_id() && info.id().value() != call.framework_id().value())
       return fail("'framework_id' differs from 'subscribe.framework_info.id'");
     return std::nullopt;
   }
@@ -111,10 +111,8 @@ std::optional<std::string> validate_call(const Call& call) {
   switch (call.type()) {
     case Call::ACCEPT: return expect(call.has_accept(), "accept");
     case Call::DECLINE: return expect(call.has_decline(), "decline");
-    case Call::ACCEPT_INVERSE_OFFERS:
-      return expect(call.has_accept_inverse_offers(), "accept_inverse_offers");
-    case Call::DECLINE_INVERSE_OFFERS:
-      return expect(call.has_decline_inverse_offers(), "decline_inverse_offers");
+    case Call::ACCEPT_INVERSE_OFFERS: return expect(call.has_accept_inverse_offers(), "accept_inverse_offers");
+    case Call::DECLINE_INVERSE_OFFERS: return expect(call.has_decline_inverse_offers(), "decline_inverse_offers");
     case Call::KILL: return expect(call.has_kill(), "kill");
     case Call::SHUTDOWN: return expect(call.has_shutdown(), "shutdown");
     case Call::ACKNOWLEDGE:
@@ -122,13 +120,11 @@ std::optional<std::string> validate_call(const Call& call) {
       if (call.acknowledge().uuid().size() != 16) return fail("Not a valid UUID");
       return std::nullopt;
     case Call::ACKNOWLEDGE_OPERATION_STATUS:
-      if (auto e = expect(call.has_acknowledge_operation_status(), "acknowledge_operation_status"))
-        return e;
+      if (auto e = expect(call.has_acknowledge_operation_status(), "acknowledge_operation_status")) return e;
       if (call.acknowledge_operation_status().uuid().size() != 16) return fail("Not a valid UUID");
       return std::nullopt;
     case Call::RECONCILE: return expect(call.has_reconcile(), "reconcile");
-    case Call::RECONCILE_OPERATIONS:
-      return expect(call.has_reconcile_operations(), "reconcile_operations");
+    case Call::RECONCILE_OPERATIONS: return expect(call.has_reconcile_operations(), "reconcile_operations");
     case Call::MESSAGE: return expect(call.has_message(), "message");
     case Call::REQUEST: return expect(call.has_request(), "request");
     case Call::UPDATE_FRAMEWORK: return expect(call.has_update_framework(), "update_framework");
@@ -145,8 +141,7 @@ std::variant<answer, parsed_call> parse_scheduler_request(const request_view& re
   }
   if (!request.content_type) return bad_request("Expecting 'Content-Type' to be present");
   const auto enc = encoding_from_content_type(*request.content_type);
-  if (!enc)
-    return text(415, "Expecting 'Content-Type' of application/json or application/x-protobuf");
+  if (!enc) return text(415, "Expecting 'Content-Type' of application/json or application/x-protobuf");
 
   parsed_call parsed;
   parsed.request_encoding = *enc;
@@ -157,8 +152,7 @@ std::variant<answer, parsed_call> parse_scheduler_request(const request_view& re
     options.ignore_unknown_fields = true;
     const auto status = google::protobuf::util::JsonStringToMessage(
         google::protobuf::StringPiece(request.body.data(), request.body.size()), &call, options);
-    if (!status.ok())
-      return bad_request("Failed to parse body into JSON: " + std::string(status.message()));
+    if (!status.ok()) return bad_request("Failed to parse body into JSON: " + std::string(status.message()));
     if (!call.IsInitialized())
       return bad_request("Failed to convert JSON into Call protobuf: Missing required fields: " +
                          call.InitializationErrorString());
@@ -172,10 +166,8 @@ std::variant<answer, parsed_call> parse_scheduler_request(const request_view& re
 
   if (call.type() == Call::SUBSCRIBE) {
     const auto accept = negotiate_accept(request.accept);
-    if (!accept)
-      return text(406, "Expecting 'Accept' to allow 'application/x-protobuf' or 'application/json'");
-    if (request.stream_id)
-      return bad_request("Subscribe calls should not include the 'Mesos-Stream-Id' header");
+    if (!accept) return text(406, "Expecting 'Accept' to allow 'application/x-protobuf' or 'application/json'");
+    if (request.stream_id) return bad_request("Subscribe calls should not include the 'Mesos-Stream-Id' header");
     parsed.response_encoding = *accept;
   } else {
     parsed.response_encoding = negotiate_accept(request.accept).value_or(*enc);
@@ -183,11 +175,10 @@ std::variant<answer, parsed_call> parse_scheduler_request(const request_view& re
   return parsed;
 }
 
-answer redirect_to_leader(std::string_view leader_host, unsigned leader_port,
-                          std::string_view target) {
+answer redirect_to_leader(std::string_view leader_host, unsigned leader_port, std::string_view target) {
   answer a = empty(307);
-  std::string location = "//" + std::string(leader_host) + ":" + std::to_string(leader_port) +
-                         "/master/api/v1/scheduler";
+  std::string location =
+      "//" + std::string(leader_host) + ":" + std::to_string(leader_port) + "/master/api/v1/scheduler";
   const auto q = target.find('?');
   if (q != std::string_view::npos) location += target.substr(q);
   a.headers.emplace_back("Location", std::move(location));
@@ -227,4 +218,4 @@ std::string uuid_to_string(std::string_view bytes) {
 
 std::string random_uuid() { return uuid_to_string(random_uuid_bytes()); }
 
-} // namespace mesoshttp::sim::protocol
+}  // namespace mesoshttp::sim::protocol

@@ -63,7 +63,7 @@ pool::iterator find(pool& p, const std::string& k) {
   return std::find_if(p.begin(), p.end(), [&](const Resource& r) { return key(r) == k; });
 }
 
-} // namespace
+}  // namespace
 
 Resource normalized(const Resource& r) {
   Resource n = r;
@@ -87,16 +87,14 @@ bool contains(const pool& p, const Resource& r) {
     const ranges have = to_ranges(*it);
     for (const auto& want : to_ranges(r)) {
       // Not a structured binding: clang 14 cannot capture those in a lambda.
-      const bool inside = std::any_of(have.begin(), have.end(), [&](const auto& h) {
-        return h.first <= want.first && want.second <= h.second;
-      });
+      const bool inside = std::any_of(have.begin(), have.end(),
+                                      [&](const auto& h) { return h.first <= want.first && want.second <= h.second; });
       if (!inside) return false;
     }
     return true;
   }
   for (const auto& item : r.set().item()) {
-    if (std::find(it->set().item().begin(), it->set().item().end(), item) == it->set().item().end())
-      return false;
+    if (std::find(it->set().item().begin(), it->set().item().end(), item) == it->set().item().end()) return false;
   }
   return true;
 }
@@ -127,8 +125,7 @@ void add(pool& p, const Resource& r) {
     set_ranges(*it, to_ranges(tmp));
   } else {
     for (const auto& item : r.set().item()) {
-      if (std::find(it->set().item().begin(), it->set().item().end(), item) ==
-          it->set().item().end())
+      if (std::find(it->set().item().begin(), it->set().item().end(), item) == it->set().item().end())
         it->mutable_set()->add_item(item);
     }
   }

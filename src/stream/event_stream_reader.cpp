@@ -75,4 +75,4 @@ event_stream_reader::state event_stream_reader::end(cause c, std::error_code ec,
   return state::ended;
 }
 
-} // namespace mesoshttp::detail
+}  // namespace mesoshttp::detail

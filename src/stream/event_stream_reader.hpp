@@ -76,4 +76,4 @@ class event_stream_reader {
   std::string reason_;
 };
 
-} // namespace mesoshttp::detail
+}  // namespace mesoshttp::detail

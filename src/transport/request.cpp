@@ -14,7 +14,7 @@ std::string quote_body(std::string_view body) {
   return text;
 }
 
-} // namespace
+}  // namespace
 
 std::string build_post(const post_request& r) {
   std::string req;
@@ -46,10 +46,10 @@ std::string build_post(const post_request& r) {
 
 std::string status_text(unsigned status, std::string_view body) {
   namespace http = boost::beast::http;
-  std::string text = std::to_string(status) + " " +
-                     std::string(http::obsolete_reason(static_cast<http::status>(status)));
+  std::string text =
+      std::to_string(status) + " " + std::string(http::obsolete_reason(static_cast<http::status>(status)));
   if (!body.empty()) text += ": " + quote_body(body);
   return text;
 }
 
-} // namespace mesoshttp::detail
+}  // namespace mesoshttp::detail

@@ -28,4 +28,4 @@ std::string build_post(const post_request& request);
 // "503 Service Unavailable: <the body, trimmed and cut at 512 bytes>".
 std::string status_text(unsigned status, std::string_view body);
 
-} // namespace mesoshttp::detail
+}  // namespace mesoshttp::detail

@@ -106,8 +106,9 @@ std::error_code parse_zk_url(std::string_view url, zk_url& out, std::string* why
     // Most likely credentials whose password holds a '/', which ended the
     // host list early: what came before it would be quoted as a host (part
     // of the password) or even accepted. Refuse, quoting nothing.
-    set_why(why, "'@' after the ZooKeeper host list: a password in a zk:// URL cannot contain '/', "
-                 "nor a znode path '@'");
+    set_why(why,
+            "'@' after the ZooKeeper host list: a password in a zk:// URL cannot contain '/', "
+            "nor a znode path '@'");
     return error::invalid_master_url;
   }
 
@@ -130,8 +131,7 @@ std::error_code parse_zk_url(std::string_view url, zk_url& out, std::string* why
   for (std::size_t from = 0;;) {
     const auto comma = authority.find(',', from);
     std::string host;
-    if (auto ec = parse_host(authority.substr(from, comma == std::string_view::npos ? comma : comma - from),
-                             host, why))
+    if (auto ec = parse_host(authority.substr(from, comma == std::string_view::npos ? comma : comma - from), host, why))
       return ec;
     if (!parsed.hosts.empty()) parsed.hosts += ',';
     parsed.hosts += host;
@@ -147,8 +147,8 @@ std::error_code parse_zk_url(std::string_view url, zk_url& out, std::string* why
   if (normalized.size() > 1 && normalized.back() == '/') normalized.pop_back();
   for (std::size_t from = 1; normalized.size() > 1;) {
     const auto next = normalized.find('/', from);
-    const auto segment = std::string_view(normalized).substr(
-        from, next == std::string::npos ? std::string::npos : next - from);
+    const auto segment =
+        std::string_view(normalized).substr(from, next == std::string::npos ? std::string::npos : next - from);
     if (segment.empty() || segment == "." || segment == "..") {
       set_why(why, "invalid znode path '" + normalized + "'");
       return error::invalid_master_url;

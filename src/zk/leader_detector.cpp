@@ -137,17 +137,17 @@ struct leader_detector::impl {
       close_session_locked();
       ++generation;
       ctx = std::make_unique<session_ctx>(session_ctx{link, generation});
-      const auto timeout = static_cast<int>(std::clamp<std::chrono::milliseconds::rep>(
-          config.session_timeout.count(), 1, 0x7fffffff));
+      const auto timeout =
+          static_cast<int>(std::clamp<std::chrono::milliseconds::rep>(config.session_timeout.count(), 1, 0x7fffffff));
       errno = 0;
-      zh = zookeeper_init2(url.hosts.c_str(), &on_session_event, timeout, nullptr, ctx.get(),
-                           ZOO_NO_LOG_CLIENTENV, &discard_log);
+      zh = zookeeper_init2(url.hosts.c_str(), &on_session_event, timeout, nullptr, ctx.get(), ZOO_NO_LOG_CLIENTENV,
+                           &discard_log);
       if (!zh) {
         failure = std::strerror(errno);
         ctx.reset();
       } else if (url.credentials) {
-        zoo_add_auth(zh, "digest", url.credentials->data(), static_cast<int>(url.credentials->size()),
-                     &on_auth, nullptr);
+        zoo_add_auth(zh, "digest", url.credentials->data(), static_cast<int>(url.credentials->size()), &on_auth,
+                     nullptr);
       }
     }
     if (!failure.empty()) {
@@ -158,8 +158,8 @@ struct leader_detector::impl {
     log(log_level::debug, "ZooKeeper session requested");
     session_connected = false;
     connect_timer.expires_after(config.session_timeout);
-    connect_timer.async_wait(boost::asio::bind_executor(
-        strand, [weak = link->owner, expected = generation](boost::system::error_code ec) {
+    connect_timer.async_wait(
+        boost::asio::bind_executor(strand, [weak = link->owner, expected = generation](boost::system::error_code ec) {
           auto self = weak.lock();
           if (ec || !self || !self->current(expected) || self->session_connected) return;
           self->report(std::nullopt, "no ZooKeeper session with " + self->url.hosts + " after " +
@@ -171,12 +171,11 @@ struct leader_detector::impl {
   template <class F>
   void retry_later(F what) {
     retry_delay = std::min<std::chrono::milliseconds>(
-        std::max<std::chrono::milliseconds>(retry_delay * 2, std::chrono::milliseconds(500)),
-        std::chrono::seconds(10));
+        std::max<std::chrono::milliseconds>(retry_delay * 2, std::chrono::milliseconds(500)), std::chrono::seconds(10));
     retry_timer.expires_after(retry_delay);
     const auto expected = generation;
-    retry_timer.async_wait(boost::asio::bind_executor(
-        strand, [weak = link->owner, expected, what](boost::system::error_code ec) {
+    retry_timer.async_wait(
+        boost::asio::bind_executor(strand, [weak = link->owner, expected, what](boost::system::error_code ec) {
           auto self = weak.lock();
           if (ec || !self || self->stopped) return;
           // A session opened meanwhile made this retry moot.
@@ -297,8 +296,7 @@ struct leader_detector::impl {
       leader_node.clear();
       report(std::nullopt, "not authorised to read " + url.path + " in ZooKeeper");
       retry_later([](impl& self) { self.refresh(); });
-    } else if (rc == ZCONNECTIONLOSS || rc == ZOPERATIONTIMEOUT || rc == ZSESSIONEXPIRED ||
-               rc == ZCLOSING) {
+    } else if (rc == ZCONNECTIONLOSS || rc == ZOPERATIONTIMEOUT || rc == ZSESSIONEXPIRED || rc == ZCLOSING) {
       // The session event that follows (connected again, or expired) reads again.
     } else {
       log(log_level::warning, std::string("listing ") + url.path + " failed: " + zerror(rc));
@@ -339,8 +337,7 @@ struct leader_detector::impl {
     } else if (rc == ZNOAUTH) {
       report(std::nullopt, "not authorised to read " + req.node + " in ZooKeeper");
       retry_later([](impl& self) { self.refresh(); });
-    } else if (rc != ZCONNECTIONLOSS && rc != ZOPERATIONTIMEOUT && rc != ZSESSIONEXPIRED &&
-               rc != ZCLOSING) {
+    } else if (rc != ZCONNECTIONLOSS && rc != ZOPERATIONTIMEOUT && rc != ZSESSIONEXPIRED && rc != ZCLOSING) {
       log(log_level::warning, "reading " + req.node + " failed: " + zerror(rc));
       retry_later([](impl& self) { self.refresh(); });
     }
@@ -391,8 +388,8 @@ struct leader_detector::impl {
   }
 };
 
-std::shared_ptr<leader_detector> leader_detector::create(boost::asio::any_io_executor executor,
-                                                         detector_config config, callback on_change) {
+std::shared_ptr<leader_detector> leader_detector::create(boost::asio::any_io_executor executor, detector_config config,
+                                                         callback on_change) {
   auto state = std::make_shared<impl>(std::move(executor), std::move(config), std::move(on_change));
   state->link->owner = state;
   return std::shared_ptr<leader_detector>(new leader_detector(std::move(state)));

@@ -20,8 +20,8 @@
 namespace {
 
 using namespace std::chrono_literals;
-using mesoshttp::test::subprocess;
 using mesos::v1::scheduler::Event;
+using mesoshttp::test::subprocess;
 
 constexpr auto deadline = 120s;
 
@@ -84,15 +84,14 @@ TEST_P(Cli, RunPassesTheCommandsExitStatusThrough) {
 }
 
 TEST_P(Cli, RunOneArgumentIsAShellCommandLineWithTheEnvironment) {
-  auto r = cli({"run", "--encoding", wire(), "--env", "GREETING=hi", "--env", "N=20",
-                "--", "echo \"$GREETING $((N + 1))\"; exit 0"});
+  auto r = cli({"run", "--encoding", wire(), "--env", "GREETING=hi", "--env", "N=20", "--",
+                "echo \"$GREETING $((N + 1))\"; exit 0"});
   EXPECT_EQ(r.code, 0) << r.all();
   EXPECT_NE(r.out.find("hi 21"), std::string::npos) << r.all();
 }
 
 TEST_P(Cli, RunWithoutAFittingOfferGivesUpWithAMessage) {
-  auto r = cli({"run", "--encoding", wire(), "--cpus", "1000", "--offer-timeout", "0.5", "--",
-                "true"});
+  auto r = cli({"run", "--encoding", wire(), "--cpus", "1000", "--offer-timeout", "0.5", "--", "true"});
   EXPECT_NE(r.code, 0) << r.all();
   EXPECT_NE(r.err.find("no offer with cpus 1000"), std::string::npos) << r.all();
   EXPECT_NE(r.err.find("largest offer"), std::string::npos) << r.all();
@@ -103,8 +102,8 @@ TEST_P(Cli, RunAgainstAClusterTearsTheFrameworkDownInEveryCase) {
   sim.start();
   auto ok = cli({"run", "--master", sim.url(0), "--encoding", wire(), "--", "true"});
   EXPECT_EQ(ok.code, 0) << ok.all();  // simulated tasks finish
-  auto failed = cli({"run", "--master", sim.url(0), "--encoding", wire(), "--cpus", "99",
-                     "--offer-timeout", "0.5", "--", "true"});
+  auto failed = cli(
+      {"run", "--master", sim.url(0), "--encoding", wire(), "--cpus", "99", "--offer-timeout", "0.5", "--", "true"});
   EXPECT_NE(failed.code, 0) << failed.all();
   std::size_t teardowns = 0;
   for (const auto& c : sim.calls()) teardowns += c.type == "TEARDOWN" && c.status == 202;
@@ -124,8 +123,7 @@ TEST_P(Cli, RunReportsATaskTheMasterFailsWithItsReason) {
 
 TEST_P(Cli, RunAgainstAnUnreachableMasterNamesTheUrl) {
   const std::string url = "http://127.0.0.1:" + std::to_string(closed_port());
-  auto r = cli({"run", "--master", url, "--encoding", wire(), "--max-reconnects", "2", "--",
-                "true"});
+  auto r = cli({"run", "--master", url, "--encoding", wire(), "--max-reconnects", "2", "--", "true"});
   EXPECT_NE(r.code, 0) << r.all();
   EXPECT_NE(r.err.find("cannot use the master at " + url), std::string::npos) << r.all();
   EXPECT_NE(r.err.find("Connection refused"), std::string::npos) << r.all();
@@ -144,8 +142,7 @@ TEST_P(Cli, CtrlCKillsTheTaskAndWaitsForTaskKilled) {
 TEST_P(Cli, WatchPrintsOneParseableJsonEventPerLine) {
   mesoshttp::sim::cluster sim(fast_sim());
   sim.start();
-  auto r = cli({"watch", "--master", sim.url(0), "--encoding", wire(), "--format", "json",
-                "--count", "3"});
+  auto r = cli({"watch", "--master", sim.url(0), "--encoding", wire(), "--format", "json", "--count", "3"});
   EXPECT_EQ(r.code, 0) << r.all();
   const auto lines = lines_of(r.out);
   ASSERT_EQ(lines.size(), 3u) << r.all();
@@ -232,9 +229,8 @@ class CliSecure : public ::testing::TestWithParam<std::string> {
   }
 
   std::vector<std::string> secure_args(std::vector<std::string> args) const {
-    args.insert(args.end(), {"--master", sim_->url(0), "--encoding", GetParam(), "--ca-file", pki_.ca_cert(),
-                             "--cert", pki_.cert_file("client"), "--key", pki_.key_file("client"),
-                             "--log-level", "debug"});
+    args.insert(args.end(), {"--master", sim_->url(0), "--encoding", GetParam(), "--ca-file", pki_.ca_cert(), "--cert",
+                             pki_.cert_file("client"), "--key", pki_.key_file("client"), "--log-level", "debug"});
     return args;
   }
 
@@ -251,8 +247,8 @@ class CliSecure : public ::testing::TestWithParam<std::string> {
 
 TEST_P(CliSecure, WatchOverMutualTlsWithASecretFileNeverPrintsTheSecret) {
   temp_file secret_file(std::string(secret) + "\n");
-  auto r = cli(secure_args({"watch", "--format", "json", "--count", "3", "--principal", "ops",
-                            "--secret-file", secret_file.path}));
+  auto r = cli(secure_args(
+      {"watch", "--format", "json", "--count", "3", "--principal", "ops", "--secret-file", secret_file.path}));
   EXPECT_EQ(r.code, 0) << r.all();
   ASSERT_EQ(lines_of(r.out).size(), 3u) << r.all();
   EXPECT_NE(r.err.find("subscribed to https://"), std::string::npos) << r.all();
@@ -287,8 +283,8 @@ TEST_P(CliSecure, WrongSecretEndsWithThe401AndPrintsNoSecret) {
 
 TEST_P(CliSecure, WithoutAClientCertificateTheHandshakeFailureIsNamed) {
   temp_file secret_file(secret);
-  auto r = cli({"watch", "--master", sim_->url(0), "--encoding", GetParam(), "--ca-file", pki_.ca_cert(),
-                "--principal", "ops", "--secret-file", secret_file.path, "--max-reconnects", "1"});
+  auto r = cli({"watch", "--master", sim_->url(0), "--encoding", GetParam(), "--ca-file", pki_.ca_cert(), "--principal",
+                "ops", "--secret-file", secret_file.path, "--max-reconnects", "1"});
   EXPECT_NE(r.code, 0) << r.all();
   EXPECT_NE(r.err.find("certificate required"), std::string::npos) << r.all();
   expect_no_secret(r);
@@ -296,10 +292,23 @@ TEST_P(CliSecure, WithoutAClientCertificateTheHandshakeFailureIsNamed) {
 
 TEST_P(CliSecure, UntrustedMasterIsRefusedUnlessInsecure) {
   temp_file secret_file(secret);
-  auto base = std::vector<std::string>{"watch", "--master", sim_->url(0), "--encoding", GetParam(),
-                                       "--cert", pki_.cert_file("client"), "--key", pki_.key_file("client"),
-                                       "--principal", "ops", "--secret-file", secret_file.path,
-                                       "--max-reconnects", "1", "--count", "1"};
+  auto base = std::vector<std::string>{"watch",
+                                       "--master",
+                                       sim_->url(0),
+                                       "--encoding",
+                                       GetParam(),
+                                       "--cert",
+                                       pki_.cert_file("client"),
+                                       "--key",
+                                       pki_.key_file("client"),
+                                       "--principal",
+                                       "ops",
+                                       "--secret-file",
+                                       secret_file.path,
+                                       "--max-reconnects",
+                                       "1",
+                                       "--count",
+                                       "1"};
   auto refused = cli(base);  // the system store does not know the test CA
   EXPECT_NE(refused.code, 0) << refused.all();
   EXPECT_NE(refused.err.find("certificate verify failed"), std::string::npos) << refused.all();
@@ -323,9 +332,9 @@ TEST(CliSimSecure, ServesTlsWithCredentialsFromFiles) {
   ASSERT_EQ(line.rfind("master 0 https://127.0.0.1:", 0), 0u) << line;
   const std::string url = line.substr(9, line.find(' ', 9) - 9);
   temp_file secret_file("cli-s3cret-do-not-print");
-  auto r = cli({"call", "--master", url, "--ca-file", pki.ca_cert(), "--cert", pki.cert_file("client"), "--key",
-                pki.key_file("client"), "--principal", "ops", "--secret-file", secret_file.path,
-                R"({"type":"SUPPRESS"})"});
+  auto r =
+      cli({"call", "--master", url, "--ca-file", pki.ca_cert(), "--cert", pki.cert_file("client"), "--key",
+           pki.key_file("client"), "--principal", "ops", "--secret-file", secret_file.path, R"({"type":"SUPPRESS"})"});
   EXPECT_EQ(r.code, 0) << r.all();
   EXPECT_NE(r.out.find("HTTP 202"), std::string::npos) << r.all();
   EXPECT_EQ(r.all().find("cli-s3cret-do-not-print"), std::string::npos);
@@ -361,20 +370,19 @@ TEST_P(Cli, CallTeardownWithTheFrameworkIdRemovesTheFramework) {
   mesoshttp::sim::cluster sim(fast_sim());
   sim.start();
   // A framework that outlives its first command, then torn down by a second.
-  auto first = cli({"call", "--master", sim.url(0), "--encoding", wire(), "--failover-timeout",
-                    "300", R"({"type":"SUPPRESS"})"});
+  auto first = cli(
+      {"call", "--master", sim.url(0), "--encoding", wire(), "--failover-timeout", "300", R"({"type":"SUPPRESS"})"});
   ASSERT_EQ(first.code, 0) << first.all();
   ASSERT_EQ(sim.frameworks().size(), 1u);
   const std::string id = sim.frameworks()[0].id;
-  auto second = cli({"call", "--master", sim.url(0), "--encoding", wire(), "--framework-id", id,
-                     R"({"type":"TEARDOWN"})"});
+  auto second =
+      cli({"call", "--master", sim.url(0), "--encoding", wire(), "--framework-id", id, R"({"type":"TEARDOWN"})"});
   EXPECT_EQ(second.code, 0) << second.all();
   EXPECT_NE(second.err.find("as framework " + id), std::string::npos) << second.all();
   EXPECT_TRUE(sim.frameworks().empty());
 }
 
-INSTANTIATE_TEST_SUITE_P(Encodings, Cli, ::testing::Values("protobuf", "json"),
-                         [](const auto& p) { return p.param; });
+INSTANTIATE_TEST_SUITE_P(Encodings, Cli, ::testing::Values("protobuf", "json"), [](const auto& p) { return p.param; });
 
 TEST(CliArguments, BadArgumentsExitNonZeroWithAMessage) {
   const std::vector<std::pair<std::vector<std::string>, std::string>> cases = {
@@ -424,8 +432,7 @@ TEST(CliArguments, EverySubcommandHasHelp) {
   }
   auto r = cli({"--help"});
   EXPECT_EQ(r.code, 0);
-  for (const std::string sub : {"run", "watch", "sim", "call"})
-    EXPECT_NE(r.out.find(sub), std::string::npos) << r.out;
+  for (const std::string sub : {"run", "watch", "sim", "call"}) EXPECT_NE(r.out.find(sub), std::string::npos) << r.out;
 }
 
 TEST(CliSim, ServesUntilSignalledAndAnswersCalls) {

@@ -92,8 +92,7 @@ class subprocess {
   // One round of reading; false once both pipes are closed or at the deadline.
   bool pump(std::chrono::steady_clock::time_point until) {
     if (out_fd_ < 0 && err_fd_ < 0) return false;
-    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
-        until - std::chrono::steady_clock::now());
+    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(until - std::chrono::steady_clock::now());
     if (left.count() <= 0) return false;
     pollfd fds[2] = {{out_fd_, POLLIN, 0}, {err_fd_, POLLIN, 0}};
     const int n = ::poll(fds, 2, static_cast<int>(std::min<long long>(left.count(), 1000)));

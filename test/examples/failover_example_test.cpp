@@ -27,8 +27,7 @@ bool eventually(Pred pred) {
 }
 
 TEST(FailoverExample, KeepsItsIdAndFinishesItsTasksAcrossALeaderChange) {
-  const auto dir = std::filesystem::temp_directory_path() /
-                   ("failover-example-" + std::to_string(::getpid()));
+  const auto dir = std::filesystem::temp_directory_path() / ("failover-example-" + std::to_string(::getpid()));
   std::filesystem::create_directories(dir);
   const auto gate = dir / "go";
 

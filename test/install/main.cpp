@@ -20,7 +20,7 @@ void check(bool ok, const char* what) {
   }
 }
 
-} // namespace
+}  // namespace
 
 int main() {
   namespace calls = mesoshttp::calls;
@@ -30,8 +30,7 @@ int main() {
   framework.set_user("nobody");
   framework.set_name("consumer");
   const mesos::v1::scheduler::Call subscribe = calls::subscribe(framework);
-  const mesos::v1::scheduler::Call decline =
-      calls::decline(std::vector<std::string>{"offer-1"}, calls::filters(10));
+  const mesos::v1::scheduler::Call decline = calls::decline(std::vector<std::string>{"offer-1"}, calls::filters(10));
 
   for (const auto& call : {subscribe, decline}) {
     for (auto e : {mesoshttp::encoding::protobuf, mesoshttp::encoding::json}) {

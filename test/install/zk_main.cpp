@@ -21,14 +21,12 @@ int main() {
   mesoshttp::zk::detector_config cfg;
   cfg.url = "http://not-zookeeper:5050";
   auto detector = mesoshttp::zk::leader_detector::create(
-      io.get_executor(), cfg,
-      [&](std::error_code ec, std::optional<std::string>, std::string) { reported = ec; });
+      io.get_executor(), cfg, [&](std::error_code ec, std::optional<std::string>, std::string) { reported = ec; });
   detector->start();
   io.run_for(std::chrono::seconds(10));
   detector->stop();
   if (reported != mesoshttp::error::invalid_master_url) {
-    std::fprintf(stderr, "FAILED: expected invalid_master_url, got '%s'\n",
-                 reported.message().c_str());
+    std::fprintf(stderr, "FAILED: expected invalid_master_url, got '%s'\n", reported.message().c_str());
     return 1;
   }
   std::puts("mesoshttp zk consumer: ok");

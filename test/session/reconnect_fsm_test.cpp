@@ -211,7 +211,8 @@ TEST(ReconnectFsm, NeverGivesUpByDefault) {
   const mesoshttp::reconnect_config cfg;
   reconnect_fsm fsm(cfg, 1);
   fsm.on_start(t0);
-  for (int i = 0; i < 10000; ++i) ASSERT_EQ(fsm.on_attempt_failed(t0 + std::chrono::hours(i), true, false).what, kind::retry);
+  for (int i = 0; i < 10000; ++i)
+    ASSERT_EQ(fsm.on_attempt_failed(t0 + std::chrono::hours(i), true, false).what, kind::retry);
 }
 
-} // namespace
+}  // namespace

@@ -107,4 +107,4 @@ TEST(SubscribeAnswer, AnOddSuccessIsARefusalToQuote) {
   EXPECT_EQ(classify_subscribe_head(h).action, subscribe_action::read_refusal);
 }
 
-} // namespace
+}  // namespace

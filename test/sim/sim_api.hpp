@@ -28,10 +28,9 @@ class SimApi : public ::testing::TestWithParam<encoding> {
   std::unique_ptr<cluster> sim;
 };
 
-
 // A framework with the MULTI_ROLE capability and these roles.
 inline Call multi_role_subscribe(const std::vector<std::string>& roles,
-                          const std::vector<std::string>& suppressed = {}) {
+                                 const std::vector<std::string>& suppressed = {}) {
   auto sub = subscribe_call("multi");
   auto* info = sub.mutable_subscribe()->mutable_framework_info();
   for (const auto& r : roles) info->add_roles(r);
@@ -42,8 +41,7 @@ inline Call multi_role_subscribe(const std::vector<std::string>& roles,
 
 // The role an offer is allocated to, checked to be the same on every resource.
 inline std::string offer_role(const mesos::v1::Offer& offer) {
-  for (const auto& r : offer.resources())
-    EXPECT_EQ(r.allocation_info().role(), offer.allocation_info().role());
+  for (const auto& r : offer.resources()) EXPECT_EQ(r.allocation_info().role(), offer.allocation_info().role());
   return offer.allocation_info().role();
 }
 
@@ -59,8 +57,10 @@ inline Call roles_call(Call::Type type, const std::vector<std::string>& roles) {
   Call c;
   c.set_type(type);
   for (const auto& r : roles) {
-    if (type == Call::SUPPRESS) c.mutable_suppress()->add_roles(r);
-    else c.mutable_revive()->add_roles(r);
+    if (type == Call::SUPPRESS)
+      c.mutable_suppress()->add_roles(r);
+    else
+      c.mutable_revive()->add_roles(r);
   }
   return c;
 }
@@ -83,4 +83,4 @@ inline Call reconcile_operations(const std::vector<std::string>& ids) {
   return c;
 }
 
-} // namespace simtest
+}  // namespace simtest

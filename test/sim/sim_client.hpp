@@ -31,8 +31,7 @@ using namespace std::chrono_literals;
 inline constexpr auto deadline = std::chrono::seconds(20);
 
 // Waits (polling) until `pred` holds or the deadline passes.
-inline bool eventually(const std::function<bool()>& pred,
-                       std::chrono::milliseconds limit = std::chrono::seconds(20)) {
+inline bool eventually(const std::function<bool()>& pred, std::chrono::milliseconds limit = std::chrono::seconds(20)) {
   const auto end = std::chrono::steady_clock::now() + limit;
   while (std::chrono::steady_clock::now() < end) {
     if (pred()) return true;
@@ -60,8 +59,7 @@ inline std::string lower(std::string s) {
 }
 
 // Runs the io_context until `done` or the deadline; false on timeout.
-inline bool run_until(net::io_context& ioc, const bool& done,
-                      std::chrono::steady_clock::duration limit = deadline) {
+inline bool run_until(net::io_context& ioc, const bool& done, std::chrono::steady_clock::duration limit = deadline) {
   ioc.restart();
   const auto end = std::chrono::steady_clock::now() + limit;
   while (!done && std::chrono::steady_clock::now() < end) ioc.run_one_for(50ms);
@@ -78,8 +76,8 @@ class connection {
   // Sends raw bytes (for malformed requests).
   void send_raw(const std::string& bytes) { net::write(socket_, net::buffer(bytes)); }
 
-  std::optional<reply> request(const std::string& method, const std::string& target,
-                               const std::string& body, const header_list& headers) {
+  std::optional<reply> request(const std::string& method, const std::string& target, const std::string& body,
+                               const header_list& headers) {
     http::request<http::string_body> req;
     req.method_string(method);
     req.target(target);
@@ -109,8 +107,7 @@ class connection {
     if (result) return std::nullopt;
     reply r;
     r.status = parser.get().result_int();
-    for (const auto& f : parser.get())
-      r.headers[lower(std::string(f.name_string()))] = std::string(f.value());
+    for (const auto& f : parser.get()) r.headers[lower(std::string(f.name_string()))] = std::string(f.value());
     r.body = parser.get().body();
     return r;
   }
@@ -139,8 +136,7 @@ class connection {
   beast::flat_buffer buffer_;
 };
 
-inline std::optional<reply> post(std::uint16_t port, const std::string& body,
-                                 const header_list& headers,
+inline std::optional<reply> post(std::uint16_t port, const std::string& body, const header_list& headers,
                                  const std::string& target = "/api/v1/scheduler") {
   connection c(port);
   return c.request("POST", target, body, headers);
@@ -173,8 +169,7 @@ class event_stream {
       return;
     }
     head_.status = parser_.get().result_int();
-    for (const auto& f : parser_.get())
-      head_.headers[lower(std::string(f.name_string()))] = std::string(f.value());
+    for (const auto& f : parser_.get()) head_.headers[lower(std::string(f.name_string()))] = std::string(f.value());
     const auto ct = head_.header("content-type");
     enc_ = mesoshttp::encoding_from_content_type(ct).value_or(mesoshttp::encoding::json);
     if (head_.status != 200) {
@@ -190,8 +185,7 @@ class event_stream {
   mesoshttp::encoding encoding() const { return enc_; }
 
   // The next event, or nullopt when the stream ended (or the deadline passed).
-  std::optional<mesos::v1::scheduler::Event> next(
-      std::chrono::steady_clock::duration limit = deadline) {
+  std::optional<mesos::v1::scheduler::Event> next(std::chrono::steady_clock::duration limit = deadline) {
     const auto end = std::chrono::steady_clock::now() + limit;
     while (events_.empty() && !ended_ && !decoder_.failed()) {
       const auto now = std::chrono::steady_clock::now();
@@ -205,9 +199,8 @@ class event_stream {
   }
 
   // The next event of `type`, skipping others (HEARTBEATs, offers...).
-  std::optional<mesos::v1::scheduler::Event> next_of(
-      mesos::v1::scheduler::Event::Type type,
-      std::chrono::steady_clock::duration limit = deadline) {
+  std::optional<mesos::v1::scheduler::Event> next_of(mesos::v1::scheduler::Event::Type type,
+                                                     std::chrono::steady_clock::duration limit = deadline) {
     const auto end = std::chrono::steady_clock::now() + limit;
     for (;;) {
       const auto now = std::chrono::steady_clock::now();
@@ -260,8 +253,10 @@ class event_stream {
       const std::string_view fresh(body.data() + consumed_, body.size() - consumed_);
       decoder_.feed(fresh, [&](std::string_view record) {
         mesos::v1::scheduler::Event e;
-        if (mesoshttp::decode(record, enc_, e)) ++decode_errors_;
-        else events_.push_back(std::move(e));
+        if (mesoshttp::decode(record, enc_, e))
+          ++decode_errors_;
+        else
+          events_.push_back(std::move(e));
       });
       consumed_ = body.size();
     }
@@ -296,8 +291,7 @@ inline std::string encode_call(const mesos::v1::scheduler::Call& call, mesoshttp
   return out;
 }
 
-inline mesos::v1::scheduler::Call subscribe_call(const std::string& name = "test",
-                                                 double failover_timeout = 0,
+inline mesos::v1::scheduler::Call subscribe_call(const std::string& name = "test", double failover_timeout = 0,
                                                  const std::string& id = "") {
   mesos::v1::scheduler::Call call;
   call.set_type(mesos::v1::scheduler::Call::SUBSCRIBE);

@@ -67,7 +67,6 @@ TEST_P(SimApi, SubscribeStreamsSubscribedHeartbeatThenOffers) {
   auto heartbeat = s.next();
   ASSERT_TRUE(heartbeat);
   EXPECT_EQ(heartbeat->type(), Event::HEARTBEAT);
-
 }
 
 TEST_P(SimApi, HeartbeatsKeepComing) {
@@ -92,8 +91,10 @@ TEST_P(SimApi, NonSubscribeCallsNeedTheirFrameworkAndStream) {
   r = post(port(), body, call_headers(GetParam(), "not-the-stream"));
   ASSERT_TRUE(r);
   EXPECT_EQ(r->status, 400u);
-  EXPECT_EQ(r->body, "The stream ID 'not-the-stream' included in this request didn't match the "
-                     "stream ID currently associated with framework ID '" + fw.id + "'");
+  EXPECT_EQ(r->body,
+            "The stream ID 'not-the-stream' included in this request didn't match the "
+            "stream ID currently associated with framework ID '" +
+                fw.id + "'");
 
   revive.mutable_framework_id()->set_value("no-such-framework");
   for (const std::string sid : {"", "x"}) {
@@ -195,9 +196,8 @@ TEST_P(SimApi, LaunchedTaskRunsToFinishedAndIsForgottenAfterAcks) {
     ASSERT_TRUE(ack);
     EXPECT_EQ(ack->status, 202u);
   }
-  EXPECT_EQ(states, (std::vector<mesos::v1::TaskState>{
-                        mesos::v1::TASK_STARTING, mesos::v1::TASK_RUNNING,
-                        mesos::v1::TASK_FINISHED}));
+  EXPECT_EQ(states, (std::vector<mesos::v1::TaskState>{mesos::v1::TASK_STARTING, mesos::v1::TASK_RUNNING,
+                                                       mesos::v1::TASK_FINISHED}));
   ASSERT_TRUE(eventually([&] { return sim->tasks().empty(); }));
 
   Call reconcile;
@@ -242,8 +242,7 @@ TEST_P(SimApi, AnOfferIsUsableOnce) {
     EXPECT_EQ(u->update().status().state(), mesos::v1::TASK_LOST);
     EXPECT_EQ(u->update().status().reason(), mesos::v1::TaskStatus::REASON_INVALID_OFFERS);
     EXPECT_EQ(u->update().status().message(),
-              "Task launched with invalid offers: Offer " + offer->id().value() +
-                  " is no longer valid");
+              "Task launched with invalid offers: Offer " + offer->id().value() + " is no longer valid");
     break;
   }
 }
@@ -348,8 +347,8 @@ TEST_P(SimApi, SuppressAndReviveArePerRole) {
   EXPECT_EQ(r->body, "Suppressed role 'c' is not one of the framework's roles");
   EXPECT_TRUE(sim->frameworks()[0].suppressed_roles.empty());
   // ... and so is such a SUBSCRIBE: one ERROR event, then the stream ends.
-  event_stream bad(port(), encode_call(multi_role_subscribe({"a"}, {"x"}), GetParam()),
-                   GetParam(), std::string(mesoshttp::content_type(GetParam())));
+  event_stream bad(port(), encode_call(multi_role_subscribe({"a"}, {"x"}), GetParam()), GetParam(),
+                   std::string(mesoshttp::content_type(GetParam())));
   EXPECT_EQ(bad.head().status, 200u);
   auto error = bad.next();
   ASSERT_TRUE(error);
@@ -394,8 +393,12 @@ TEST_P(SimApi, KillAndImplicitReconcile) {
   auto offer = fw.offer();
   ASSERT_TRUE(offer);
   auto launch = launch_call(*offer, "forever", 0.1, 16);
-  auto* label = launch.mutable_accept()->mutable_operations(0)->mutable_launch()
-                    ->mutable_task_infos(0)->mutable_labels()->add_labels();
+  auto* label = launch.mutable_accept()
+                    ->mutable_operations(0)
+                    ->mutable_launch()
+                    ->mutable_task_infos(0)
+                    ->mutable_labels()
+                    ->add_labels();
   label->set_key("mesos-sim/run-ms");
   label->set_value("0");
   ASSERT_EQ(fw.call(launch)->status, 202u);
@@ -436,8 +439,7 @@ TEST_P(SimApi, TeardownEndsStreamWithoutEventAndForgetsFramework) {
   for (;;) {
     auto e = fw.stream->next();
     if (!e) break;
-    EXPECT_TRUE(e->type() == Event::HEARTBEAT || e->type() == Event::OFFERS)
-        << Event::Type_Name(e->type());
+    EXPECT_TRUE(e->type() == Event::HEARTBEAT || e->type() == Event::OFFERS) << Event::Type_Name(e->type());
   }
   EXPECT_TRUE(fw.stream->ended());
   EXPECT_TRUE(fw.stream->complete());
@@ -529,8 +531,7 @@ TEST_P(SimApi, ReserveAndUnreserveChangeAgentResources) {
   const auto cpus_of = [&](bool want_reserved) {
     double total = 0;
     for (const auto& r : sim->agent_resources(0))
-      if (r.name() == "cpus" && (r.reservations_size() > 0) == want_reserved)
-        total += r.scalar().value();
+      if (r.name() == "cpus" && (r.reservations_size() > 0) == want_reserved) total += r.scalar().value();
     return total;
   };
   ASSERT_TRUE(eventually([&] { return cpus_of(true) == 1; }));
@@ -541,8 +542,7 @@ TEST_P(SimApi, ReserveAndUnreserveChangeAgentResources) {
     auto next = fw.offer();
     ASSERT_TRUE(next);
     for (const auto& r : next->resources())
-      if (r.name() == "cpus" && r.reservations_size() == 1 && r.reservations(0).role() == "dev")
-        seen = true;
+      if (r.name() == "cpus" && r.reservations_size() == 1 && r.reservations(0).role() == "dev") seen = true;
     if (seen) {
       Call un;
       un.set_type(Call::ACCEPT);
@@ -563,7 +563,6 @@ TEST_P(SimApi, ReserveAndUnreserveChangeAgentResources) {
   EXPECT_TRUE(eventually([&] { return cpus_of(true) == 0 && cpus_of(false) == 4; }));
 }
 
-INSTANTIATE_TEST_SUITE_P(Encodings, SimApi, ::testing::Values(encoding::json, encoding::protobuf),
-                         enc_name);
+INSTANTIATE_TEST_SUITE_P(Encodings, SimApi, ::testing::Values(encoding::json, encoding::protobuf), enc_name);
 
 }  // namespace

@@ -21,12 +21,10 @@ struct framework {
   std::unique_ptr<event_stream> stream;
   std::string id;
 
-  framework(std::uint16_t p, encoding e, const Call& subscribe = subscribe_call())
-      : port(p), enc(e) {
+  framework(std::uint16_t p, encoding e, const Call& subscribe = subscribe_call()) : port(p), enc(e) {
     stream = std::make_unique<event_stream>(port, encode_call(subscribe, enc), enc,
                                             std::string(mesoshttp::content_type(enc)));
-    if (auto ev = stream->next(); ev && ev->type() == Event::SUBSCRIBED)
-      id = ev->subscribed().framework_id().value();
+    if (auto ev = stream->next(); ev && ev->type() == Event::SUBSCRIBED) id = ev->subscribed().framework_id().value();
   }
   bool ok() const { return stream->head().status == 200 && !id.empty(); }
   std::string stream_id() const { return stream->stream_id(); }
@@ -61,9 +59,8 @@ inline mesos::v1::Resource scalar(const std::string& name, double v) {
   return r;
 }
 
-inline Call launch_call(const mesos::v1::Offer& offer, const std::string& task_id, double cpus,
-                        double mem, const std::string& command = "true",
-                        double refuse_seconds = 0) {
+inline Call launch_call(const mesos::v1::Offer& offer, const std::string& task_id, double cpus, double mem,
+                        const std::string& command = "true", double refuse_seconds = 0) {
   Call c;
   c.set_type(Call::ACCEPT);
   c.mutable_accept()->add_offer_ids()->CopyFrom(offer.id());

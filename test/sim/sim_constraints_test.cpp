@@ -85,9 +85,9 @@ TEST_P(SimConstraints, AttributeConstraintsChooseTheAgentsOffered) {
       // text_matches must match the whole value: "web" does not match "web-1".
       {{{matches(on(Selector::HOSTNAME), "web")}, {equals(on("os"), "bsd")}}, {"gpu-1"}},
       {{{not_matches(on(Selector::HOSTNAME), "web-.*")}}, {"db-1", "gpu-1"}},
-      {{{not_exists(on(Selector::ZONE))}}, {"web-1", "db-1", "gpu-1"}},  // no fault domain
+      {{{not_exists(on(Selector::ZONE))}}, {"web-1", "db-1", "gpu-1"}},               // no fault domain
       {{{equals(on("rack"), "r1")}, {equals(on("os"), "bsd")}}, {"web-1", "gpu-1"}},  // or
-      {{{equals(on("os"), "linux"), not_equals(on("rack"), "r1")}}, {"db-1"}},       // and
+      {{{equals(on("os"), "linux"), not_equals(on("rack"), "r1")}}, {"db-1"}},        // and
   };
   for (std::size_t i = 0; i < cases.size(); ++i) {
     const auto& [groups, expected] = cases[i];
@@ -130,11 +130,9 @@ TEST_P(SimConstraints, ConstraintsArePerRoleAndUpdateFrameworkReplacesThem) {
   // rescinded, and db-1 is offered.
   Call update;
   update.set_type(Call::UPDATE_FRAMEWORK);
-  *update.mutable_update_framework()->mutable_framework_info() =
-      sub.subscribe().framework_info();
+  *update.mutable_update_framework()->mutable_framework_info() = sub.subscribe().framework_info();
   update.mutable_update_framework()->mutable_framework_info()->mutable_id()->set_value(fw.id);
-  *update.mutable_update_framework()->mutable_offer_constraints() =
-      constraints({{"a", {{equals(on("rack"), "r2")}}}});
+  *update.mutable_update_framework()->mutable_offer_constraints() = constraints({{"a", {{equals(on("rack"), "r2")}}}});
   ASSERT_EQ(fw.call(update)->status, 200u);
   std::string web_offer;
   for (const auto& o : held)
@@ -188,18 +186,15 @@ TEST_P(SimConstraints, InvalidConstraintsAreRefused) {
   auto sub = multi_role_subscribe({"a"});
   *sub.mutable_subscribe()->mutable_offer_constraints() =
       constraints({{"a", {{matches(on(Selector::HOSTNAME), "*")}}}});
-  event_stream bad(port(), encode_call(sub, GetParam()), GetParam(),
-                   std::string(mesoshttp::content_type(GetParam())));
+  event_stream bad(port(), encode_call(sub, GetParam()), GetParam(), std::string(mesoshttp::content_type(GetParam())));
   EXPECT_EQ(bad.head().status, 200u);
   auto error = bad.next();
   ASSERT_TRUE(error);
   ASSERT_EQ(error->type(), Event::ERROR);
-  EXPECT_NE(error->error().message().find("regex '*' does not compile"), std::string::npos)
-      << error->error().message();
+  EXPECT_NE(error->error().message().find("regex '*' does not compile"), std::string::npos) << error->error().message();
   EXPECT_TRUE(bad.wait_end());
 }
 
-INSTANTIATE_TEST_SUITE_P(Encodings, SimConstraints,
-                         ::testing::Values(encoding::json, encoding::protobuf), enc_name);
+INSTANTIATE_TEST_SUITE_P(Encodings, SimConstraints, ::testing::Values(encoding::json, encoding::protobuf), enc_name);
 
 }  // namespace

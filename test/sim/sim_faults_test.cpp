@@ -25,14 +25,13 @@ TEST(SimMasters, NonLeadersRedirectWithTheExactForm) {
   ASSERT_EQ(sim->size(), 3u);
   ASSERT_EQ(sim->leader(), std::optional<std::size_t>(0));
   EXPECT_EQ(sim->url(0), "http://127.0.0.1:" + std::to_string(sim->port(0)));
-  const std::string location =
-      "//127.0.0.1:" + std::to_string(sim->port(0)) + "/master/api/v1/scheduler";
+  const std::string location = "//127.0.0.1:" + std::to_string(sim->port(0)) + "/master/api/v1/scheduler";
   for (std::size_t m : {1u, 2u}) {
     connection c(sim->port(m));
     // Any method, any body: the redirect comes first. One connection, many answers.
     for (const std::string method : {"POST", "GET"}) {
-      auto r = c.request(method, "/api/v1/scheduler", method == "POST" ? "garbage" : "",
-                         {{"Content-Type", "text/plain"}});
+      auto r =
+          c.request(method, "/api/v1/scheduler", method == "POST" ? "garbage" : "", {{"Content-Type", "text/plain"}});
       ASSERT_TRUE(r);
       EXPECT_EQ(r->status, 307u);
       EXPECT_EQ(r->header("location"), location);
@@ -52,19 +51,16 @@ TEST(SimMasters, NonLeadersRedirectWithTheExactForm) {
 
 TEST(SimMasters, ElectionEndsOldStreamsAndKeepsFrameworks) {
   auto sim = make(2);
-  auto fw = std::make_unique<framework>(sim->port(0), encoding::json,
-                                        subscribe_call("fw", 3600));
+  auto fw = std::make_unique<framework>(sim->port(0), encoding::json, subscribe_call("fw", 3600));
   ASSERT_TRUE(fw->ok());
   sim->elect(1);
   EXPECT_EQ(sim->leader(), std::optional<std::size_t>(1));
   EXPECT_TRUE(fw->stream->wait_end());
   EXPECT_FALSE(fw->stream->complete()) << "a dead leader's stream ends with a plain EOF";
-  auto r = post(sim->port(0), encode_call(subscribe_call(), encoding::json),
-                call_headers(encoding::json, ""));
+  auto r = post(sim->port(0), encode_call(subscribe_call(), encoding::json), call_headers(encoding::json, ""));
   ASSERT_TRUE(r);
   EXPECT_EQ(r->status, 307u);
-  EXPECT_EQ(r->header("location"),
-            "//127.0.0.1:" + std::to_string(sim->port(1)) + "/master/api/v1/scheduler");
+  EXPECT_EQ(r->header("location"), "//127.0.0.1:" + std::to_string(sim->port(1)) + "/master/api/v1/scheduler");
   framework again(sim->port(1), encoding::json, subscribe_call("fw", 3600, fw->id));
   ASSERT_TRUE(again.ok());
   EXPECT_EQ(again.id, fw->id);
@@ -75,8 +71,7 @@ TEST(SimMasters, NoLeaderMeans503Everywhere) {
   sim->unelect();
   EXPECT_FALSE(sim->leader());
   for (std::size_t m : {0u, 1u}) {
-    auto r = post(sim->port(m), encode_call(subscribe_call(), encoding::json),
-                  call_headers(encoding::json, ""));
+    auto r = post(sim->port(m), encode_call(subscribe_call(), encoding::json), call_headers(encoding::json, ""));
     ASSERT_TRUE(r);
     EXPECT_EQ(r->status, 503u);
     EXPECT_EQ(r->body, "No leader elected");
@@ -88,8 +83,7 @@ TEST(SimMasters, NoLeaderMeans503Everywhere) {
 
 TEST(SimMasters, RestartRefusesThen404Then503ThenServes) {
   auto sim = make(1);
-  auto fw = std::make_unique<framework>(sim->port(0), encoding::json,
-                                        subscribe_call("fw", 3600));
+  auto fw = std::make_unique<framework>(sim->port(0), encoding::json, subscribe_call("fw", 3600));
   ASSERT_TRUE(fw->ok());
   sim->restart(0, std::chrono::milliseconds(300));
   EXPECT_TRUE(fw->stream->wait_end());
@@ -98,8 +92,7 @@ TEST(SimMasters, RestartRefusesThen404Then503ThenServes) {
     unsigned status = 0;
     try {
       // A stream, not a plain request: a 200 here never ends.
-      event_stream s(sim->port(0), encode_call(subscribe_call("fw", 3600, fw->id), encoding::json),
-                     encoding::json);
+      event_stream s(sim->port(0), encode_call(subscribe_call("fw", 3600, fw->id), encoding::json), encoding::json);
       status = s.head().status;
       if (status == 503) {
         EXPECT_EQ(s.head().body, "Master has not finished recovery");
@@ -165,8 +158,7 @@ TEST_P(SimKill, SurvivorsRedirectToTheDeadLeaderUntilItsSessionExpires) {
   // The window: 307 to the dead leader from every survivor, never 503.
   EXPECT_EQ(sim->leader(), std::optional<std::size_t>(0));
   for (std::size_t m : {1u, 2u}) {
-    auto r = post(sim->port(m), encode_call(subscribe_call("fw", 3600, fw.id), enc),
-                  call_headers(enc, ""));
+    auto r = post(sim->port(m), encode_call(subscribe_call("fw", 3600, fw.id), enc), call_headers(enc, ""));
     ASSERT_TRUE(r);
     EXPECT_EQ(r->status, 307u) << "master " << m;
     EXPECT_EQ(r->header("location"), scheduler_location(*sim, 0));
@@ -181,9 +173,8 @@ TEST_P(SimKill, SurvivorsRedirectToTheDeadLeaderUntilItsSessionExpires) {
   std::vector<unsigned> seen;  // distinct answers of master 1, in order
   std::unique_ptr<event_stream> stream;
   ASSERT_TRUE(eventually([&] {
-    auto s = std::make_unique<event_stream>(
-        sim->port(1), encode_call(subscribe_call("fw", 3600, fw.id), enc), enc,
-        std::string(mesoshttp::content_type(enc)));
+    auto s = std::make_unique<event_stream>(sim->port(1), encode_call(subscribe_call("fw", 3600, fw.id), enc), enc,
+                                            std::string(mesoshttp::content_type(enc)));
     const unsigned status = s->head().status;
     if (status == 503) {
       EXPECT_EQ(s->head().body, "Master has not finished recovery");
@@ -270,8 +261,7 @@ TEST_P(SimKill, ControlEndpointKillsAndStartsMasters) {
   auto sim = make_killable(2);
   framework fw(sim->port(0), enc, subscribe_call("fw", 3600));
   ASSERT_TRUE(fw.ok());
-  auto r = post(sim->port(1), R"({"fault":"kill","master":0})",
-                {{"Content-Type", "application/json"}}, "/sim/fault");
+  auto r = post(sim->port(1), R"({"fault":"kill","master":0})", {{"Content-Type", "application/json"}}, "/sim/fault");
   ASSERT_TRUE(r);
   EXPECT_EQ(r->status, 200u);
   EXPECT_TRUE(fw.stream->wait_end());
@@ -281,20 +271,17 @@ TEST_P(SimKill, ControlEndpointKillsAndStartsMasters) {
   ASSERT_TRUE(state);
   EXPECT_NE(state->body.find("\"leader\":0"), std::string::npos) << state->body;
   EXPECT_NE(state->body.find("\"down\":[0]"), std::string::npos) << state->body;
-  r = c.request("POST", "/sim/fault", R"({"fault":"kill","master":7})",
-                {{"Content-Type", "application/json"}});
+  r = c.request("POST", "/sim/fault", R"({"fault":"kill","master":7})", {{"Content-Type", "application/json"}});
   ASSERT_TRUE(r);
   EXPECT_EQ(r->status, 400u);
   EXPECT_EQ(r->body, "No master 7");
-  r = c.request("POST", "/sim/fault", R"({"fault":"start_master","master":0})",
-                {{"Content-Type", "application/json"}});
+  r = c.request("POST", "/sim/fault", R"({"fault":"start_master","master":0})", {{"Content-Type", "application/json"}});
   ASSERT_TRUE(r);
   EXPECT_EQ(r->status, 200u);
   // Back within its session: it leads again, after starting up.
   ASSERT_TRUE(eventually([&] {
-    auto s = std::make_unique<event_stream>(
-        sim->port(0), encode_call(subscribe_call("fw", 3600, fw.id), enc), enc,
-        std::string(mesoshttp::content_type(enc)));
+    auto s = std::make_unique<event_stream>(sim->port(0), encode_call(subscribe_call("fw", 3600, fw.id), enc), enc,
+                                            std::string(mesoshttp::content_type(enc)));
     return s->head().status == 200;
   }));
   EXPECT_EQ(sim->leader(), std::optional<std::size_t>(0));
@@ -303,15 +290,13 @@ TEST_P(SimKill, ControlEndpointKillsAndStartsMasters) {
   EXPECT_NE(state->body.find("\"down\":[]"), std::string::npos) << state->body;
 }
 
-INSTANTIATE_TEST_SUITE_P(Encodings, SimKill, ::testing::Values(encoding::json, encoding::protobuf),
-                         enc_name);
+INSTANTIATE_TEST_SUITE_P(Encodings, SimKill, ::testing::Values(encoding::json, encoding::protobuf), enc_name);
 
 TEST(SimFaults, FailNextAnswersTheGivenStatus) {
   auto sim = make(1);
   sim->fail_next(2, 500, "boom");
   for (int i = 0; i < 2; ++i) {
-    auto r = post(sim->port(0), encode_call(subscribe_call(), encoding::json),
-                  call_headers(encoding::json, ""));
+    auto r = post(sim->port(0), encode_call(subscribe_call(), encoding::json), call_headers(encoding::json, ""));
     ASSERT_TRUE(r);
     EXPECT_EQ(r->status, 500u);
     EXPECT_EQ(r->body, "boom");
@@ -426,16 +411,14 @@ TEST(SimFaults, ControlEndpointInjectsFaults) {
   auto e = fw.next_of(Event::ERROR);
   ASSERT_TRUE(e);
   EXPECT_EQ(e->error().message(), "from control");
-  r = post(sim->port(0), R"({"fault":"nope"})", {{"Content-Type", "application/json"}},
-           "/sim/fault");
+  r = post(sim->port(0), R"({"fault":"nope"})", {{"Content-Type", "application/json"}}, "/sim/fault");
   ASSERT_TRUE(r);
   EXPECT_EQ(r->status, 400u);
   EXPECT_EQ(r->body, "Unknown fault 'nope'");
   r = post(sim->port(0), "{", {{"Content-Type", "application/json"}}, "/sim/fault");
   ASSERT_TRUE(r);
   EXPECT_EQ(r->status, 400u);
-  r = post(sim->port(0), R"({"fault":"elect","master":1})", {{"Content-Type", "application/json"}},
-           "/sim/fault");
+  r = post(sim->port(0), R"({"fault":"elect","master":1})", {{"Content-Type", "application/json"}}, "/sim/fault");
   ASSERT_TRUE(r);
   EXPECT_EQ(r->status, 200u);
   EXPECT_EQ(sim->leader(), std::optional<std::size_t>(1));

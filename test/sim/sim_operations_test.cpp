@@ -14,9 +14,7 @@ using namespace simtest;
 
 // Updates are retried quickly here, so a resent update would show at once.
 class SimApiRetry : public SimApi {
-  void configure(cluster_config& cfg) override {
-    cfg.status_update_retry = std::chrono::milliseconds(100);
-  }
+  void configure(cluster_config& cfg) override { cfg.status_update_retry = std::chrono::milliseconds(100); }
 };
 
 // Every UPDATE until the marker ERROR event sim->send_error_event() put after them.
@@ -52,13 +50,11 @@ TEST_P(SimApiRetry, MasterGeneratedUpdatesHaveNoUuidAndAreNotResent) {
   for (const auto& s : updates) {
     EXPECT_FALSE(s.has_uuid()) << s.task_id().value();
     EXPECT_EQ(s.source(), mesos::v1::TaskStatus::SOURCE_MASTER);
-    EXPECT_TRUE(seen.emplace(s.task_id().value(), s.state()).second)
-        << "sent twice: " << s.task_id().value();
+    EXPECT_TRUE(seen.emplace(s.task_id().value(), s.state()).second) << "sent twice: " << s.task_id().value();
   }
-  EXPECT_EQ(seen, (std::map<std::string, mesos::v1::TaskState>{
-                      {"too-big", mesos::v1::TASK_ERROR},
-                      {"stale-offer", mesos::v1::TASK_LOST},
-                      {"ghost", mesos::v1::TASK_LOST}}));
+  EXPECT_EQ(seen, (std::map<std::string, mesos::v1::TaskState>{{"too-big", mesos::v1::TASK_ERROR},
+                                                               {"stale-offer", mesos::v1::TASK_LOST},
+                                                               {"ghost", mesos::v1::TASK_LOST}}));
 
   // A PARTITION_AWARE framework hears TASK_DROPPED and TASK_UNKNOWN instead.
   auto sub = subscribe_call("aware");
@@ -71,18 +67,16 @@ TEST_P(SimApiRetry, MasterGeneratedUpdatesHaveNoUuidAndAreNotResent) {
   std::map<std::string, mesos::v1::TaskState> aware_seen;
   for (const auto& s : updates_until_marker(aware, *sim)) {
     EXPECT_FALSE(s.has_uuid()) << s.task_id().value();
-    EXPECT_TRUE(aware_seen.emplace(s.task_id().value(), s.state()).second)
-        << "sent twice: " << s.task_id().value();
+    EXPECT_TRUE(aware_seen.emplace(s.task_id().value(), s.state()).second) << "sent twice: " << s.task_id().value();
   }
-  EXPECT_EQ(aware_seen, (std::map<std::string, mesos::v1::TaskState>{
-                            {"dropped", mesos::v1::TASK_DROPPED},
-                            {"ghost", mesos::v1::TASK_UNKNOWN}}));
+  EXPECT_EQ(aware_seen, (std::map<std::string, mesos::v1::TaskState>{{"dropped", mesos::v1::TASK_DROPPED},
+                                                                     {"ghost", mesos::v1::TASK_UNKNOWN}}));
 }
 
 // Every event until the marker ERROR event sim->send_error_event() put after them.
 // `wait` first: many retry periods, so anything resent is before the marker.
-std::vector<Event> events_until_marker(
-    framework& fw, cluster& sim, std::chrono::milliseconds wait = std::chrono::milliseconds(800)) {
+std::vector<Event> events_until_marker(framework& fw, cluster& sim,
+                                       std::chrono::milliseconds wait = std::chrono::milliseconds(800)) {
   std::this_thread::sleep_for(wait);
   sim.send_error_event("marker");
   std::vector<Event> out;
@@ -129,8 +123,7 @@ Call accept_ops(const mesos::v1::Offer& offer, const std::vector<Operation>& ops
   return c;
 }
 
-std::map<std::string, mesos::v1::OperationState> reconciled(framework& fw,
-                                                           const std::vector<std::string>& ids) {
+std::map<std::string, mesos::v1::OperationState> reconciled(framework& fw, const std::vector<std::string>& ids) {
   std::map<std::string, mesos::v1::OperationState> out;
   auto r = fw.call(reconcile_operations(ids));
   EXPECT_TRUE(r);
@@ -170,11 +163,10 @@ TEST_P(SimApiRetry, OperationsWithIdsGetStatusUpdatesUntilAcknowledged) {
   *create_disk.mutable_create_disk()->mutable_source() = scalar("disk", 100);
   create_disk.mutable_create_disk()->set_target_type(mesos::v1::Resource::DiskInfo::Source::MOUNT);
   auto launch = launch_call(*offer, "with-id", 0.1, 16).accept().operations(0);
-  ASSERT_EQ(fw.call(accept_ops(*offer, {with_id(reserve, "reserve"), with_id(create, "create"),
-                                        with_id(grow, "grow"), with_id(shrink, "shrink"),
-                                        with_id(too_much, "too-much"),
-                                        with_id(create_disk, "create-disk"),
-                                        with_id(launch, "launch")}))->status,
+  ASSERT_EQ(fw.call(accept_ops(*offer, {with_id(reserve, "reserve"), with_id(create, "create"), with_id(grow, "grow"),
+                                        with_id(shrink, "shrink"), with_id(too_much, "too-much"),
+                                        with_id(create_disk, "create-disk"), with_id(launch, "launch")}))
+                ->status,
             202u);
 
   // FINISHED (with a uuid, resent with the same uuid) or ERROR (without, once).
@@ -224,9 +216,12 @@ TEST_P(SimApiRetry, OperationsWithIdsGetStatusUpdatesUntilAcknowledged) {
   double agent_plain = 0;
   for (const auto& r : sim->agent_resources(0)) {
     if (r.name() != "disk") continue;
-    if (r.has_disk()) agent_volume += r.scalar().value();
-    else if (r.reservations_size() > 0) agent_reserved += r.scalar().value();
-    else agent_plain += r.scalar().value();
+    if (r.has_disk())
+      agent_volume += r.scalar().value();
+    else if (r.reservations_size() > 0)
+      agent_reserved += r.scalar().value();
+    else
+      agent_plain += r.scalar().value();
   }
   EXPECT_DOUBLE_EQ(agent_volume, 1300);
   EXPECT_DOUBLE_EQ(agent_reserved, 200);
@@ -238,10 +233,9 @@ TEST_P(SimApiRetry, OperationsWithIdsGetStatusUpdatesUntilAcknowledged) {
                                         {"create", mesos::v1::OPERATION_FINISHED},
                                         {"grow", mesos::v1::OPERATION_FINISHED},
                                         {"shrink", mesos::v1::OPERATION_FINISHED}}));
-  EXPECT_EQ(reconciled(fw, {"grow", "too-much", "nope"}),
-            (states{{"grow", mesos::v1::OPERATION_FINISHED},
-                    {"too-much", mesos::v1::OPERATION_UNKNOWN},
-                    {"nope", mesos::v1::OPERATION_UNKNOWN}}));
+  EXPECT_EQ(reconciled(fw, {"grow", "too-much", "nope"}), (states{{"grow", mesos::v1::OPERATION_FINISHED},
+                                                                  {"too-much", mesos::v1::OPERATION_UNKNOWN},
+                                                                  {"nope", mesos::v1::OPERATION_UNKNOWN}}));
   EXPECT_EQ(sim->operations().size(), 4u);
 
   // Acknowledged (a wrong uuid does not count), an operation is forgotten.
@@ -265,8 +259,7 @@ TEST_P(SimApiRetry, OperationsWithIdsGetStatusUpdatesUntilAcknowledged) {
   events_until_marker(fw, *sim, std::chrono::milliseconds(0));  // resent before the acks
   for (const auto& e : events_until_marker(fw, *sim)) {
     EXPECT_NE(e.type(), Event::UPDATE_OPERATION_STATUS)
-        << "resent after the acknowledgement: "
-        << e.update_operation_status().status().operation_id().value();
+        << "resent after the acknowledgement: " << e.update_operation_status().status().operation_id().value();
   }
 }
 
@@ -291,8 +284,7 @@ TEST_P(SimApi, OperationsWithoutIdsAreSilentAndInvalidOnesDropped) {
     return false;
   }));
   for (const auto& r : sim->agent_resources(0)) EXPECT_FALSE(r.has_disk()) << "no volume grew";
-  for (const auto& e : events_until_marker(fw, *sim))
-    EXPECT_NE(e.type(), Event::UPDATE_OPERATION_STATUS);
+  for (const auto& e : events_until_marker(fw, *sim)) EXPECT_NE(e.type(), Event::UPDATE_OPERATION_STATUS);
   EXPECT_TRUE(sim->operations().empty());
 }
 
@@ -312,8 +304,7 @@ TEST_P(SimApi, MaintenanceSendsInverseOffersToFrameworksUsingTheAgent) {
   framework two(port(), GetParam(), subscribe_call("two"));
   ASSERT_TRUE(two.ok());
   const auto start = std::chrono::system_clock::now() + std::chrono::hours(1);
-  const auto start_ns =
-      std::chrono::duration_cast<std::chrono::nanoseconds>(start.time_since_epoch()).count();
+  const auto start_ns = std::chrono::duration_cast<std::chrono::nanoseconds>(start.time_since_epoch()).count();
   sim->schedule_maintenance(0, start, std::chrono::hours(2));
   // "one" holds an offer of the agent.
   auto inverse = one.next_of(Event::INVERSE_OFFERS);
@@ -324,8 +315,7 @@ TEST_P(SimApi, MaintenanceSendsInverseOffersToFrameworksUsingTheAgent) {
   EXPECT_EQ(first.framework_id().value(), one.id);
   EXPECT_EQ(first.agent_id().value(), offer->agent_id().value());
   EXPECT_EQ(first.unavailability().start().nanoseconds(), start_ns);
-  EXPECT_EQ(first.unavailability().duration().nanoseconds(),
-            std::chrono::nanoseconds(std::chrono::hours(2)).count());
+  EXPECT_EQ(first.unavailability().duration().nanoseconds(), std::chrono::nanoseconds(std::chrono::hours(2)).count());
   EXPECT_EQ(first.resources_size(), 0) << "the whole agent";
   EXPECT_EQ(inverse_states(*sim),
             (std::map<std::string, inverse_status>{{first.id().value(), inverse_status::outstanding}}));
@@ -380,8 +370,10 @@ TEST_P(SimApi, MaintenanceThroughTheControlEndpoint) {
   framework fw(port(), GetParam());
   ASSERT_TRUE(fw.offer());
   const header_list json{{"Content-Type", "application/json"}};
-  auto r = post(port(), R"({"fault":"schedule_maintenance","agent":0,"start_s":2000000000,)"
-                        R"("duration_s":60})", json, "/sim/fault");
+  auto r = post(port(),
+                R"({"fault":"schedule_maintenance","agent":0,"start_s":2000000000,)"
+                R"("duration_s":60})",
+                json, "/sim/fault");
   ASSERT_TRUE(r);
   EXPECT_EQ(r->status, 200u);
   auto inverse = fw.next_of(Event::INVERSE_OFFERS);
@@ -398,8 +390,7 @@ TEST_P(SimApi, MaintenanceThroughTheControlEndpoint) {
   decline.mutable_decline_inverse_offers()->add_inverse_offer_ids()->CopyFrom(io.id());
   decline.mutable_decline_inverse_offers()->add_inverse_offer_ids()->set_value("unknown");
   ASSERT_EQ(fw.call(decline)->status, 202u);
-  EXPECT_EQ(inverse_states(*sim),
-            (std::map<std::string, inverse_status>{{io.id().value(), inverse_status::declined}}));
+  EXPECT_EQ(inverse_states(*sim), (std::map<std::string, inverse_status>{{io.id().value(), inverse_status::declined}}));
   state = c.request("GET", "/sim/state", "", {});
   ASSERT_TRUE(state);
   EXPECT_NE(state->body.find("\"inverse_offers\":0"), std::string::npos) << state->body;
@@ -410,15 +401,11 @@ TEST_P(SimApi, MaintenanceThroughTheControlEndpoint) {
   r = c.request("POST", "/sim/fault", R"({"fault":"cancel_maintenance","agent":0})", json);
   ASSERT_TRUE(r);
   EXPECT_EQ(r->status, 200u);
-  EXPECT_EQ(inverse_states(*sim),
-            (std::map<std::string, inverse_status>{{io.id().value(), inverse_status::declined}}));
-  EXPECT_THROW(sim->schedule_maintenance(9, std::chrono::system_clock::now(),
-                                         std::chrono::hours(1)),
+  EXPECT_EQ(inverse_states(*sim), (std::map<std::string, inverse_status>{{io.id().value(), inverse_status::declined}}));
+  EXPECT_THROW(sim->schedule_maintenance(9, std::chrono::system_clock::now(), std::chrono::hours(1)),
                std::out_of_range);
 }
 
-
-INSTANTIATE_TEST_SUITE_P(Encodings, SimApiRetry,
-                         ::testing::Values(encoding::json, encoding::protobuf), enc_name);
+INSTANTIATE_TEST_SUITE_P(Encodings, SimApiRetry, ::testing::Values(encoding::json, encoding::protobuf), enc_name);
 
 }  // namespace

@@ -33,8 +33,12 @@ class SimProcess : public ::testing::Test {
     EXPECT_TRUE(offer);
     if (!offer) return {};
     launch.mutable_accept()->mutable_offer_ids(0)->CopyFrom(offer->id());
-    launch.mutable_accept()->mutable_operations(0)->mutable_launch()->mutable_task_infos(0)
-        ->mutable_agent_id()->CopyFrom(offer->agent_id());
+    launch.mutable_accept()
+        ->mutable_operations(0)
+        ->mutable_launch()
+        ->mutable_task_infos(0)
+        ->mutable_agent_id()
+        ->CopyFrom(offer->agent_id());
     EXPECT_EQ(fw->call(launch)->status, 202u);
     for (;;) {
       auto u = fw->next_of(Event::UPDATE);
@@ -51,8 +55,7 @@ class SimProcess : public ::testing::Test {
       }
       if (s.state() == mesos::v1::TASK_RUNNING && sandbox.empty() && !sim->tasks().empty())
         sandbox = sim->tasks().at(0).sandbox;
-      if (s.state() != mesos::v1::TASK_STARTING && s.state() != mesos::v1::TASK_RUNNING)
-        return s;
+      if (s.state() != mesos::v1::TASK_STARTING && s.state() != mesos::v1::TASK_RUNNING) return s;
     }
   }
 
@@ -88,8 +91,7 @@ TEST_F(SimProcess, NonZeroExitIsFailedNamingTheStatus) {
 TEST_F(SimProcess, ArgvModeRunsWithoutShell) {
   ASSERT_TRUE(fw->ok());
   Call c = shell("/bin/echo");
-  auto* cmd = c.mutable_accept()->mutable_operations(0)->mutable_launch()
-                  ->mutable_task_infos(0)->mutable_command();
+  auto* cmd = c.mutable_accept()->mutable_operations(0)->mutable_launch()->mutable_task_infos(0)->mutable_command();
   cmd->set_shell(false);
   cmd->add_arguments("echo");
   cmd->add_arguments("$HOME literally");
@@ -103,8 +105,7 @@ TEST_F(SimProcess, ArgvModeRunsWithoutShell) {
 TEST_F(SimProcess, ArgvModeSearchesPath) {
   ASSERT_TRUE(fw->ok());
   Call c = shell("echo");
-  auto* cmd = c.mutable_accept()->mutable_operations(0)->mutable_launch()
-                  ->mutable_task_infos(0)->mutable_command();
+  auto* cmd = c.mutable_accept()->mutable_operations(0)->mutable_launch()->mutable_task_infos(0)->mutable_command();
   cmd->set_shell(false);
   cmd->add_arguments("echo");
   cmd->add_arguments("a");
@@ -119,8 +120,7 @@ TEST_F(SimProcess, ArgvModeSearchesPath) {
 TEST_F(SimProcess, ArgvModeUnknownProgramFails) {
   ASSERT_TRUE(fw->ok());
   Call c = shell("mesoshttp-no-such-program");
-  auto* cmd = c.mutable_accept()->mutable_operations(0)->mutable_launch()
-                  ->mutable_task_infos(0)->mutable_command();
+  auto* cmd = c.mutable_accept()->mutable_operations(0)->mutable_launch()->mutable_task_infos(0)->mutable_command();
   cmd->set_shell(false);
   cmd->add_arguments("mesoshttp-no-such-program");
   const auto s = run(c);

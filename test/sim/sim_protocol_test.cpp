@@ -52,8 +52,7 @@ TEST(SimProtocol, ContentTypeRules) {
   EXPECT_EQ(fails(r).body, "Expecting 'Content-Type' to be present");
   r.content_type = "text/plain";
   EXPECT_EQ(fails(r).status, 415u);
-  EXPECT_EQ(fails(r).body,
-            "Expecting 'Content-Type' of application/json or application/x-protobuf");
+  EXPECT_EQ(fails(r).body, "Expecting 'Content-Type' of application/json or application/x-protobuf");
 }
 
 TEST(SimProtocol, MalformedBodies) {
@@ -88,8 +87,7 @@ TEST(SimProtocol, SubscribeAcceptAndStreamIdRules) {
   auto r = json_post(subscribe_json);
   r.accept = "text/plain";
   EXPECT_EQ(fails(r).status, 406u);
-  EXPECT_EQ(fails(r).body,
-            "Expecting 'Accept' to allow 'application/x-protobuf' or 'application/json'");
+  EXPECT_EQ(fails(r).body, "Expecting 'Accept' to allow 'application/x-protobuf' or 'application/json'");
   r.accept = "*/*";
   r.stream_id = "abc";
   EXPECT_EQ(fails(r).body, "Subscribe calls should not include the 'Mesos-Stream-Id' header");

@@ -30,9 +30,8 @@ TEST(SimText, TextThatIsNotUtf8ComesBackAsQuestionMarksInJson) {
 
   Call launch = launch_call(*offer, "t\xff", 0.5, 64);
   launch.mutable_framework_id()->set_value(fw.id);
-  header_list protobuf_in_json_out{{"Content-Type", "application/x-protobuf"},
-                                   {"Accept", "application/json"},
-                                   {"Mesos-Stream-Id", fw.stream_id()}};
+  header_list protobuf_in_json_out{
+      {"Content-Type", "application/x-protobuf"}, {"Accept", "application/json"}, {"Mesos-Stream-Id", fw.stream_id()}};
   auto r = post(sim.port(0), encode_call(launch, encoding::protobuf), protobuf_in_json_out);
   ASSERT_TRUE(r);
   EXPECT_EQ(r->status, 202u) << r->body;
@@ -68,8 +67,7 @@ class SimSingle : public ::testing::Test {
 };
 
 TEST_F(SimSingle, SubscribeWithoutAcceptStreamsJsonAndInternalPathWorks) {
-  event_stream s(sim->port(0), encode_call(subscribe_call(), encoding::protobuf),
-                 encoding::protobuf);
+  event_stream s(sim->port(0), encode_call(subscribe_call(), encoding::protobuf), encoding::protobuf);
   EXPECT_EQ(s.head().status, 200u);
   EXPECT_EQ(s.head().header("content-type"), "application/json");
   auto e = s.next();
@@ -77,8 +75,7 @@ TEST_F(SimSingle, SubscribeWithoutAcceptStreamsJsonAndInternalPathWorks) {
   EXPECT_EQ(e->type(), Event::SUBSCRIBED);
 
   auto r = post(sim->port(0), encode_call(subscribe_call(), encoding::json),
-                {{"Content-Type", "application/json"}, {"Accept", "text/plain"}},
-                "/master/api/v1/scheduler");
+                {{"Content-Type", "application/json"}, {"Accept", "text/plain"}}, "/master/api/v1/scheduler");
   ASSERT_TRUE(r);
   EXPECT_EQ(r->status, 406u);
 }
@@ -93,15 +90,13 @@ TEST_F(SimSingle, WrongMethodsPathsAndHeadersOverTheWire) {
   ASSERT_TRUE(r);
   EXPECT_EQ(r->status, 400u);
   EXPECT_EQ(r->body, "Expecting 'Content-Type' to be present");
-  r = c.request("POST", "/api/v1/scheduler", "x=1",
-                {{"Content-Type", "application/x-www-form-urlencoded"}});
+  r = c.request("POST", "/api/v1/scheduler", "x=1", {{"Content-Type", "application/x-www-form-urlencoded"}});
   ASSERT_TRUE(r);
   EXPECT_EQ(r->status, 415u);
   r = c.request("GET", "/nothing/here", "", {});
   ASSERT_TRUE(r);
   EXPECT_EQ(r->status, 404u);
-  r = c.request("POST", "/api/v1/scheduler",
-                encode_call(subscribe_call(), encoding::json),
+  r = c.request("POST", "/api/v1/scheduler", encode_call(subscribe_call(), encoding::json),
                 {{"Content-Type", "application/json"}, {"Mesos-Stream-Id", "x"}});
   ASSERT_TRUE(r);
   EXPECT_EQ(r->status, 400u);
@@ -110,14 +105,16 @@ TEST_F(SimSingle, WrongMethodsPathsAndHeadersOverTheWire) {
 
 TEST_F(SimSingle, EveryNotFoundHasTheMastersTextBody) {
   connection c(sim->port(0));
-  const std::vector<std::pair<std::string, std::string>> requests = {
-      {"GET", "/nothing/here"},          {"POST", "/nothing/here"},
-      {"GET", "/"},                      {"POST", "/api/v1/scheduler/extra"},
-      {"POST", "/api/v1"},               {"GET", "/sim/no-such-control"},
-      {"POST", "/sim/no-such-control"},  {"GET", "/master/api/v1/scheduler/x?y=1"}};
+  const std::vector<std::pair<std::string, std::string>> requests = {{"GET", "/nothing/here"},
+                                                                     {"POST", "/nothing/here"},
+                                                                     {"GET", "/"},
+                                                                     {"POST", "/api/v1/scheduler/extra"},
+                                                                     {"POST", "/api/v1"},
+                                                                     {"GET", "/sim/no-such-control"},
+                                                                     {"POST", "/sim/no-such-control"},
+                                                                     {"GET", "/master/api/v1/scheduler/x?y=1"}};
   for (const auto& [method, target] : requests) {
-    auto r = c.request(method, target, method == "POST" ? "{}" : "",
-                       {{"Content-Type", "application/json"}});
+    auto r = c.request(method, target, method == "POST" ? "{}" : "", {{"Content-Type", "application/json"}});
     ASSERT_TRUE(r) << method << " " << target;
     EXPECT_EQ(r->status, 404u) << method << " " << target;
     EXPECT_EQ(r->body, "404 Not Found.") << method << " " << target;

@@ -44,9 +44,9 @@
 namespace {
 
 using namespace std::chrono_literals;
-using mesoshttp::client_event;
 using mesos::v1::scheduler::Call;
 using mesos::v1::scheduler::Event;
+using mesoshttp::client_event;
 using kind = client_event::kind;
 
 std::chrono::seconds soak_duration() {
@@ -298,8 +298,8 @@ TEST(Soak, CallsCompleteOnceEventsStayOrderedConsumersCloseMemoryReturns) {
     for (const auto& f : c.failures_) ADD_FAILURE() << "consumer " << i << ": " << f;
     EXPECT_TRUE(c.closed_) << "consumer " << i << " never got closed";
     EXPECT_GT(c.offers_events_, 0u) << "consumer " << i << " saw no offers";
-    std::cout << "consumer " << i << ": " << c.items_ << " items, " << c.offers_events_ << " OFFERS, "
-              << c.disconnects_ << " disconnects, last generation " << c.generation_ << "\n";
+    std::cout << "consumer " << i << ": " << c.items_ << " items, " << c.offers_events_ << " OFFERS, " << c.disconnects_
+              << " disconnects, last generation " << c.generation_ << "\n";
   }
   std::cout << "calls: " << sent << " sent, " << answered.load() << " answered 2xx\n";
 

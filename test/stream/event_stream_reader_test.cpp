@@ -36,8 +36,8 @@ std::string chunk(const std::string& data) {
   return size + std::string("\r\n") + data + "\r\n";
 }
 
-const std::vector<std::string> records = {R"({"type":"SUBSCRIBED"})", R"({"type":"HEARTBEAT"})",
-                                          std::string(300, 'x'), R"({"type":"OFFERS"})"};
+const std::vector<std::string> records = {R"({"type":"SUBSCRIBED"})", R"({"type":"HEARTBEAT"})", std::string(300, 'x'),
+                                          R"({"type":"OFFERS"})"};
 
 // The records framed, spread over chunks that do not follow record boundaries.
 std::string body() {
@@ -159,9 +159,9 @@ TEST(EventStreamReader, EndOfInputBetweenRecordsIsAClosedStreamInsideOneATruncat
 
 TEST(EventStreamReader, BrokenFramingStopsAtOnceWithItsReason) {
   fed f;
-  EXPECT_EQ(f.feed(head + chunk(mesoshttp::recordio::encode(records[0]) + "x\n" +
-                                mesoshttp::recordio::encode(records[1]))),
-            state::ended);
+  EXPECT_EQ(
+      f.feed(head + chunk(mesoshttp::recordio::encode(records[0]) + "x\n" + mesoshttp::recordio::encode(records[1]))),
+      state::ended);
   EXPECT_EQ(f.got, std::vector<std::string>{records[0]});  // what came before is delivered
   EXPECT_EQ(f.reader.what(), cause::framing);
   EXPECT_EQ(f.reader.error(), error::recordio_bad_length);
@@ -215,4 +215,4 @@ TEST(EventStreamReader, ARecordTheHandlerRefusesEndsTheStreamWithItsWords) {
   EXPECT_EQ(reader.reason(), "master sent ERROR: framework removed");
 }
 
-} // namespace
+}  // namespace

@@ -21,6 +21,8 @@
 namespace mesoshttp::test {
 
 using namespace std::chrono_literals;
+using mesos::v1::scheduler::Call;
+using mesos::v1::scheduler::Event;
 using mesoshttp::call_result;
 using mesoshttp::client_event;
 using mesoshttp::connection_state;
@@ -28,8 +30,6 @@ using mesoshttp::encoding;
 using mesoshttp::error;
 using mesoshttp::event_stream;
 using mesoshttp::scheduler_client;
-using mesos::v1::scheduler::Call;
-using mesos::v1::scheduler::Event;
 using kind = client_event::kind;
 
 inline constexpr auto deadline = 20s;  // bounds a failing wait; never reached by a passing test
@@ -111,4 +111,4 @@ inline call_result send_and_wait(scheduler_client& client, Call call) {
   return future.get();
 }
 
-} // namespace mesoshttp::test
+}  // namespace mesoshttp::test

@@ -12,14 +12,12 @@
 namespace mesoshttp::test {
 
 inline const bool quiet_deprecation_warnings = [] {
-  google::protobuf::SetLogHandler([](google::protobuf::LogLevel level, const char* file, int line,
-                                     const std::string& message) {
-    if (level == google::protobuf::LOGLEVEL_WARNING &&
-        message.find("deprecated field") != std::string::npos)
-      return;
-    std::fprintf(stderr, "[libprotobuf %d %s:%d] %s\n", static_cast<int>(level), file, line,
-                 message.c_str());
-  });
+  google::protobuf::SetLogHandler(
+      [](google::protobuf::LogLevel level, const char* file, int line, const std::string& message) {
+        if (level == google::protobuf::LOGLEVEL_WARNING && message.find("deprecated field") != std::string::npos)
+          return;
+        std::fprintf(stderr, "[libprotobuf %d %s:%d] %s\n", static_cast<int>(level), file, line, message.c_str());
+      });
   return true;
 }();
 

@@ -91,7 +91,8 @@ class scripted_master {
       boost::system::error_code ec;
       const auto n = boost::asio::read_until(socket, buf, "\r\n\r\n", ec);
       if (ec) return;
-      std::string head(boost::asio::buffers_begin(buf.data()), boost::asio::buffers_begin(buf.data()) + static_cast<std::ptrdiff_t>(n));
+      std::string head(boost::asio::buffers_begin(buf.data()),
+                       boost::asio::buffers_begin(buf.data()) + static_cast<std::ptrdiff_t>(n));
       buf.consume(n);
       std::size_t length = 0;
       const auto pos = head.find("Content-Length: ");

@@ -47,23 +47,23 @@ TEST(ZkUrl, DefaultPortTrailingSlashIpv6AndRoot) {
 
 TEST(ZkUrl, RejectsWithAReasonAndNeverLeaksCredentials) {
   for (const char* bad : {
-           "http://127.0.0.1:5050",              // not zk
-           "zk://127.0.0.1:2181",                // no path
-           "zk:///mesos",                        // no host
-           "zk://h1:2181,,h2:2181/mesos",        // empty host
-           "zk://h1:port/mesos",                 // bad port
-           "zk://h1:0/mesos",                    // port 0
-           "zk://h1:70000/mesos",                // port too large
-           "zk://h1:/mesos",                     // empty port
-           "zk://::1:2181/mesos",                // IPv6 without brackets
-           "zk://h1:2181/mesos//x",              // empty segment
-           "zk://h1:2181/mesos/../x",            // dot segment
-           "zk://h1:2181/mesos?x=1",             // query
-           "zk://secretonly@h1:2181/mesos",      // credentials without ':'
-           "zk://user:secret@/mesos",            // credentials, no host
-           "zk://user:secret@h1:bad/mesos",      // credentials, bad port
-           "zk://ops:xy/secret@h1:2181/mesos",   // a '/' in the password: "ops:xy" is no host
-           "zk://ops:2181/secret@h1/mesos",      // ... and "ops:2181" would have been one
+           "http://127.0.0.1:5050",             // not zk
+           "zk://127.0.0.1:2181",               // no path
+           "zk:///mesos",                       // no host
+           "zk://h1:2181,,h2:2181/mesos",       // empty host
+           "zk://h1:port/mesos",                // bad port
+           "zk://h1:0/mesos",                   // port 0
+           "zk://h1:70000/mesos",               // port too large
+           "zk://h1:/mesos",                    // empty port
+           "zk://::1:2181/mesos",               // IPv6 without brackets
+           "zk://h1:2181/mesos//x",             // empty segment
+           "zk://h1:2181/mesos/../x",           // dot segment
+           "zk://h1:2181/mesos?x=1",            // query
+           "zk://secretonly@h1:2181/mesos",     // credentials without ':'
+           "zk://user:secret@/mesos",           // credentials, no host
+           "zk://user:secret@h1:bad/mesos",     // credentials, bad port
+           "zk://ops:xy/secret@h1:2181/mesos",  // a '/' in the password: "ops:xy" is no host
+           "zk://ops:2181/secret@h1/mesos",     // ... and "ops:2181" would have been one
        }) {
     zk_url out;
     std::string why;
@@ -80,9 +80,8 @@ TEST(LeaderOf, LowestSequenceAmongMasterNodesOnly) {
             "json.info_0000000003");
   // The replicated log's nodes, legacy or malformed names are not masters,
   // even when their number would be lower.
-  EXPECT_EQ(leader_of({"log_replicas", "0000000001", "info_0000000001", "json.info_000000001",
-                       "json.info_00000000001", "json.info_00000000x1", "json.info_",
-                       "xjson.info_0000000001", "json.info_0000000009"}),
+  EXPECT_EQ(leader_of({"log_replicas", "0000000001", "info_0000000001", "json.info_000000001", "json.info_00000000001",
+                       "json.info_00000000x1", "json.info_", "xjson.info_0000000001", "json.info_0000000009"}),
             "json.info_0000000009");
   // Numbers are compared, not strings of different lengths, and ZooKeeper's
   // counter can pass 2^31 (it is signed in the server: 10 digits still).
@@ -134,11 +133,9 @@ TEST(MasterInfoJson, AddressWinsThenTopLevelFields) {
   EXPECT_EQ(url_of(R"({"id":"a","ip":16777343,"port":5052})"), "http://127.0.0.1:5052");
   EXPECT_EQ(url_of(R"({"id":"a","ip":16885952,"port":5052})"), "http://192.168.1.1:5052");
   // IPv6 hosts are bracketed in the URL.
-  EXPECT_EQ(url_of(R"({"id":"a","ip":0,"port":5050,"address":{"ip":"::1","port":5050}})"),
-            "http://[::1]:5050");
+  EXPECT_EQ(url_of(R"({"id":"a","ip":0,"port":5050,"address":{"ip":"::1","port":5050}})"), "http://[::1]:5050");
   // Fields this schema does not know are ignored (newer masters add some).
-  EXPECT_EQ(url_of(R"({"id":"a","ip":16777343,"port":5050,"shiny_new_field":{"x":[1,2]}})"),
-            "http://127.0.0.1:5050");
+  EXPECT_EQ(url_of(R"({"id":"a","ip":16777343,"port":5050,"shiny_new_field":{"x":[1,2]}})"), "http://127.0.0.1:5050");
 }
 
 TEST(MasterInfoJson, ClearErrors) {

@@ -28,20 +28,21 @@ struct call_options {
 
 command add_call(CLI::App& app) {
   auto o = std::make_shared<call_options>();
-  auto* sub = app.add_subcommand(
-      "call",
-      "Send one scheduler Call, given as JSON with proto field names (on the command line, or "
-      "on stdin for '-' or nothing), and print the HTTP status and body. The call needs a "
-      "subscription, so this subscribes first: as a new framework, or with --framework-id as "
-      "that framework (a failover: the framework's current scheduler is disconnected by the "
-      "master). It exits without tearing the framework down, unless the call is TEARDOWN.\n"
-      "Example: mesoshttp call --master http://127.0.0.1:5050 '{\"type\":\"REVIVE\"}'");
+  auto* sub =
+      app.add_subcommand("call",
+                         "Send one scheduler Call, given as JSON with proto field names (on the command line, or "
+                         "on stdin for '-' or nothing), and print the HTTP status and body. The call needs a "
+                         "subscription, so this subscribes first: as a new framework, or with --framework-id as "
+                         "that framework (a failover: the framework's current scheduler is disconnected by the "
+                         "master). It exits without tearing the framework down, unless the call is TEARDOWN.\n"
+                         "Example: mesoshttp call --master http://127.0.0.1:5050 '{\"type\":\"REVIVE\"}'");
   add_connection_options(*sub, o->connection);
   sub->add_option("--framework-id", o->framework_id, "Subscribe as this existing framework");
   sub->add_option("--failover-timeout", o->failover_timeout,
                   "Seconds the master keeps the framework after this command exits "
                   "(0: a new framework goes away with the command)")
-      ->default_val(0)->check(tools::non_negative());
+      ->default_val(0)
+      ->check(tools::non_negative());
   sub->add_option("json", o->json, "The Call as JSON, or - for stdin")->default_val("-");
   return [o] {
     std::string text = o->json;
@@ -79,34 +80,34 @@ command add_call(CLI::App& app) {
     auto sub_events = client.on_event([&](const client_event& item) {
       if (item.type == client_event::kind::subscribed && !sent) {
         sent = true;
-        std::cerr << "mesoshttp call: subscribed to " << item.master << " as framework "
-                  << item.framework_id << std::endl;
+        std::cerr << "mesoshttp call: subscribed to " << item.master << " as framework " << item.framework_id
+                  << std::endl;
         const bool teardown = call.type() == Call::TEARDOWN;
         // The master ends the event stream when it accepts a TEARDOWN.
         if (teardown) expect_disconnect();
         client.async_send(call, asio::bind_executor(io, [&, teardown](call_result r) {
-          if (r.status != 0) {
-            std::cout << "HTTP " << r.status << std::endl;
-            std::string body = r.body;
-            if (r.response) body = to_json_line(*r.response);
-            if (!body.empty()) std::cout << body << std::endl;
-            code = r.status / 100 == 2 ? 0 : exit_failure;
-          } else if (teardown && r.error == error::connection_lost) {
-            // The client fails calls in flight when the event stream ends,
-            // and the master ends it as it accepts a TEARDOWN, so the 202
-            // itself is lost. The stream's end is the master's answer.
-            std::cout << "TEARDOWN accepted: the master closed the framework's event stream "
-                         "(its HTTP answer was not received)"
-                      << std::endl;
-            code = 0;
-          } else {
-            complain("call", r.message.empty() ? r.error.message() : r.message);
-          }
-          // TEARDOWN already removed the framework; anything else leaves it
-          // to its failover timeout.
-          expect_disconnect();
-          client.shutdown();
-        }));
+                            if (r.status != 0) {
+                              std::cout << "HTTP " << r.status << std::endl;
+                              std::string body = r.body;
+                              if (r.response) body = to_json_line(*r.response);
+                              if (!body.empty()) std::cout << body << std::endl;
+                              code = r.status / 100 == 2 ? 0 : exit_failure;
+                            } else if (teardown && r.error == error::connection_lost) {
+                              // The client fails calls in flight when the event stream ends,
+                              // and the master ends it as it accepts a TEARDOWN, so the 202
+                              // itself is lost. The stream's end is the master's answer.
+                              std::cout << "TEARDOWN accepted: the master closed the framework's event stream "
+                                           "(its HTTP answer was not received)"
+                                        << std::endl;
+                              code = 0;
+                            } else {
+                              complain("call", r.message.empty() ? r.error.message() : r.message);
+                            }
+                            // TEARDOWN already removed the framework; anything else leaves it
+                            // to its failover timeout.
+                            expect_disconnect();
+                            client.shutdown();
+                          }));
       } else if (item.type == client_event::kind::closed && item.error && !sent) {
         complain("call", "cannot subscribe: " + describe(item));
       } else if (item.type == client_event::kind::disconnected && !disconnect_expected()) {

@@ -53,21 +53,20 @@ void add_connection_options(CLI::App& app, connection_options& o) {
   app.add_option("--user", o.user, "User the framework runs tasks as (default: you)");
   app.add_option("--framework-name", o.framework_name, "Framework name shown by the master");
 
-  app.add_option("--ca-file", o.ca_file,
-                 "PEM bundle of CAs trusted for https:// masters (default: the system's store)")
-      ->check(CLI::ExistingFile)->group("TLS");
+  app.add_option("--ca-file", o.ca_file, "PEM bundle of CAs trusted for https:// masters (default: the system's store)")
+      ->check(CLI::ExistingFile)
+      ->group("TLS");
   app.add_option("--ca-dir", o.ca_dir, "Directory of hashed CA certificates trusted for https:// masters")
-      ->check(CLI::ExistingDirectory)->group("TLS");
-  app.add_option("--cert", o.client_certificate,
-                 "Client certificate (PEM) for masters that require one; needs --key")
-      ->check(CLI::ExistingFile)->group("TLS");
-  app.add_option("--key", o.client_key, "Private key (PEM) of --cert")
-      ->check(CLI::ExistingFile)->group("TLS");
+      ->check(CLI::ExistingDirectory)
+      ->group("TLS");
+  app.add_option("--cert", o.client_certificate, "Client certificate (PEM) for masters that require one; needs --key")
+      ->check(CLI::ExistingFile)
+      ->group("TLS");
+  app.add_option("--key", o.client_key, "Private key (PEM) of --cert")->check(CLI::ExistingFile)->group("TLS");
   app.add_option("--tls-server-name", o.tls_server_name,
                  "Name to expect in the master's certificate (and send as SNI) when the URL's host differs")
       ->group("TLS");
-  app.add_flag("--insecure", o.insecure,
-               "Do not verify the master's certificate (throwaway test masters only)")
+  app.add_flag("--insecure", o.insecure, "Do not verify the master's certificate (throwaway test masters only)")
       ->group("TLS");
 
   app.add_option("--principal", o.principal,
@@ -76,11 +75,13 @@ void add_connection_options(CLI::App& app, connection_options& o) {
       ->group("Authentication");
   app.add_option("--secret-file", o.secret_file,
                  "File holding the secret of --principal (one trailing newline is ignored)")
-      ->check(CLI::ExistingFile)->group("Authentication");
+      ->check(CLI::ExistingFile)
+      ->group("Authentication");
   app.add_option("--token-file", o.token_file,
                  "File holding a bearer token, sent as 'Authorization: Bearer <token>'; read again "
                  "after a 401, so a rotated token is picked up")
-      ->check(CLI::ExistingFile)->group("Authentication");
+      ->check(CLI::ExistingFile)
+      ->group("Authentication");
 }
 
 namespace {
@@ -166,8 +167,7 @@ void complain(const std::string& subcommand, const std::string& text) {
   std::cerr << "mesoshttp " << subcommand << ": " << text << std::endl;
 }
 
-std::optional<client_config> make_client_config(const connection_options& o,
-                                                std::vector<std::string> masters,
+std::optional<client_config> make_client_config(const connection_options& o, std::vector<std::string> masters,
                                                 const std::string& subcommand) {
   client_config cfg;
   for (const auto& m : masters) {
@@ -200,10 +200,14 @@ std::optional<client_config> make_client_config(const connection_options& o,
   cfg.reconnect.initial_wait = std::chrono::milliseconds(200);
   cfg.reconnect.max_wait = std::chrono::milliseconds(2000);
   cfg.connect_timeout = std::chrono::milliseconds(3000);
-  if (o.log_level == "debug") cfg.min_log_level = log_level::debug;
-  else if (o.log_level == "info") cfg.min_log_level = log_level::info;
-  else if (o.log_level == "error") cfg.min_log_level = log_level::error;
-  else cfg.min_log_level = log_level::warning;
+  if (o.log_level == "debug")
+    cfg.min_log_level = log_level::debug;
+  else if (o.log_level == "info")
+    cfg.min_log_level = log_level::info;
+  else if (o.log_level == "error")
+    cfg.min_log_level = log_level::error;
+  else
+    cfg.min_log_level = log_level::warning;
   cfg.logger = [](log_level level, std::string_view text) {
     if (quiet && level < log_level::error) return;
     std::cerr << "mesoshttp [" << to_string(level) << "] " << text << std::endl;
@@ -223,8 +227,7 @@ std::optional<client_config> make_client_config(const connection_options& o,
 std::unique_ptr<sim::cluster> start_embedded_sim(const std::string& subcommand) {
   sim::cluster_config cfg;
   cfg.tasks = sim::task_mode::local_process;
-  cfg.sandbox_root = std::filesystem::temp_directory_path() /
-                     ("mesoshttp-sandboxes-" + std::to_string(::getuid()));
+  cfg.sandbox_root = std::filesystem::temp_directory_path() / ("mesoshttp-sandboxes-" + std::to_string(::getuid()));
   // A one-shot command should not wait a second for its first offer.
   cfg.offer_interval = std::chrono::milliseconds(200);
   auto sim = std::make_unique<sim::cluster>(cfg);
@@ -239,9 +242,8 @@ std::unique_ptr<sim::cluster> start_embedded_sim(const std::string& subcommand) 
 
 std::string describe_resources(const mesos::v1::Offer& offer) {
   std::ostringstream out;
-  out << "cpus " << calls::scalar_total(offer, "cpus") << ", mem "
-      << calls::scalar_total(offer, "mem") << " MB, disk " << calls::scalar_total(offer, "disk")
-      << " MB";
+  out << "cpus " << calls::scalar_total(offer, "cpus") << ", mem " << calls::scalar_total(offer, "mem") << " MB, disk "
+      << calls::scalar_total(offer, "disk") << " MB";
   return out.str();
 }
 
@@ -257,17 +259,14 @@ std::string describe(const Event& e) {
       out << " framework " << e.subscribed().framework_id().value() << ", heartbeat every "
           << e.subscribed().heartbeat_interval_seconds() << " s";
       if (e.subscribed().has_master_info())
-        out << ", master " << e.subscribed().master_info().hostname() << ":"
-            << e.subscribed().master_info().port() << " version "
-            << e.subscribed().master_info().version();
+        out << ", master " << e.subscribed().master_info().hostname() << ":" << e.subscribed().master_info().port()
+            << " version " << e.subscribed().master_info().version();
       break;
     case Event::OFFERS:
       out << " " << e.offers().offers_size() << " offer(s)";
       for (const auto& o : e.offers().offers()) out << "; " << describe(o);
       break;
-    case Event::RESCIND:
-      out << " offer " << e.rescind().offer_id().value();
-      break;
+    case Event::RESCIND: out << " offer " << e.rescind().offer_id().value(); break;
     case Event::UPDATE: {
       const auto& s = e.update().status();
       out << " task " << s.task_id().value() << " " << mesos::v1::TaskState_Name(s.state());
@@ -278,31 +277,23 @@ std::string describe(const Event& e) {
     }
     case Event::UPDATE_OPERATION_STATUS: {
       const auto& s = e.update_operation_status().status();
-      out << " operation " << s.operation_id().value() << " "
-          << mesos::v1::OperationState_Name(s.state());
+      out << " operation " << s.operation_id().value() << " " << mesos::v1::OperationState_Name(s.state());
       if (!s.message().empty()) out << ": " << s.message();
       break;
     }
     case Event::MESSAGE:
-      out << " from executor " << e.message().executor_id().value() << " on agent "
-          << e.message().agent_id().value() << ", " << e.message().data().size() << " bytes";
+      out << " from executor " << e.message().executor_id().value() << " on agent " << e.message().agent_id().value()
+          << ", " << e.message().data().size() << " bytes";
       break;
     case Event::FAILURE:
       if (e.failure().has_executor_id()) out << " executor " << e.failure().executor_id().value();
       if (e.failure().has_agent_id()) out << " agent " << e.failure().agent_id().value();
       if (e.failure().has_status()) out << " status " << e.failure().status();
       break;
-    case Event::ERROR:
-      out << " " << e.error().message();
-      break;
-    case Event::INVERSE_OFFERS:
-      out << " " << e.inverse_offers().inverse_offers_size() << " inverse offer(s)";
-      break;
-    case Event::RESCIND_INVERSE_OFFER:
-      out << " " << e.rescind_inverse_offer().inverse_offer_id().value();
-      break;
-    default:
-      break;
+    case Event::ERROR: out << " " << e.error().message(); break;
+    case Event::INVERSE_OFFERS: out << " " << e.inverse_offers().inverse_offers_size() << " inverse offer(s)"; break;
+    case Event::RESCIND_INVERSE_OFFER: out << " " << e.rescind_inverse_offer().inverse_offer_id().value(); break;
+    default: break;
   }
   return out.str();
 }
@@ -324,10 +315,8 @@ std::string reason_text(const client_event& item) {
 std::string describe(const client_event& item) {
   switch (item.type) {
     case client_event::kind::connecting: return "connecting to " + item.master;
-    case client_event::kind::subscribed:
-      return "subscribed to " + item.master + " as framework " + item.framework_id;
-    case client_event::kind::disconnected:
-      return "disconnected: " + reason_text(item) + "; reconnecting";
+    case client_event::kind::subscribed: return "subscribed to " + item.master + " as framework " + item.framework_id;
+    case client_event::kind::disconnected: return "disconnected: " + reason_text(item) + "; reconnecting";
     case client_event::kind::closed:
       if (!item.error) return "closed";
       return "closed: " + reason_text(item);

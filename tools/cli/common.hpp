@@ -46,8 +46,7 @@ void add_connection_options(CLI::App& app, connection_options& options);
 
 // A client configuration for `masters` (the --master values or the embedded
 // simulator's URL); nullopt and a message on stderr if an option is unusable.
-std::optional<client_config> make_client_config(const connection_options& options,
-                                                std::vector<std::string> masters,
+std::optional<client_config> make_client_config(const connection_options& options, std::vector<std::string> masters,
                                                 const std::string& subcommand);
 
 // Called once a command has asked for TEARDOWN or shutdown: the end of the

@@ -66,8 +66,10 @@ class progress {
   void status(const std::string& text) {
     if (text == status_) return redraw();
     status_ = text;
-    if (tty_) redraw();
-    else std::cout << stamp() << status_ << std::endl;
+    if (tty_)
+      redraw();
+    else
+      std::cout << stamp() << status_ << std::endl;
   }
   // Elapsed time moves on a terminal even when nothing else does.
   void redraw() {
@@ -101,8 +103,13 @@ class progress {
 class runner {
  public:
   runner(asio::io_context& io, const run_options& o, client_config cfg, sim::cluster* sim)
-      : io_(io), o_(o), sim_(sim), client_(io.get_executor(), std::move(cfg)),
-        offer_timer_(io), ticker_(io), signals_(io, SIGINT, SIGTERM) {}
+      : io_(io),
+        o_(o),
+        sim_(sim),
+        client_(io.get_executor(), std::move(cfg)),
+        offer_timer_(io),
+        ticker_(io),
+        signals_(io, SIGINT, SIGTERM) {}
 
   int exec() {
     sub_ = client_.on_event([this](const client_event& item) { on_item(item); });
@@ -116,24 +123,22 @@ class runner {
  private:
   void on_item(const client_event& item) {
     switch (item.type) {
-      case client_event::kind::connecting:
-        progress_.status("connecting to " + item.master);
-        break;
-      case client_event::kind::subscribed:
-        on_subscribed(item);
-        break;
+      case client_event::kind::connecting: progress_.status("connecting to " + item.master); break;
+      case client_event::kind::subscribed: on_subscribed(item); break;
       case client_event::kind::disconnected:
         if (done_) break;
         last_failure_ = item.message;
-        if (subscriptions_ == 0) progress_.status("cannot subscribe yet: " + item.message + "; retrying");
-        else progress_.line("mesoshttp run: lost " + item.master + ": " + item.message + "; reconnecting");
+        if (subscriptions_ == 0)
+          progress_.status("cannot subscribe yet: " + item.message + "; retrying");
+        else
+          progress_.line("mesoshttp run: lost " + item.master + ": " + item.message + "; reconnecting");
         break;
-      case client_event::kind::closed:
-        on_closed(item);
-        break;
+      case client_event::kind::closed: on_closed(item); break;
       case client_event::kind::event:
-        if (item.event->type() == Event::OFFERS) on_offers(item.event->offers());
-        else if (item.event->type() == Event::UPDATE) on_update(item.event->update().status());
+        if (item.event->type() == Event::OFFERS)
+          on_offers(item.event->offers());
+        else if (item.event->type() == Event::UPDATE)
+          on_update(item.event->update().status());
         else if (item.event->type() == Event::ERROR)
           progress_.line("mesoshttp run: the master says: " + item.event->error().message());
         break;
@@ -203,13 +208,12 @@ class runner {
       offer_timer_.cancel();
       task_ = *task;
       hostname_ = offer.hostname();
-      progress_.line("launching task " + task_.task_id().value() + " on " + hostname_ +
-                     " (agent " + offer.agent_id().value() + ")");
-      client_.async_send(
-          calls::accept(std::vector<mesos::v1::OfferID>{offer.id()}, {calls::ops::launch({task_})}),
-          asio::bind_executor(io_, [this](call_result r) {
-            if (!r) finish(exit_failure, "the master refused the launch: " + r.message);
-          }));
+      progress_.line("launching task " + task_.task_id().value() + " on " + hostname_ + " (agent " +
+                     offer.agent_id().value() + ")");
+      client_.async_send(calls::accept(std::vector<mesos::v1::OfferID>{offer.id()}, {calls::ops::launch({task_})}),
+                         asio::bind_executor(io_, [this](call_result r) {
+                           if (!r) finish(exit_failure, "the master refused the launch: " + r.message);
+                         }));
       // One task is all we want: stop the offers rather than decline forever.
       client_.send(calls::suppress());
     }
@@ -228,8 +232,8 @@ class runner {
       for (const auto& t : sim_->tasks())
         if (t.task_id == task_.task_id().value()) sandbox_ = t.sandbox;
     }
-    std::string text = "task " + status.task_id().value() + " " +
-                       mesos::v1::TaskState_Name(status.state()) + " on " + hostname_;
+    std::string text =
+        "task " + status.task_id().value() + " " + mesos::v1::TaskState_Name(status.state()) + " on " + hostname_;
     if (!status.message().empty()) text += ": " + status.message();
     const bool terminal = is_terminal(status.state());
     if (!terminal) progress_.status(text);
@@ -248,10 +252,9 @@ class runner {
   void on_terminal(const TaskStatus& status) {
     if (done_) return;
     progress_.end();
-    std::string text = "task " + status.task_id().value() + " " +
-                       mesos::v1::TaskState_Name(status.state()) + " on " + hostname_;
-    if (status.has_reason())
-      text += " (" + mesos::v1::TaskStatus::Reason_Name(status.reason()) + ")";
+    std::string text =
+        "task " + status.task_id().value() + " " + mesos::v1::TaskState_Name(status.state()) + " on " + hostname_;
+    if (status.has_reason()) text += " (" + mesos::v1::TaskStatus::Reason_Name(status.reason()) + ")";
     if (!status.message().empty()) text += ": " + status.message();
     progress_.line(text);
     show_sandbox();
@@ -299,8 +302,7 @@ class runner {
     progress_.end();
     if (launched_ && !done_ && signal_ == 0) {
       signal_ = sig;
-      progress_.line("killing task " + task_.task_id().value() + " (" + ::strsignal(sig) +
-                     "; again to abandon it)");
+      progress_.line("killing task " + task_.task_id().value() + " (" + ::strsignal(sig) + "; again to abandon it)");
       client_.send(calls::kill(task_.task_id(), task_.agent_id()));
       signals_.async_wait([this](const boost::system::error_code& e, int s) { on_signal(e, s); });
       return;
@@ -332,8 +334,8 @@ class runner {
       if (!last_failure_.empty() && last_failure_ != item.message) text += "; last failure: " + last_failure_;
       std::string masters;
       for (const auto& m : o_.connection.masters) masters += (masters.empty() ? "" : ", ") + m;
-      std::cerr << "mesoshttp run: cannot use the master"
-                << (masters.empty() ? "" : " at " + masters) << ": " << text << std::endl;
+      std::cerr << "mesoshttp run: cannot use the master" << (masters.empty() ? "" : " at " + masters) << ": " << text
+                << std::endl;
       exit_code_ = exit_failure;
     }
     boost::system::error_code ignored;
@@ -378,13 +380,12 @@ class runner {
 
 command add_run(CLI::App& app) {
   auto o = std::make_shared<run_options>();
-  auto* sub = app.add_subcommand(
-      "run",
-      "Run one command as a Mesos task and exit with its status (like mesos-execute).\n"
-      "One argument is a shell command line; several are run directly (argv, no shell).\n"
-      "Examples:\n"
-      "  mesoshttp run -- echo hello\n"
-      "  mesoshttp run --master http://127.0.0.1:5050 --cpus 1 --mem 256 -- sh -c 'exit 3'");
+  auto* sub = app.add_subcommand("run",
+                                 "Run one command as a Mesos task and exit with its status (like mesos-execute).\n"
+                                 "One argument is a shell command line; several are run directly (argv, no shell).\n"
+                                 "Examples:\n"
+                                 "  mesoshttp run -- echo hello\n"
+                                 "  mesoshttp run --master http://127.0.0.1:5050 --cpus 1 --mem 256 -- sh -c 'exit 3'");
   add_connection_options(*sub, o->connection);
   sub->add_option("--cpus", o->cpus, "CPUs for the task")->default_val(0.1)->check(tools::positive());
   sub->add_option("--mem", o->mem, "Memory for the task, MB")->default_val(32)->check(tools::positive());
@@ -398,9 +399,9 @@ command add_run(CLI::App& app) {
         const auto eq = kv.find('=');
         return eq == std::string::npos || eq == 0 ? "expected K=V, got '" + kv + "'" : std::string();
       });
-  sub->add_option("--offer-timeout", o->offer_timeout,
-                  "Seconds to wait for an offer that fits before giving up")
-      ->default_val(60)->check(tools::positive());
+  sub->add_option("--offer-timeout", o->offer_timeout, "Seconds to wait for an offer that fits before giving up")
+      ->default_val(60)
+      ->check(tools::positive());
   sub->add_option("command", o->command, "The command (after --)")->required();
   return [o] {
     std::unique_ptr<sim::cluster> sim;

@@ -97,22 +97,23 @@ class watcher {
 
 command add_watch(CLI::App& app) {
   auto o = std::make_shared<watch_options>();
-  auto* sub = app.add_subcommand(
-      "watch",
-      "Subscribe as a framework and print every event: one JSON object a line (--format json, "
-      "proto field names, for jq) or one readable line per event. Connection changes go to "
-      "stderr. Offers are declined after printing unless --keep-offers. Runs until Ctrl-C or "
-      "--count events, then tears the framework down.");
+  auto* sub =
+      app.add_subcommand("watch",
+                         "Subscribe as a framework and print every event: one JSON object a line (--format json, "
+                         "proto field names, for jq) or one readable line per event. Connection changes go to "
+                         "stderr. Offers are declined after printing unless --keep-offers. Runs until Ctrl-C or "
+                         "--count events, then tears the framework down.");
   add_connection_options(*sub, o->connection);
-  sub->add_option("--format", o->format, "Output format")
-      ->check(CLI::IsMember({"json", "text"}))->default_val("text");
+  sub->add_option("--format", o->format, "Output format")->check(CLI::IsMember({"json", "text"}))->default_val("text");
   sub->add_option("--count", o->count, "Exit after this many events; 0 = until Ctrl-C")
-      ->default_val(0)->check(tools::non_negative());
+      ->default_val(0)
+      ->check(tools::non_negative());
   sub->add_flag("--keep-offers", o->keep_offers, "Hold offers instead of declining them");
   sub->add_option("--failover-timeout", o->failover_timeout,
                   "Seconds the master keeps the framework while this command is disconnected "
                   "(0: it is removed as soon as its connection is lost)")
-      ->default_val(0)->check(tools::non_negative());
+      ->default_val(0)
+      ->check(tools::non_negative());
   return [o] {
     std::unique_ptr<sim::cluster> sim;
     std::vector<std::string> masters = o->connection.masters;
@@ -120,8 +121,8 @@ command add_watch(CLI::App& app) {
       sim = start_embedded_sim("watch");
       if (!sim) return exit_failure;
       masters = sim->urls();
-      std::cerr << "mesoshttp watch: no --master given; watching a simulated master at "
-                << masters.front() << std::endl;
+      std::cerr << "mesoshttp watch: no --master given; watching a simulated master at " << masters.front()
+                << std::endl;
     }
     auto cfg = make_client_config(o->connection, masters, "watch");
     if (!cfg) return exit_usage;

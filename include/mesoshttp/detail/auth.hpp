@@ -12,4 +12,4 @@ std::string basic_authorization(std::string_view principal, std::string_view sec
 
 std::string base64_encode(std::string_view bytes);
 
-} // namespace mesoshttp::detail
+}  // namespace mesoshttp::detail

@@ -64,10 +64,10 @@ class leader_fsm {
  private:
   std::vector<master_endpoint> masters_;
   unsigned max_redirects_;
-  std::size_t next_index_ = 0;        // configured master to try after a failure
+  std::size_t next_index_ = 0;  // configured master to try after a failure
   std::size_t failures_in_round_ = 0;
   master_endpoint current_;
   std::vector<master_endpoint> chain_;  // masters visited in this attempt (loop detection)
 };
 
-} // namespace mesoshttp::detail
+}  // namespace mesoshttp::detail

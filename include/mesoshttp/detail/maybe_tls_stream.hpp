@@ -74,4 +74,4 @@ class maybe_tls_stream {
   std::optional<boost::asio::ssl::stream<NextLayer>> tls_;
 };
 
-} // namespace mesoshttp::detail
+}  // namespace mesoshttp::detail

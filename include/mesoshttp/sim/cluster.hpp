@@ -185,8 +185,7 @@ class cluster {
   void pause_heartbeats(bool paused);
   void send_error_event(const std::string& message);
   // The next n scheduler requests (any master) get `status` and `body`.
-  void fail_next(std::size_t n, unsigned status = 503,
-                 std::string body = "Master has not finished recovery");
+  void fail_next(std::size_t n, unsigned status = 503, std::string body = "Master has not finished recovery");
   // Every scheduler answer waits this long first; 0 = no delay.
   void delay_answers(std::chrono::milliseconds delay);
   // One OFFERS event to each subscriber with one offer per fake agent.
@@ -195,8 +194,7 @@ class cluster {
   void reset_connections();  // RST every open connection, on every master
   // `events` events into each subscriber stream, as fast as the socket takes
   // them. Returns the number of streams flooded.
-  std::size_t flood(std::size_t events, flood_shape shape = flood_shape::heartbeat,
-                    std::size_t offers_per_event = 1);
+  std::size_t flood(std::size_t events, flood_shape shape = flood_shape::heartbeat, std::size_t offers_per_event = 1);
 
   // Observation, for tests.
   struct call_record {
@@ -228,8 +226,8 @@ class cluster {
     std::string framework_id;
     std::string task_id;
     std::string agent_id;
-    mesos::v1::TaskState state;  // latest state
-    std::size_t unacknowledged;  // updates not yet acknowledged
+    mesos::v1::TaskState state;     // latest state
+    std::size_t unacknowledged;     // updates not yet acknowledged
     std::filesystem::path sandbox;  // local_process mode only
   };
   std::vector<task_record> tasks() const;

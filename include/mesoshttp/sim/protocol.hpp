@@ -21,7 +21,7 @@ inline constexpr std::string_view text_plain = "text/plain; charset=utf-8";
 struct answer {
   unsigned status = 200;
   std::string body;
-  std::string content_type;  // empty = no Content-Type header
+  std::string content_type;                                  // empty = no Content-Type header
   std::vector<std::pair<std::string, std::string>> headers;  // extra headers
 };
 
@@ -66,8 +66,7 @@ std::optional<encoding> negotiate_accept(std::optional<std::string_view> accept)
 
 // The 307 a non-leading master gives: protocol-relative Location to the
 // leader's internal scheduler path, query string kept.
-answer redirect_to_leader(std::string_view leader_host, unsigned leader_port,
-                          std::string_view target);
+answer redirect_to_leader(std::string_view leader_host, unsigned leader_port, std::string_view target);
 
 // Messages with the exact wording of a real master.
 std::string stream_id_mismatch(std::string_view stream_id, std::string_view framework_id);

@@ -53,12 +53,10 @@ std::optional<std::string> leader_of(const std::vector<std::string>& children);
 // hostname, else the dotted form of ip; the port is address.port, else port.
 // Errors: error::decode_failed (not JSON / not a MasterInfo / no usable
 // host or port) or error::missing_required_fields, with `why`.
-std::error_code parse_master_info_json(std::string_view text, std::string& url,
-                                       std::string* why = nullptr,
+std::error_code parse_master_info_json(std::string_view text, std::string& url, std::string* why = nullptr,
                                        mesos::v1::MasterInfo* info = nullptr);
 
 // The same from an already decoded MasterInfo.
-std::error_code master_url(const mesos::v1::MasterInfo& info, std::string& url,
-                           std::string* why = nullptr);
+std::error_code master_url(const mesos::v1::MasterInfo& info, std::string& url, std::string* why = nullptr);
 
 }  // namespace mesoshttp::zk

@@ -57,13 +57,12 @@ struct detector_config {
 
 class leader_detector : public std::enable_shared_from_this<leader_detector> {
  public:
-  using callback = std::function<void(std::error_code, std::optional<std::string> leader_url,
-                                      std::string reason)>;
+  using callback = std::function<void(std::error_code, std::optional<std::string> leader_url, std::string reason)>;
 
   // Calls `on_change` on `executor` (never on a ZooKeeper thread). The
   // executor's context must outlive the detector.
-  static std::shared_ptr<leader_detector> create(boost::asio::any_io_executor executor,
-                                                 detector_config config, callback on_change);
+  static std::shared_ptr<leader_detector> create(boost::asio::any_io_executor executor, detector_config config,
+                                                 callback on_change);
 
   // Closes the session (as stop()) without calling back.
   ~leader_detector();

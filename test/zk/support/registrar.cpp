@@ -22,8 +22,8 @@ void discard_log(const char*) {}
 
 zk_session::zk_session(const std::string& hosts, std::chrono::milliseconds session_timeout,
                        std::chrono::seconds deadline) {
-  zh_ = zookeeper_init2(hosts.c_str(), &zk_session::watcher, static_cast<int>(session_timeout.count()),
-                        nullptr, this, ZOO_NO_LOG_CLIENTENV, &discard_log);
+  zh_ = zookeeper_init2(hosts.c_str(), &zk_session::watcher, static_cast<int>(session_timeout.count()), nullptr, this,
+                        ZOO_NO_LOG_CLIENTENV, &discard_log);
   if (!zh_) throw std::runtime_error("zookeeper_init failed for " + hosts);
   if (!wait_connected(deadline)) {
     zookeeper_close(zh_);
@@ -69,8 +69,7 @@ void zk_session::authenticate_and_lock_down(const std::string& user_password) {
     a->rc = rc;
     a->done.notify_all();
   };
-  check(zoo_add_auth(zh_, "digest", user_password.data(), static_cast<int>(user_password.size()), completion,
-                     &result),
+  check(zoo_add_auth(zh_, "digest", user_password.data(), static_cast<int>(user_password.size()), completion, &result),
         "add_auth");
   std::unique_lock lock(result.mutex);
   if (!result.done.wait_for(lock, std::chrono::seconds(30), [&] { return result.rc.has_value(); }))
@@ -88,13 +87,12 @@ void zk_session::ensure_path(const std::string& path) {
   }
 }
 
-std::string zk_session::create(const std::string& path, const std::string& data, bool ephemeral,
-                               bool sequential) {
+std::string zk_session::create(const std::string& path, const std::string& data, bool ephemeral, bool sequential) {
   const int mode = ephemeral ? (sequential ? ZOO_EPHEMERAL_SEQUENTIAL : ZOO_EPHEMERAL)
                              : (sequential ? ZOO_PERSISTENT_SEQUENTIAL : ZOO_PERSISTENT);
   std::string created(path.size() + 64, '\0');
-  check(zoo_create(zh_, path.c_str(), data.data(), static_cast<int>(data.size()), acl(), mode,
-                   created.data(), static_cast<int>(created.size())),
+  check(zoo_create(zh_, path.c_str(), data.data(), static_cast<int>(data.size()), acl(), mode, created.data(),
+                   static_cast<int>(created.size())),
         "create " + path);
   created.resize(created.find('\0'));
   return created;
@@ -120,8 +118,7 @@ master_registrar::master_registrar(std::string hosts, std::string path, const si
 
 master_registrar::~master_registrar() = default;
 
-std::string master_registrar::master_info_json(std::uint16_t port, const std::string& id,
-                                               const std::string& version) {
+std::string master_registrar::master_info_json(std::uint16_t port, const std::string& id, const std::string& version) {
   mesos::v1::MasterInfo info;
   info.set_id(id);
   info.set_ip(16777343);  // 127.0.0.1 as a master packs it

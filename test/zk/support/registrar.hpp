@@ -80,8 +80,7 @@ class master_registrar {
   zk_session& admin();
   // MasterInfo JSON for a master listening on 127.0.0.1:`port`, in the form
   // a real master writes (address, hostname, ip, pid, port, version).
-  static std::string master_info_json(std::uint16_t port, const std::string& id,
-                                      const std::string& version = "1.11.0");
+  static std::string master_info_json(std::uint16_t port, const std::string& id, const std::string& version = "1.11.0");
 
  private:
   std::string hosts_;

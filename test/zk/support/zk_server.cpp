@@ -164,8 +164,8 @@ void zk_server::start(bool fresh_data, std::chrono::seconds deadline) {
   // Ready when a client gets a session: listening alone is not enough (the
   // server accepts before it has loaded its data).
   connect_probe probe;
-  zhandle_t* zh = zookeeper_init2(hosts().c_str(), &connect_probe::watcher, 4000, nullptr, &probe,
-                                  ZOO_NO_LOG_CLIENTENV, &discard_log);
+  zhandle_t* zh = zookeeper_init2(hosts().c_str(), &connect_probe::watcher, 4000, nullptr, &probe, ZOO_NO_LOG_CLIENTENV,
+                                  &discard_log);
   if (!zh) {
     kill();
     throw std::runtime_error("zookeeper_init failed");
