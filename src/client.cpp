@@ -1,10 +1,11 @@
 // The scheduler client. Threading: every piece of client state lives on one
-// strand (client_impl::strand_); public methods post to it. Consumer queues
-// are the one exception: they are read from any thread, so each has a mutex.
+// strand (client_impl::strand_); public methods post to it. The hub
+// (hub/event_hub.hpp) is the one exception: consumers read it from any thread.
 //
 // Data flow:
 //   subscription socket -> stream/event_stream_reader (HTTP chunks, RecordIO)
-//     -> on_record(): Event decode (once) -> publish() -> every consumer, in order
+//     -> on_record(): Event decode (once) -> publish() -> hub/event_hub: one
+//        ring, read by every consumer at its own cursor, in order
 //   send() -> queue_ (waits for SUBSCRIBED) -> pump_calls() -> a keep-alive
 //     call_connection to the leader -> call_result to the caller's handler
 #include "mesoshttp/client.hpp"
@@ -46,6 +47,8 @@
 #include "mesoshttp/detail/leader_fsm.hpp"
 #include "mesoshttp/detail/maybe_tls_stream.hpp"
 #include "mesoshttp/recordio.hpp"
+#include "calls/call_rules.hpp"
+#include "hub/event_hub.hpp"
 #include "session/reconnect_fsm.hpp"
 #include "session/subscribe_answer.hpp"
 #include "stream/event_stream_reader.hpp"
@@ -101,177 +104,7 @@ bool is_idempotent(Call::Type type) {
   }
 }
 
-// A 400 that says the stream id is wrong means our subscription was replaced.
-bool is_stream_id_rejection(unsigned status, std::string_view body) {
-  return status == 400 &&
-         (body.find("stream ID") != std::string_view::npos || body.find("Mesos-Stream-Id") != std::string_view::npos);
-}
-
 }  // namespace
-
-// ------------------------------------------------------------------ consumer
-
-class consumer {
- public:
-  using handler_type = asio::any_completion_handler<void(std::error_code, client_event)>;
-
-  consumer(std::size_t capacity, std::function<void(const client_event&)> callback, std::weak_ptr<client_impl> owner)
-      : capacity_(std::max<std::size_t>(1, capacity)), callback_(std::move(callback)), owner_(std::move(owner)) {}
-
-  bool is_callback() const noexcept { return static_cast<bool>(callback_); }
-  std::shared_ptr<client_impl> owner() const noexcept { return owner_.lock(); }
-  // From the client's strand: runs the callback unless the consumer is
-  // detached. A detach from another thread waits for a callback in progress,
-  // so what the callback captured may be destroyed as soon as the detach
-  // returns; a detach from inside the callback itself does not wait.
-  void invoke(const client_event& item) {
-    std::lock_guard running(callback_mutex_);
-    if (is_cut()) return;
-    calling_thread_.store(std::this_thread::get_id(), std::memory_order_relaxed);
-    struct clear_on_exit {
-      std::atomic<std::thread::id>& id;
-      ~clear_on_exit() { id.store(std::thread::id{}, std::memory_order_relaxed); }
-    } clear{calling_thread_};
-    callback_(item);
-  }
-
-  // From the client's strand. Returns true if the queue is at capacity.
-  bool push(client_event item, bool wake_now = true) {
-    std::unique_lock lock(mutex_);
-    if (ended_) return false;
-    if (hand_to_waiter(lock, {}, item)) return false;
-    queue_.push_back(std::move(item));
-    const bool full = queue_.size() >= capacity_;
-    if (full) signalled_full_ = true;
-    if (wake_now || full) {
-      unwoken_ = false;
-      lock.unlock();
-      ready_.notify_one();
-    } else {
-      unwoken_ = true;  // flush() wakes the reader once for a whole batch
-    }
-    return full;
-  }
-
-  // Wakes a blocked reader for items pushed without waking it.
-  void flush() {
-    std::unique_lock lock(mutex_);
-    if (!unwoken_) return;
-    unwoken_ = false;
-    lock.unlock();
-    ready_.notify_one();
-  }
-
-  bool full() const {
-    std::lock_guard lock(mutex_);
-    return !ended_ && queue_.size() >= capacity_;
-  }
-
-  // The final item; afterwards the consumer reports `end_error`.
-  void end(client_event final_item, std::error_code end_error) {
-    std::unique_lock lock(mutex_);
-    if (ended_) return;
-    ended_ = true;
-    end_error_ = end_error;
-    if (hand_to_waiter(lock, {}, final_item)) return;
-    queue_.push_back(std::move(final_item));
-    lock.unlock();
-    ready_.notify_all();
-  }
-
-  bool is_cut() const noexcept { return cut_.load(std::memory_order_acquire); }
-
-  // Detached by its owner: no more items, pending waits end.
-  void cut(std::error_code why) {
-    cut_.store(true, std::memory_order_release);
-    if (callback_ && calling_thread_.load(std::memory_order_relaxed) != std::this_thread::get_id()) {
-      std::lock_guard wait_for_callback(callback_mutex_);
-    }
-    std::unique_lock lock(mutex_);
-    if (!ended_) {
-      ended_ = true;
-      end_error_ = why;
-      queue_.clear();
-    }
-    client_event none;
-    if (hand_to_waiter(lock, why, none)) return;
-    lock.unlock();
-    ready_.notify_all();
-  }
-
-  void async_pop(handler_type handler) {
-    std::unique_lock lock(mutex_);
-    if (!queue_.empty()) {
-      client_event item = pop_locked(lock);
-      deliver(std::move(handler), {}, std::move(item));
-    } else if (ended_) {
-      const auto ec = end_error_;
-      lock.unlock();
-      deliver(std::move(handler), ec, {});
-    } else if (waiter_) {
-      lock.unlock();
-      deliver(std::move(handler), make_error_code(error::concurrent_wait), {});
-    } else {
-      waiter_.emplace(std::move(handler));
-    }
-  }
-
-  std::optional<client_event> pop_for(std::chrono::milliseconds timeout, std::error_code* ec) {
-    std::unique_lock lock(mutex_);
-    if (!ready_.wait_for(lock, timeout, [&] { return !queue_.empty() || ended_; })) {
-      if (ec) *ec = make_error_code(error::wait_timeout);
-      return std::nullopt;
-    }
-    if (queue_.empty()) {
-      if (ec) *ec = end_error_;
-      return std::nullopt;
-    }
-    if (ec) ec->clear();
-    return pop_locked(lock);
-  }
-
-  std::size_t queued() const {
-    std::lock_guard lock(mutex_);
-    return queue_.size();
-  }
-
- private:
-  // Pops the front; unlocks; tells the owner if this frees a full queue.
-  client_event pop_locked(std::unique_lock<std::mutex>& lock);
-
-  // A pending async_next gets `item` (unlocking); false when none is pending.
-  bool hand_to_waiter(std::unique_lock<std::mutex>& lock, std::error_code ec, client_event& item) {
-    if (!waiter_) return false;
-    auto handler = std::move(*waiter_);
-    waiter_.reset();
-    lock.unlock();
-    deliver(std::move(handler), ec, std::move(item));
-    return true;
-  }
-
-  void deliver(handler_type handler, std::error_code ec, client_event item) {
-    // Runs on the handler's associated executor (a coroutine's, a bound
-    // strand), else on a system thread. Not on the client's strand: a
-    // consumer may outlive the client and its io_context, so it keeps no
-    // executor of the client's.
-    asio::post(asio::system_executor(), asio::append(std::move(handler), ec, std::move(item)));
-  }
-
-  const std::size_t capacity_;
-  const std::function<void(const client_event&)> callback_;
-  const std::weak_ptr<client_impl> owner_;
-  mutable std::mutex mutex_;
-  std::condition_variable ready_;
-  std::deque<client_event> queue_;
-  std::optional<handler_type> waiter_;
-  bool ended_ = false;
-  bool signalled_full_ = false;
-  bool unwoken_ = false;
-  std::atomic<bool> cut_{false};
-  std::error_code end_error_;
-  std::mutex callback_mutex_;  // held while the callback runs
-  std::atomic<std::thread::id> calling_thread_{};
-};
 
 // ------------------------------------------------------------------ calls
 
@@ -317,8 +150,6 @@ struct call_connection {
 // ------------------------------------------------------------------ client
 
 class client_impl : public std::enable_shared_from_this<client_impl> {
-  using consumer_list = std::vector<std::shared_ptr<consumer>>;
-
  public:
   client_impl(asio::any_io_executor executor, client_config config)
       : strand_(asio::make_strand(executor)),
@@ -336,6 +167,9 @@ class client_impl : public std::enable_shared_from_this<client_impl> {
       make_tls_context();
     }
   }
+
+  // After construction (the hub's callbacks hold a weak pointer to this).
+  void make_hub() { hub_ = std::make_shared<hub::event_hub<client_event>>(hub_options()); }
 
   asio::any_io_executor executor() const { return strand_; }
 
@@ -399,32 +233,7 @@ class client_impl : public std::enable_shared_from_this<client_impl> {
   }
 
   std::shared_ptr<consumer> attach(std::size_t queue_size, std::function<void(const client_event&)> callback) {
-    auto c = std::make_shared<consumer>(queue_size ? queue_size : config_.event_queue_size, std::move(callback),
-                                        weak_from_this());
-    std::lock_guard lock(hub_mutex_);
-    if (hub_closed_) {
-      client_event item;
-      item.type = client_event::kind::closed;
-      item.error = closed_reason_;
-      item.message = closed_message_;
-      if (!c->is_callback()) c->end(std::move(item), end_error());
-    } else {
-      auto next = std::make_shared<consumer_list>(*consumers_);
-      next->push_back(c);
-      consumers_ = std::move(next);
-    }
-    return c;
-  }
-
-  void detach(const std::shared_ptr<consumer>& c) {
-    remove_consumer(c);
-    c->cut(make_error_code(error::detached));
-    notify_drained();  // it may have been the one holding the stream back
-  }
-
-  // A consumer's queue went from full to not full.
-  void notify_drained() {
-    asio::post(strand_, [self = shared_from_this()] { self->maybe_resume(); });
+    return hub_->attach(queue_size, std::move(callback));
   }
 
   connection_state state() const noexcept { return state_.load(); }
@@ -581,63 +390,26 @@ class client_impl : public std::enable_shared_from_this<client_impl> {
   }
 
   // ---------------------------------------------------------------- fan-out
-  // Hands one item to every consumer, in order. Callback consumers run here;
-  // one that throws is detached and the rest go on.
-  void remove_consumer(const std::shared_ptr<consumer>& c) {
-    std::lock_guard lock(hub_mutex_);
-    auto next = std::make_shared<consumer_list>(*consumers_);
-    next->erase(std::remove(next->begin(), next->end(), c), next->end());
-    consumers_ = std::move(next);
-  }
+  // Events wait in the hub until the parsed slice is flushed: a blocked
+  // reader is woken once per slice. Everything else wakes it now.
+  void publish(const client_event& item) { hub_->publish(item, item.type != client_event::kind::event); }
 
-  std::shared_ptr<const consumer_list> current_consumers() const {
-    std::lock_guard lock(hub_mutex_);
-    return consumers_;
-  }
+  // Backpressure: a pull consumer has a full queue's worth unread.
+  bool any_consumer_full() const { return hub_->full(); }
 
-  // Runs a callback consumer; false (logged) if it threw. A throwing callback
-  // must not take the client down, nor keep the other consumers from the item.
-  bool invoke_callback(consumer& c, const client_event& item) {
-    try {
-      c.invoke(item);
-      return true;
-    } catch (const std::exception& e) {
-      log(log_level::error, [&] { return std::string("event callback threw, detaching it: ") + e.what(); });
-    } catch (...) {
-      log(log_level::error, "event callback threw, detaching it");
-    }
-    return false;
-  }
-
-  void publish(const client_event& item) {
-    const auto snapshot = current_consumers();
-    for (const auto& c : *snapshot) {
-      if (c->is_cut()) continue;  // detached earlier in this very loop
-      if (c->is_callback()) {
-        if (!invoke_callback(*c, item)) detach(c);
-        continue;
-      }
-      // Events parsed in one slice wake a blocked reader once (flush_consumers).
-      if (c->push(item, item.type != client_event::kind::event) && config_.overflow == overflow_policy::detach) {
-        log(log_level::warning, "a consumer fell behind; detaching it (overflow policy: detach)");
-        remove_consumer(c);
-        c->cut(make_error_code(error::consumer_overflow));
-      }
-    }
-  }
-
-  void flush_consumers() {
-    const auto snapshot = current_consumers();
-    for (const auto& c : *snapshot) {
-      if (!c->is_callback()) c->flush();
-    }
-  }
-
-  bool any_consumer_full() const {
-    if (config_.overflow != overflow_policy::backpressure) return false;
-    const auto snapshot = current_consumers();
-    return std::any_of(snapshot->begin(), snapshot->end(),
-                       [](const auto& c) { return !c->is_callback() && c->full(); });
+  hub::event_hub<client_event>::options hub_options() {
+    hub::event_hub<client_event>::options o;
+    o.default_capacity = config_.event_queue_size;
+    o.overflow = config_.overflow;
+    o.log = [weak = weak_from_this()](log_level level, const std::string& line) {
+      if (auto self = weak.lock()) self->log(level, line);
+    };
+    // From a consumer's thread: the client may be gone, and the reader runs
+    // on the strand.
+    o.on_room = [weak = weak_from_this()] {
+      if (auto self = weak.lock()) asio::post(self->strand_, [self] { self->maybe_resume(); });
+    };
+    return o;
   }
 
   client_event make_item(client_event::kind kind) const {
@@ -899,10 +671,10 @@ class client_impl : public std::enable_shared_from_this<client_impl> {
     const auto state = sub.reader.parse(sub.buffer, parse_slice_size, [&] {
       // Events parsed in one slice wake a blocked reader once; a consumer
       // that fills up stops the parsing within a slice's worth of events.
-      flush_consumers();
+      hub_->flush();
       return stale(generation) || any_consumer_full();
     });
-    flush_consumers();
+    hub_->flush();
     if (stale(generation)) return false;
     if (state != event_stream_reader::state::ended) return true;
     lost(sub.reader.error(), stream_end_text(sub.reader));
@@ -1044,19 +816,18 @@ class client_impl : public std::enable_shared_from_this<client_impl> {
 
   // ---------------------------------------------------------------- calls
   void enqueue(const std::shared_ptr<pending_call>& pc) {
-    if (closed_) {
+    const auto admission =
+        admit_call({.closed = closed_, .queued = queue_.size(), .queue_limit = config_.call_queue_size});
+    if (admission.closed) {
       return complete(pc,
-                      fail(end_error(), "client is closed" + (closed_message_.empty() ? "" : ": " + closed_message_)));
+                      fail(end_error(), admission.reason + (closed_message_.empty() ? "" : ": " + closed_message_)));
     }
     if (!pc->call.has_type() || pc->call.type() == Call::UNKNOWN || pc->call.type() == Call::SUBSCRIBE) {
       return complete(
           pc, fail(make_error_code(error::invalid_argument),
                    pc->call.type() == Call::SUBSCRIBE ? "SUBSCRIBE is sent by the client itself" : "call has no type"));
     }
-    if (queue_.size() >= config_.call_queue_size) {
-      return complete(
-          pc, fail(make_error_code(error::queue_full), std::to_string(queue_.size()) + " calls already waiting"));
-    }
+    if (!admission.admitted) return complete(pc, fail(make_error_code(error::queue_full), admission.reason));
     pc->idempotent = is_idempotent(pc->call.type());
     pc->deadline = std::chrono::steady_clock::now() + config_.call_timeout;
     // Every call gets the same timeout, so submission order is deadline
@@ -1126,7 +897,11 @@ class client_impl : public std::enable_shared_from_this<client_impl> {
   // Requeues an idempotent call that may be sent again, or completes it.
   void retry_or_fail(const std::shared_ptr<pending_call>& pc, call_result result) {
     if (pc->done) return;
-    if (!closed_ && pc->idempotent && pc->attempts <= config_.idempotent_retries) {
+    const auto next = after_call_failure({.closed = closed_,
+                                          .idempotent = pc->idempotent,
+                                          .attempts = pc->attempts,
+                                          .retries = config_.idempotent_retries});
+    if (next == failure_action::resend) {
       log(log_level::debug,
           [&] { return std::string(Call::Type_Name(pc->call.type())) + " will be retried: " + result.message; });
       queue_.push_front(pc);
@@ -1150,29 +925,26 @@ class client_impl : public std::enable_shared_from_this<client_impl> {
 
   void pump_calls() {
     if (closed_ || !subscribed_) return;
-    std::size_t connecting = 0;
-    for (const auto& c : connections_) {
-      if (c->st == call_connection::state::connecting) ++connecting;
-    }
-    while (!queue_.empty()) {
+    for (;;) {
+      pool_view view{.queued = queue_.size(), .open = connections_.size(), .limit = config_.call_connections};
       std::shared_ptr<call_connection> idle;
       for (const auto& c : connections_) {
+        if (c->st == call_connection::state::connecting) ++view.connecting;
         if (c->st == call_connection::state::idle) {
-          idle = c;
+          ++view.idle;
+          if (!idle) idle = c;
+        }
+      }
+      switch (next_pool_action(view)) {
+        case pool_action::wait: return;
+        case pool_action::open_connection: open_call_connection(); break;
+        case pool_action::send_on_idle: {
+          auto pc = queue_.front();
+          queue_.pop_front();
+          send_on(idle, pc);
           break;
         }
       }
-      if (!idle) {
-        if (connections_.size() < std::max<std::size_t>(1, config_.call_connections) && connecting < queue_.size()) {
-          open_call_connection();
-          ++connecting;
-          continue;
-        }
-        return;
-      }
-      auto pc = queue_.front();
-      queue_.pop_front();
-      send_on(idle, pc);
     }
   }
 
@@ -1283,7 +1055,11 @@ class client_impl : public std::enable_shared_from_this<client_impl> {
       retire(conn);
     }
 
-    if (result.status >= 200 && result.status < 300) {
+    const auto verdict =
+        classify_call_answer({.status = result.status,
+                              .body = result.body,
+                              .can_refresh_authorization = config_.authorization && !pc->authorization_retried});
+    if (verdict == call_verdict::completed) {
       if (result.status == 200 && !result.body.empty()) {
         auto wire = encoding_from_content_type(res[http::field::content_type]).value_or(config_.wire_encoding);
         auto response = std::make_shared<mesos::v1::scheduler::Response>();
@@ -1299,7 +1075,7 @@ class client_impl : public std::enable_shared_from_this<client_impl> {
       return pump_calls();
     }
 
-    if (result.status == 401 && config_.authorization && !pc->authorization_retried) {
+    if (verdict == call_verdict::refresh_and_resend) {
       pc->authorization_retried = true;
       authorization(true);
       queue_.push_front(pc);
@@ -1308,9 +1084,7 @@ class client_impl : public std::enable_shared_from_this<client_impl> {
 
     result.error = make_error_code(error::call_rejected);
     result.message = type + " rejected by " + where + ": " + status_text(result.status, result.body);
-    const bool subscription_gone =
-        result.status == 307 || result.status == 403 || is_stream_id_rejection(result.status, result.body);
-    if (subscription_gone && conn->generation == generation_) {
+    if (verdict == call_verdict::subscription_gone && conn->generation == generation_) {
       const unsigned status = result.status;
       retry_or_fail(pc, std::move(result));
       lost(make_error_code(error::not_subscribed),
@@ -1407,21 +1181,7 @@ class client_impl : public std::enable_shared_from_this<client_impl> {
     client_event item = make_item(client_event::kind::closed);
     item.error = reason;
     item.message = message;
-    std::vector<std::shared_ptr<consumer>> snapshot;
-    {
-      std::lock_guard lock(hub_mutex_);
-      hub_closed_ = true;
-      snapshot = *consumers_;
-      consumers_ = std::make_shared<consumer_list>();
-    }
-    for (const auto& c : snapshot) {
-      if (c->is_callback()) {
-        invoke_callback(*c, item);
-        c->cut(end_error());
-      } else {
-        c->end(item, end_error());
-      }
-    }
+    hub_->close(item, end_error());
     sub_.reset();
   }
 
@@ -1467,28 +1227,14 @@ class client_impl : public std::enable_shared_from_this<client_impl> {
   bool authorization_known_ = false;
   bool authorization_refreshed_ = false;  // one refresh per subscription after a 401
 
-  mutable std::mutex hub_mutex_;
-  // Copy-on-write: attach/detach replace the list; publishing takes a
-  // reference to the current one (no copy per event).
-  std::shared_ptr<const consumer_list> consumers_ = std::make_shared<consumer_list>();
-  bool hub_closed_ = false;
+  // Created by the first attach: it calls back into this object, which
+  // cannot hand out weak pointers to itself from its constructor.
+  std::shared_ptr<hub::event_hub<client_event>> hub_;
 
   mutable std::mutex info_mutex_;
   std::optional<mesos::v1::FrameworkID> framework_id_public_;
   std::string master_public_;
 };
-
-client_event consumer::pop_locked(std::unique_lock<std::mutex>& lock) {
-  client_event item = std::move(queue_.front());
-  queue_.pop_front();
-  const bool freed = signalled_full_ && queue_.size() < capacity_;
-  if (freed) signalled_full_ = false;
-  lock.unlock();
-  if (freed) {
-    if (auto owner = owner_.lock()) owner->notify_drained();
-  }
-  return item;
-}
 
 }  // namespace detail
 
@@ -1508,6 +1254,7 @@ struct scheduler_client::own_thread {
 scheduler_client::scheduler_client(client_config config) {
   auto own = std::make_shared<own_thread_state>();
   impl_ = std::make_shared<detail::client_impl>(own->io.get_executor(), std::move(config));
+  impl_->make_hub();
   impl_->keep_running(own->io.get_executor());
   // The thread keeps its io_context alive, and runs until the client_impl is
   // gone, so the client may be destroyed from one of its own callbacks (the
@@ -1518,7 +1265,9 @@ scheduler_client::scheduler_client(client_config config) {
 }
 
 scheduler_client::scheduler_client(asio::any_io_executor executor, client_config config)
-    : impl_(std::make_shared<detail::client_impl>(std::move(executor), std::move(config))) {}
+    : impl_(std::make_shared<detail::client_impl>(std::move(executor), std::move(config))) {
+  impl_->make_hub();
+}
 
 scheduler_client::~scheduler_client() {
   if (impl_) {
@@ -1581,10 +1330,7 @@ void release(std::shared_ptr<detail::consumer>& consumer) {
   if (!consumer) return;
   auto c = std::move(consumer);
   consumer.reset();
-  if (auto owner = c->owner())
-    owner->detach(c);
-  else
-    c->cut(make_error_code(error::detached));
+  c->detach(make_error_code(error::detached));
 }
 }  // namespace
 

@@ -33,8 +33,11 @@ namespace mesoshttp {
 
 namespace detail {
 class client_impl;
-class consumer;
 }  // namespace detail
+namespace hub {
+template <class Item>
+class consumer;
+}  // namespace hub
 
 enum class connection_state {
   idle,          // constructed, start() not called yet
@@ -69,6 +72,11 @@ struct client_event {
   std::error_code error;
   std::string message;
 };
+
+namespace detail {
+// A consumer of the client's hub (src/hub/event_hub.hpp).
+using consumer = hub::consumer<client_event>;
+}  // namespace detail
 
 // The outcome of one call. Exactly one per send.
 struct call_result {

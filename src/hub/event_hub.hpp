@@ -1,0 +1,518 @@
+// The hub: one published item reaches every consumer, in order.
+//
+// Pull consumers (event_stream) share one ring: the publisher appends each
+// item once, and every consumer reads it at its own cursor. A slot is freed
+// (its item moved to, or dropped by, its last reader) when every consumer that
+// was attached when it was published has read it, so a consumed OFFERS event
+// does not linger. Callback consumers (event_subscription) run on the
+// publisher's thread as the item is published.
+//
+// Threading: publish(), flush(), full() and close() come from one thread (the
+// client's strand); consumers read from any thread. One mutex guards the ring
+// and the cursors; a reader takes up to `batch_size` items per lock into a
+// buffer of its own, so many consumers do not take turns on that mutex per
+// item. Readers are woken once per flush (a parsed slice of the stream), not
+// per item.
+//
+// Knows nothing of Mesos: Item is whatever the client publishes.
+#pragma once
+
+#include <boost/asio/any_completion_handler.hpp>
+#include <boost/asio/append.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/system_executor.hpp>
+
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <cstdint>
+#include <deque>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <system_error>
+#include <thread>
+#include <utility>
+#include <vector>
+
+#include "mesoshttp/config.hpp"
+#include "mesoshttp/error.hpp"
+
+namespace mesoshttp::hub {
+
+template <class Item>
+class event_hub;
+
+// One consumer: a cursor on the hub's ring, or a callback.
+template <class Item>
+class consumer {
+ public:
+  using handler_type = boost::asio::any_completion_handler<void(std::error_code, Item)>;
+  // Items a reader takes per lock of the hub's mutex.
+  static constexpr std::size_t batch_size = 64;
+
+  consumer(std::shared_ptr<event_hub<Item>> hub, std::size_t capacity, std::function<void(const Item&)> callback)
+      : hub_(std::move(hub)), capacity_(std::max<std::size_t>(1, capacity)), callback_(std::move(callback)) {}
+  consumer(const consumer&) = delete;
+  consumer& operator=(const consumer&) = delete;
+  // A consumer dropped without a detach must not hold the ring's slots.
+  ~consumer() { hub_->detach(this, make_error_code(error::detached)); }
+
+  bool is_callback() const noexcept { return static_cast<bool>(callback_); }
+  std::size_t capacity() const noexcept { return capacity_; }
+
+  // Its handle let go: no more items, pending waits end with `why`, and a
+  // stream held back by this consumer resumes.
+  void detach(std::error_code why) { hub_->detach(this, why); }
+
+  // From the publisher's thread: runs the callback unless detached. A detach
+  // from another thread waits for a callback in progress, so what the
+  // callback captured may be destroyed as soon as the detach returns; a
+  // detach from inside the callback itself does not wait.
+  void invoke(const Item& item) {
+    std::lock_guard running(callback_mutex_);
+    if (is_cut()) return;
+    calling_thread_.store(std::this_thread::get_id(), std::memory_order_relaxed);
+    struct clear_on_exit {
+      std::atomic<std::thread::id>& id;
+      ~clear_on_exit() { id.store(std::thread::id{}, std::memory_order_relaxed); }
+    } clear{calling_thread_};
+    callback_(item);
+  }
+
+  bool is_cut() const noexcept { return cut_.load(std::memory_order_acquire); }
+
+  // One wait at a time: a second concurrent wait gets error::concurrent_wait.
+  void async_pop(handler_type handler) {
+    std::unique_lock reading(read_mutex_, std::try_to_lock);
+    if (!reading.owns_lock()) return deliver(std::move(handler), make_error_code(error::concurrent_wait), {});
+    if (auto item = take_local()) return deliver(std::move(handler), {}, std::move(*item));
+    auto done = hub_->wait_async(*this, std::move(handler));
+    reading.unlock();
+    if (done) done();
+  }
+
+  std::optional<Item> pop_for(std::chrono::milliseconds timeout, std::error_code* ec) {
+    std::lock_guard reading(read_mutex_);
+    if (auto item = take_local()) {
+      if (ec) ec->clear();
+      return item;
+    }
+    return hub_->wait_for(*this, timeout, ec);
+  }
+
+  std::size_t queued() const { return hub_->unread(*this) + local_count_.load(std::memory_order_relaxed); }
+
+ private:
+  friend class event_hub<Item>;
+
+  // Under read_mutex_.
+  std::optional<Item> take_local() {
+    if (is_cut()) {
+      local_.clear();
+      local_count_.store(0, std::memory_order_relaxed);
+      return std::nullopt;
+    }
+    if (local_.empty()) return std::nullopt;
+    Item item = std::move(local_.front());
+    local_.pop_front();
+    local_count_.store(local_.size(), std::memory_order_relaxed);
+    return item;
+  }
+
+  static void deliver(handler_type handler, std::error_code ec, Item item) {
+    // Runs on the handler's associated executor (a coroutine's, a bound
+    // strand), else on a system thread. Not on the client's strand: a
+    // consumer may outlive the client and its io_context.
+    boost::asio::post(boost::asio::system_executor(), boost::asio::append(std::move(handler), ec, std::move(item)));
+  }
+
+  const std::shared_ptr<event_hub<Item>> hub_;
+  const std::size_t capacity_;
+  const std::function<void(const Item&)> callback_;
+  std::atomic<bool> cut_{false};
+  std::mutex callback_mutex_;  // held while the callback runs
+  std::atomic<std::thread::id> calling_thread_{};
+
+  // The reader's own batch, taken from the ring; guarded by read_mutex_.
+  std::mutex read_mutex_;
+  std::deque<Item> local_;
+  std::atomic<std::size_t> local_count_{0};
+
+  // Guarded by the hub's mutex.
+  std::uint64_t cursor_ = 0;  // sequence number of the next item to read
+  std::condition_variable ready_;
+  unsigned sync_waiters_ = 0;
+  std::optional<handler_type> waiter_;
+  bool ended_ = false;         // no item after the ring's and final_
+  std::optional<Item> final_;  // delivered after the ring's items
+  std::error_code end_error_;  // what a wait returns once all is read
+};
+
+template <class Item>
+class event_hub : public std::enable_shared_from_this<event_hub<Item>> {
+ public:
+  using consumer_type = consumer<Item>;
+
+  struct options {
+    // A consumer's queue size when its attach gives none.
+    std::size_t default_capacity = 1024;
+    // What a full queue does: hold the publisher back, or detach the consumer.
+    overflow_policy overflow = overflow_policy::backpressure;
+    // Told why a consumer was detached (a throwing callback, an overflow).
+    std::function<void(log_level, const std::string&)> log;
+    // Called, from any thread, when a full() hub has room again: the
+    // publisher resumes reading.
+    std::function<void()> on_room;
+  };
+
+  explicit event_hub(options opts) : options_(std::move(opts)) {}
+
+  // A new consumer sees what is published after it attached. On a closed hub
+  // it gets the final item (a pull consumer) and then its end.
+  std::shared_ptr<consumer_type> attach(std::size_t capacity, std::function<void(const Item&)> callback) {
+    auto c = std::make_shared<consumer_type>(this->shared_from_this(), capacity ? capacity : options_.default_capacity,
+                                             std::move(callback));
+    std::lock_guard lock(mutex_);
+    c->cursor_ = head_;
+    if (closed_) {
+      c->ended_ = true;
+      c->end_error_ = end_error_;
+      if (!c->is_callback()) c->final_ = final_item_;
+      if (c->is_callback()) c->cut_.store(true, std::memory_order_release);
+    } else if (c->is_callback()) {
+      auto next = std::make_shared<callback_list>(*callbacks_);
+      next->push_back(c);
+      callbacks_ = std::move(next);
+      has_callbacks_.store(true, std::memory_order_relaxed);
+    } else {
+      readers_.push_back(c.get());
+      has_readers_.store(true, std::memory_order_relaxed);
+    }
+    return c;
+  }
+
+  // Publisher's thread. Callback consumers run now; pull consumers see the
+  // item at the next flush(), or now with `wake_now`.
+  void publish(const Item& item, bool wake_now) {
+    if (has_callbacks_.load(std::memory_order_relaxed)) {
+      const auto callbacks = current_callbacks();
+      for (const auto& c : *callbacks) {
+        if (c->is_cut()) continue;  // detached earlier in this very loop
+        if (!invoke_callback(*c, item)) detach(c.get(), make_error_code(error::detached));
+      }
+    }
+    if (has_readers_.load(std::memory_order_relaxed)) staged_.push_back(item);
+    if (wake_now) flush();
+  }
+
+  // Publisher's thread: moves staged items into the ring and wakes readers
+  // that wait for them, once for the whole batch.
+  void flush() {
+    std::vector<std::pair<handler_type, Item>> handoffs;
+    std::vector<consumer_type*> overflowed;
+    {
+      std::lock_guard lock(mutex_);
+      if (!staged_.empty()) {
+        const auto readers = static_cast<unsigned>(readers_.size());
+        for (auto& item : staged_) {
+          if (readers)
+            ring_.push_back(slot{std::move(item), readers});
+          else
+            ++base_;  // nobody left to read it
+          ++head_;
+        }
+        staged_.clear();
+      }
+      for (auto* c : readers_) {
+        if (c->cursor_ == head_) continue;
+        if (options_.overflow == overflow_policy::detach && head_ - c->cursor_ >= c->capacity_) {
+          overflowed.push_back(c);
+          continue;
+        }
+        if (c->waiter_) {
+          handoffs.emplace_back(std::move(*c->waiter_), take_one_locked(*c));
+          c->waiter_.reset();
+        } else if (c->sync_waiters_) {
+          c->ready_.notify_one();
+        }
+      }
+    }
+    for (auto& [handler, item] : handoffs) consumer_type::deliver(std::move(handler), {}, std::move(item));
+    for (auto* c : overflowed) {
+      if (options_.log)
+        options_.log(log_level::warning, "a consumer fell behind; detaching it (overflow policy: detach)");
+      detach(c, make_error_code(error::consumer_overflow));
+    }
+  }
+
+  // Backpressure: some pull consumer has a full queue's worth unread. The
+  // publisher stops until on_room.
+  bool full() {
+    if (options_.overflow != overflow_policy::backpressure) return false;
+    std::lock_guard lock(mutex_);
+    waiting_for_room_ = full_locked();
+    return waiting_for_room_;
+  }
+
+  // Publisher's thread, once: every consumer gets `final_item` after what it
+  // has not read yet, then `end_error`.
+  void close(const Item& final_item, std::error_code end_error) {
+    std::shared_ptr<const callback_list> callbacks;
+    std::vector<std::pair<handler_type, Item>> handoffs;
+    {
+      std::lock_guard lock(mutex_);
+      if (closed_) return;
+      closed_ = true;
+      final_item_ = final_item;
+      end_error_ = end_error;
+      callbacks = std::exchange(callbacks_, std::make_shared<callback_list>());
+    }
+    flush();  // what was staged before the end
+    {
+      std::lock_guard lock(mutex_);
+      for (auto* c : readers_) {
+        c->ended_ = true;
+        c->end_error_ = end_error;
+        c->final_ = final_item;
+        if (c->waiter_) {
+          handoffs.emplace_back(std::move(*c->waiter_),
+                                c->cursor_ < head_ ? take_one_locked(*c) : *std::exchange(c->final_, std::nullopt));
+          c->waiter_.reset();
+        }
+        c->ready_.notify_all();
+      }
+    }
+    for (auto& [handler, item] : handoffs) consumer_type::deliver(std::move(handler), {}, std::move(item));
+    for (const auto& c : *callbacks) {
+      if (c->is_cut()) continue;
+      invoke_callback(*c, final_item);
+      cut(*c);
+    }
+  }
+
+  // For tests and the memory benchmark's reasoning: items held by the ring.
+  std::size_t ring_size() const {
+    std::lock_guard lock(mutex_);
+    return ring_.size();
+  }
+
+ private:
+  friend class consumer<Item>;
+  using handler_type = typename consumer_type::handler_type;
+  using callback_list = std::vector<std::shared_ptr<consumer_type>>;
+
+  struct slot {
+    Item item;
+    unsigned readers_left;  // attached readers that have not read it yet
+  };
+
+  std::shared_ptr<const callback_list> current_callbacks() const {
+    std::lock_guard lock(mutex_);
+    return callbacks_;
+  }
+
+  // Runs a callback consumer; false (logged) if it threw. A throwing callback
+  // must not take the publisher down, nor keep the other consumers from the item.
+  bool invoke_callback(consumer_type& c, const Item& item) {
+    try {
+      c.invoke(item);
+      return true;
+    } catch (const std::exception& e) {
+      if (options_.log) options_.log(log_level::error, std::string("event callback threw, detaching it: ") + e.what());
+    } catch (...) {
+      if (options_.log) options_.log(log_level::error, "event callback threw, detaching it");
+    }
+    return false;
+  }
+
+  bool full_locked() const {
+    return std::any_of(readers_.begin(), readers_.end(),
+                       [&](const consumer_type* c) { return head_ - c->cursor_ >= c->capacity_; });
+  }
+
+  // Under mutex_, cursor_ < head_.
+  Item take_one_locked(consumer_type& c) {
+    slot& s = ring_[c.cursor_ - base_];
+    ++c.cursor_;
+    Item item = --s.readers_left == 0 ? std::move(s.item) : s.item;
+    drop_read_slots_locked();
+    return item;
+  }
+
+  void drop_read_slots_locked() {
+    while (!ring_.empty() && ring_.front().readers_left == 0) {
+      ring_.pop_front();
+      ++base_;
+    }
+  }
+
+  // After a reader took items: a publisher held back may go on.
+  void after_read_locked(bool& room) {
+    drop_read_slots_locked();
+    if (waiting_for_room_ && !full_locked()) {
+      waiting_for_room_ = false;
+      room = true;
+    }
+  }
+
+  // A batch for c's own buffer, or the final item / end. Under c's read mutex.
+  std::optional<Item> wait_for(consumer_type& c, std::chrono::milliseconds timeout, std::error_code* ec) {
+    bool room = false;
+    std::optional<Item> out;
+    {
+      std::unique_lock lock(mutex_);
+      ++c.sync_waiters_;
+      const bool ready = c.ready_.wait_for(lock, timeout, [&] { return c.cursor_ < head_ || c.ended_ || c.is_cut(); });
+      --c.sync_waiters_;
+      if (!ready) {
+        if (ec) *ec = make_error_code(error::wait_timeout);
+        return std::nullopt;
+      }
+      if (c.is_cut() || c.cursor_ == head_) {
+        if (!c.is_cut() && c.final_) {
+          out = std::move(*c.final_);
+          c.final_.reset();
+          if (ec) ec->clear();
+        } else if (ec) {
+          *ec = c.end_error_;
+        }
+        return out;
+      }
+      const std::uint64_t n = std::min<std::uint64_t>(head_ - c.cursor_, consumer_type::batch_size);
+      out = take_slot_locked(c);
+      for (std::uint64_t i = 1; i < n; ++i) c.local_.push_back(take_slot_locked(c));
+      c.local_count_.store(c.local_.size(), std::memory_order_relaxed);
+      after_read_locked(room);
+    }
+    if (room && options_.on_room) options_.on_room();
+    if (ec) ec->clear();
+    return out;
+  }
+
+  // Registers c's async waiter, or returns what delivers its item right away.
+  // Under c's read mutex.
+  std::function<void()> wait_async(consumer_type& c, handler_type handler) {
+    bool room = false;
+    std::error_code ec;
+    Item item{};
+    {
+      std::lock_guard lock(mutex_);
+      if (c.waiter_) {
+        ec = make_error_code(error::concurrent_wait);
+      } else if (!c.is_cut() && c.cursor_ < head_) {
+        item = take_slot_locked(c);
+        after_read_locked(room);
+      } else if (!c.is_cut() && c.final_) {
+        item = std::move(*c.final_);
+        c.final_.reset();
+      } else if (c.ended_ || c.is_cut()) {
+        ec = c.end_error_;
+      } else {
+        c.waiter_.emplace(std::move(handler));
+        return {};
+      }
+    }
+    auto on_room = room ? options_.on_room : std::function<void()>{};
+    auto shared = std::make_shared<handler_type>(std::move(handler));
+    return [shared, ec, item = std::move(item), on_room]() mutable {
+      consumer_type::deliver(std::move(*shared), ec, std::move(item));
+      if (on_room) on_room();
+    };
+  }
+
+  // Under mutex_, cursor_ < head_. Moves out of a slot its last reader.
+  Item take_slot_locked(consumer_type& c) {
+    slot& s = ring_[c.cursor_ - base_];
+    ++c.cursor_;
+    return --s.readers_left == 0 ? std::move(s.item) : s.item;
+  }
+
+  std::size_t unread(const consumer_type& c) const {
+    std::lock_guard lock(mutex_);
+    if (c.is_cut()) return 0;
+    return static_cast<std::size_t>(head_ - c.cursor_) + (c.final_ ? 1 : 0);
+  }
+
+  // Ends c (no more items, waits end with `why`) and tells the publisher if
+  // that made room.
+  void detach(consumer_type* c, std::error_code why) {
+    if (remove(c, why) && options_.on_room) options_.on_room();
+  }
+
+  // Returns whether the publisher, held back, may go on.
+  bool remove(consumer_type* c, std::error_code why) {
+    cut(*c);
+    std::optional<handler_type> handler;
+    bool room = false;
+    {
+      std::lock_guard lock(mutex_);
+      if (c->is_callback()) {
+        auto it = std::find_if(callbacks_->begin(), callbacks_->end(), [&](const auto& p) { return p.get() == c; });
+        if (it != callbacks_->end()) {
+          auto next = std::make_shared<callback_list>(*callbacks_);
+          next->erase(next->begin() + (it - callbacks_->begin()));
+          callbacks_ = std::move(next);
+        }
+        return false;
+      }
+      auto it = std::find(readers_.begin(), readers_.end(), c);
+      if (it != readers_.end()) {
+        readers_.erase(it);
+        has_readers_.store(!readers_.empty(), std::memory_order_relaxed);
+        // Its unread slots no longer wait for it.
+        for (std::uint64_t seq = c->cursor_; seq < head_; ++seq) {
+          slot& s = ring_[seq - base_];
+          if (--s.readers_left == 0) s.item = Item{};
+        }
+        c->cursor_ = head_;
+        after_read_locked(room);
+      }
+      if (!c->ended_) {
+        c->ended_ = true;
+        c->end_error_ = why;
+      }
+      c->final_.reset();
+      if (c->waiter_) {
+        handler = std::move(c->waiter_);
+        c->waiter_.reset();
+      }
+      c->ready_.notify_all();
+    }
+    if (handler) consumer_type::deliver(std::move(*handler), why, {});
+    return room;
+  }
+
+  // Marks c detached; waits for its callback if one runs on another thread.
+  static void cut(consumer_type& c) {
+    c.cut_.store(true, std::memory_order_release);
+    if (c.is_callback() && c.calling_thread_.load(std::memory_order_relaxed) != std::this_thread::get_id()) {
+      std::lock_guard wait_for_callback(c.callback_mutex_);
+    }
+  }
+
+  const options options_;
+  mutable std::mutex mutex_;
+  // Guarded by mutex_.
+  std::deque<slot> ring_;                // items base_ .. head_-1 that someone has yet to read
+  std::uint64_t base_ = 0;               // sequence number of ring_.front()
+  std::uint64_t head_ = 0;               // sequence number of the next item published
+  std::vector<consumer_type*> readers_;  // removed by their destructor at the latest
+  bool waiting_for_room_ = false;
+  bool closed_ = false;
+  std::optional<Item> final_item_;
+  std::error_code end_error_;
+  // Copy-on-write: attach/detach replace it; publish takes the current one.
+  std::shared_ptr<const callback_list> callbacks_ = std::make_shared<callback_list>();
+  // Publisher's thread only.
+  std::vector<Item> staged_;
+  // Set by attach on any thread; read per published item without the mutex.
+  // A consumer attached while an item is published may or may not get it.
+  std::atomic<bool> has_readers_{false};
+  std::atomic<bool> has_callbacks_{false};
+};
+
+}  // namespace mesoshttp::hub
