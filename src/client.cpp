@@ -668,14 +668,21 @@ class client_impl : public std::enable_shared_from_this<client_impl> {
   // publishes. Returns false once the stream is over (lost() was called).
   bool parse_buffered(std::uint64_t generation) {
     auto& sub = *sub_;
-    const auto state = sub.reader.parse(sub.buffer, parse_slice_size, [&] {
-      // Events parsed in one slice wake a blocked reader once; a consumer
-      // that fills up stops the parsing within a slice's worth of events.
+    event_stream_reader::state state;
+    do {
+      state = sub.reader.parse(sub.buffer, parse_slice_size, [&] {
+        // Into the ring, so that a consumer that fills up stops the parsing
+        // within a slice's worth of events; waiting consumers are woken once
+        // for the whole read, below.
+        hub_->flush(false);
+        return stale(generation) || any_consumer_full();
+      });
       hub_->flush();
-      return stale(generation) || any_consumer_full();
-    });
-    hub_->flush();
-    if (stale(generation)) return false;
+      if (stale(generation)) return false;
+      // Paused for a full consumer that has made room since (it was woken
+      // just above): parse on, or the rest would wait in the buffer for
+      // bytes that may not come before the next heartbeat.
+    } while (state == event_stream_reader::state::paused && !any_consumer_full());
     if (state != event_stream_reader::state::ended) return true;
     lost(sub.reader.error(), stream_end_text(sub.reader));
     return false;

@@ -209,9 +209,11 @@ class event_hub : public std::enable_shared_from_this<event_hub<Item>> {
     if (wake_now) flush();
   }
 
-  // Publisher's thread: moves staged items into the ring and wakes readers
-  // that wait for them, once for the whole batch.
-  void flush() {
+  // Publisher's thread: moves staged items into the ring and, with `wake`,
+  // wakes the readers that wait for them, once for the whole batch. (A wake
+  // costs a reader a sleep and a system call or two; the client wakes once
+  // per socket read, not per parsed slice.)
+  void flush(bool wake = true) {
     std::vector<std::pair<handler_type, Item>> handoffs;
     std::vector<consumer_type*> overflowed;
     {
@@ -233,6 +235,7 @@ class event_hub : public std::enable_shared_from_this<event_hub<Item>> {
           overflowed.push_back(c);
           continue;
         }
+        if (!wake) continue;
         if (c->waiter_) {
           handoffs.emplace_back(std::move(*c->waiter_), take_one_locked(*c));
           c->waiter_.reset();
