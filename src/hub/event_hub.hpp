@@ -164,8 +164,8 @@ class event_hub : public std::enable_shared_from_this<event_hub<Item>> {
     overflow_policy overflow = overflow_policy::backpressure;
     // Told why a consumer was detached (a throwing callback, an overflow).
     std::function<void(log_level, const std::string&)> log;
-    // Called, from any thread, when a full() hub has room again: the
-    // publisher resumes reading.
+    // Called, from any thread, when a full() hub has room again (every
+    // reader down to half its queue): the publisher resumes reading.
     std::function<void()> on_room;
   };
 
@@ -353,10 +353,18 @@ class event_hub : public std::enable_shared_from_this<event_hub<Item>> {
     }
   }
 
-  // After a reader took items: a publisher held back may go on.
+  // Some reader has more than half its queue unread.
+  bool above_low_water_locked() const {
+    return std::any_of(readers_.begin(), readers_.end(),
+                       [&](const consumer_type* c) { return head_ - c->cursor_ > c->capacity_ / 2; });
+  }
+
+  // After a reader took items: a publisher held back goes on once every
+  // reader is down to half its queue. Resuming as soon as one batch is taken
+  // would stop it again a slice later: a pause and a resume per batch.
   void after_read_locked(bool& room) {
     drop_read_slots_locked();
-    if (waiting_for_room_ && !full_locked()) {
+    if (waiting_for_room_ && !above_low_water_locked()) {
       waiting_for_room_ = false;
       room = true;
     }

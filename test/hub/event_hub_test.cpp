@@ -162,6 +162,22 @@ TEST_F(HubTest, BackpressureHoldsThePublisherUntilTheSlowestReaderMakesRoom) {
   EXPECT_EQ(slow->queued(), 2u);
 }
 
+TEST_F(HubTest, ThePublisherResumesOnceTheSlowestReaderIsDownToHalfItsQueue) {
+  auto hub = make(200);
+  auto r = hub->attach(0, {});
+  for (int i = 0; i < 200; ++i) hub->publish(numbered(i), false);
+  hub->flush();
+  EXPECT_TRUE(hub->full());
+  std::error_code ec;
+  for (int i = 0; i < 64; ++i) ASSERT_EQ(r->pop_for(0ms, &ec)->value, i);  // one batch of 64
+  EXPECT_EQ(rooms, 0) << "136 unread is more than half of 200: resuming now would stop again at once";
+  for (int i = 64; i < 128; ++i) ASSERT_EQ(r->pop_for(0ms, &ec)->value, i);  // the next batch
+  EXPECT_EQ(rooms, 1) << "72 unread: down to half";
+  EXPECT_FALSE(hub->full());
+  for (int i = 128; i < 200; ++i) ASSERT_EQ(r->pop_for(0ms, &ec)->value, i);
+  EXPECT_EQ(rooms, 1) << "nobody waited";
+}
+
 TEST_F(HubTest, DetachPolicyCutsTheReaderThatFellBehindAndNoOther) {
   auto hub = make(3, overflow_policy::detach);
   auto fast = hub->attach(0, {});
