@@ -390,8 +390,8 @@ class client_impl : public std::enable_shared_from_this<client_impl> {
   }
 
   // ---------------------------------------------------------------- fan-out
-  // Events wait in the hub until the parsed slice is flushed: a blocked
-  // reader is woken once per slice. Everything else wakes it now.
+  // Events wait in the hub until what one socket read carried is parsed: a
+  // blocked consumer is woken once for all of them. Anything else wakes it now.
   void publish(const client_event& item) { hub_->publish(item, item.type != client_event::kind::event); }
 
   // Backpressure: a pull consumer has a full queue's worth unread.

@@ -11,7 +11,7 @@
 // client's strand); consumers read from any thread. One mutex guards the ring
 // and the cursors; a reader takes up to `batch_size` items per lock into a
 // buffer of its own, so many consumers do not take turns on that mutex per
-// item. Readers are woken once per flush (a parsed slice of the stream), not
+// item. Readers are woken once per flush (the client's: a socket read), not
 // per item.
 //
 // Knows nothing of Mesos: Item is whatever the client publishes.
