@@ -339,9 +339,7 @@ class event_hub : public std::enable_shared_from_this<event_hub<Item>> {
 
   // Under mutex_, cursor_ < head_.
   Item take_one_locked(consumer_type& c) {
-    slot& s = ring_[c.cursor_ - base_];
-    ++c.cursor_;
-    Item item = --s.readers_left == 0 ? std::move(s.item) : s.item;
+    Item item = take_slot_locked(c);
     drop_read_slots_locked();
     return item;
   }
