@@ -6,13 +6,17 @@
 //   subscription socket -> stream/event_stream_reader (HTTP chunks, RecordIO)
 //     -> on_record(): Event decode (once) -> publish() -> hub/event_hub: one
 //        ring, read by every consumer at its own cursor, in order
-//   send() -> queue_ (waits for SUBSCRIBED) -> pump_calls() -> a keep-alive
-//     call_connection to the leader -> call_result to the caller's handler
+//   send() -> calls/call_pool: queue (waits for SUBSCRIBED) -> a keep-alive
+//     connection to the leader -> call_result to the caller's handler
+//
+// What is the scheduler API's alone stays here: the SUBSCRIBE body and the
+// framework id, SUBSCRIBED and ERROR, which calls are idempotent, the
+// Response of a 200, TEARDOWN. Connections open through transport/connector
+// (TLS: transport/tls_client; Authorization: transport/authorizer).
 #include "mesoshttp/client.hpp"
 
 #include <boost/asio/append.hpp>
 #include <boost/asio/bind_executor.hpp>
-#include <boost/asio/connect.hpp>
 #include <boost/asio/dispatch.hpp>
 #include <boost/asio/execution/outstanding_work.hpp>
 #include <boost/asio/io_context.hpp>
@@ -35,23 +39,21 @@
 #include <algorithm>
 #include <atomic>
 #include <concepts>
-#include <condition_variable>
-#include <deque>
 #include <mutex>
 #include <stdexcept>
 #include <thread>
 #include <vector>
 
 #include "mesoshttp/codec.hpp"
-#include "mesoshttp/detail/auth.hpp"
 #include "mesoshttp/detail/leader_fsm.hpp"
 #include "mesoshttp/detail/maybe_tls_stream.hpp"
 #include "mesoshttp/recordio.hpp"
-#include "calls/call_rules.hpp"
+#include "calls/call_pool.hpp"
 #include "hub/event_hub.hpp"
 #include "session/reconnect_fsm.hpp"
 #include "session/subscribe_answer.hpp"
 #include "stream/event_stream_reader.hpp"
+#include "transport/connector.hpp"
 #include "transport/request.hpp"
 
 namespace mesoshttp {
@@ -60,7 +62,6 @@ namespace asio = boost::asio;
 namespace beast = boost::beast;
 namespace http = boost::beast::http;
 using tcp = asio::ip::tcp;
-using master_stream = detail::maybe_tls_stream<beast::tcp_stream>;
 
 // Bytes asked of the socket per read of the event stream.
 constexpr std::size_t stream_read_size = 64 * 1024;
@@ -106,47 +107,6 @@ bool is_idempotent(Call::Type type) {
 
 }  // namespace
 
-// ------------------------------------------------------------------ calls
-
-struct pending_call {
-  // Constructed, never assigned: Boost 1.81's any_completion_handler move
-  // assignment recurses without end.
-  pending_call(Call c, asio::any_completion_handler<void(call_result)> h) : call(std::move(c)), handler(std::move(h)) {}
-  Call call;
-  asio::any_completion_handler<void(call_result)> handler;
-  std::chrono::steady_clock::time_point deadline;
-  unsigned attempts = 0;
-  bool idempotent = false;
-  bool done = false;
-  bool fire_and_forget = false;  // send(): a failure is logged at warning, nobody else hears of it
-  bool sent = false;             // went out at least once
-  bool authorization_retried = false;
-};
-
-struct call_connection {
-  enum class state { connecting, idle, busy, dead };
-  call_connection(const asio::strand<asio::any_io_executor>& ex, asio::ssl::context* tls)
-      : stream(beast::tcp_stream(ex), tls) {}
-  beast::tcp_stream& tcp() noexcept { return stream.next_layer(); }
-  // Closes the socket (its pending operations end with operation_aborted,
-  // which the handlers ignore once `st` is dead) and hands back the call that
-  // was on it, if any.
-  std::shared_ptr<pending_call> kill() {
-    st = state::dead;
-    beast::error_code ignored;
-    tcp().socket().close(ignored);
-    return std::move(current);
-  }
-  master_stream stream;
-  beast::flat_buffer buffer;
-  std::optional<http::response_parser<http::string_body>> parser;
-  std::string request;
-  state st = state::connecting;
-  std::uint64_t generation = 0;
-  master_endpoint master;
-  std::shared_ptr<pending_call> current;
-};
-
 // ------------------------------------------------------------------ client
 
 class client_impl : public std::enable_shared_from_this<client_impl> {
@@ -154,6 +114,9 @@ class client_impl : public std::enable_shared_from_this<client_impl> {
   client_impl(asio::any_io_executor executor, client_config config)
       : strand_(asio::make_strand(executor)),
         config_(std::move(config)),
+        log_{.write = config_.logger, .min_level = config_.min_log_level},
+        tls_(config_.tls),
+        auth_(config_.authorization, config_.credentials),
         leader_(parse_masters(), config_.max_redirects),
         reconnect_(config_.reconnect, std::random_device{}()),
         resolver_(strand_),
@@ -164,12 +127,19 @@ class client_impl : public std::enable_shared_from_this<client_impl> {
     // system's CA store is not free); a redirect to https builds it later.
     const auto& masters = leader_.masters();
     if (std::any_of(masters.begin(), masters.end(), [](const master_endpoint& m) { return m.tls(); })) {
-      make_tls_context();
+      if (const auto& why = tls_.build(); !why.empty() && config_error_.empty()) {
+        config_error_code_ = make_error_code(error::invalid_configuration);
+        config_error_ = why;
+      }
     }
   }
 
-  // After construction (the hub's callbacks hold a weak pointer to this).
-  void make_hub() { hub_ = std::make_shared<hub::event_hub<client_event>>(hub_options()); }
+  // After construction: the hub's and the pool's callbacks hold a weak
+  // pointer to this.
+  void wire_up() {
+    hub_ = std::make_shared<hub::event_hub<client_event>>(hub_options());
+    pool_ = std::make_shared<call_pool>(strand_, pool_settings(), pool_hooks(), tls_, auth_, log_);
+  }
 
   asio::any_io_executor executor() const { return strand_; }
 
@@ -227,9 +197,19 @@ class client_impl : public std::enable_shared_from_this<client_impl> {
   }
 
   void submit(Call call, asio::any_completion_handler<void(call_result)> handler, bool fire_and_forget = false) {
-    auto pc = std::make_shared<pending_call>(std::move(call), std::move(handler));
+    const auto type = call.type();
+    // Sent as it is at the time it goes out, with the framework id known then.
+    auto encoder = [weak = weak_from_this(), call = std::move(call)](encoding wire, std::string& body,
+                                                                     std::string& why) mutable {
+      if (auto self = weak.lock(); self && self->framework_id_) *call.mutable_framework_id() = *self->framework_id_;
+      return encode(call, wire, body, &why);
+    };
+    auto pc = std::make_shared<pending_call>(Call::Type_Name(type), type, is_idempotent(type), std::move(encoder),
+                                             std::move(handler));
     pc->fire_and_forget = fire_and_forget;
-    asio::dispatch(strand_, [self = shared_from_this(), pc] { self->enqueue(pc); });
+    if (type == Call::UNKNOWN) pc->invalid = "call has no type";
+    if (type == Call::SUBSCRIBE) pc->invalid = "SUBSCRIBE is sent by the client itself";
+    pool_->submit(std::move(pc));
   }
 
   std::shared_ptr<consumer> attach(std::size_t queue_size, std::function<void(const client_event&)> callback) {
@@ -277,21 +257,11 @@ class client_impl : public std::enable_shared_from_this<client_impl> {
     return out;
   }
 
-  bool logs(log_level level) const noexcept { return config_.logger && level >= config_.min_log_level; }
-
-  // Built only when it will be printed: log(level, [&] { return ...; }).
-  template <std::invocable F>
-  void log(log_level level, F&& make_text) const {
-    if (logs(level)) log(level, std::string_view(std::forward<F>(make_text)()));
-  }
-
-  void log(log_level level, std::string_view text) const {
-    if (!logs(level)) return;
-    try {
-      config_.logger(level, text);
-    } catch (...) {
-      // A throwing logger must not take the client down.
-    }
+  // log(level, text), or log(level, [&] { return text; }) for a line built
+  // only when it will be printed.
+  template <class Text>
+  void log(log_level level, Text&& text) const {
+    log_(level, std::forward<Text>(text));
   }
 
   void set_state(connection_state s) { state_.store(s); }
@@ -303,91 +273,6 @@ class client_impl : public std::enable_shared_from_this<client_impl> {
   }
 
   std::error_code end_error() const { return closed_reason_ ? closed_reason_ : make_error_code(error::shut_down); }
-
-  // ---------------------------------------------------------------- security
-  // The TLS context, built once, for https:// masters; a configuration error
-  // (unreadable CA file, ...) closes the client at start() with the reason.
-  void make_tls_context() {
-    try {
-      asio::ssl::context ctx(asio::ssl::context::tls_client);
-      detail::restrict_to_modern_tls(ctx);
-      const auto& t = config_.tls;
-      ctx.set_verify_mode(t.verify_peer ? asio::ssl::verify_peer : asio::ssl::verify_none);
-      if (!t.ca_file.empty()) ctx.load_verify_file(t.ca_file);
-      if (!t.ca_dir.empty()) ctx.add_verify_path(t.ca_dir);
-      if (t.ca_file.empty() && t.ca_dir.empty()) ctx.set_default_verify_paths();
-      if (t.client_certificate_file.empty() != t.client_private_key_file.empty()) {
-        // Caught here rather than as a handshake failure the master reports
-        // only after the first request (TLS 1.3).
-        throw std::invalid_argument("a client certificate needs its private key and the key its certificate");
-      }
-      if (!t.client_certificate_file.empty()) {
-        ctx.use_certificate_chain_file(t.client_certificate_file);
-        try {
-          ctx.use_private_key_file(t.client_private_key_file, asio::ssl::context::pem);
-        } catch (const boost::system::system_error& e) {
-          // OpenSSL's reason ("key values mismatch") names neither file.
-          throw std::invalid_argument("client private key " + t.client_private_key_file + " (for certificate " +
-                                      t.client_certificate_file + "): " + e.what());
-        }
-      }
-      tls_context_.emplace(std::move(ctx));
-    } catch (const std::exception& e) {
-      if (config_error_.empty()) {
-        config_error_code_ = make_error_code(error::invalid_configuration);
-        config_error_ = std::string("TLS configuration: ") + e.what();
-      }
-    }
-  }
-
-  asio::ssl::context* tls_for(const master_endpoint& master) {
-    if (!master.tls()) return nullptr;
-    if (!tls_context_) make_tls_context();
-    return tls_context_ ? &*tls_context_ : nullptr;
-  }
-
-  // SNI and the hostname check, per connection.
-  void prepare_tls(asio::ssl::stream<beast::tcp_stream>& stream, const master_endpoint& master) {
-    const std::string name = config_.tls.server_name.empty() ? master.host : config_.tls.server_name;
-    beast::error_code not_ip;
-    asio::ip::make_address(name, not_ip);
-    if (not_ip) {
-      // SNI is for names only. (SSL_set_tlsext_host_name is this call behind
-      // a macro with a C cast.)
-      SSL_ctrl(stream.native_handle(), SSL_CTRL_SET_TLSEXT_HOSTNAME, TLSEXT_NAMETYPE_host_name,
-               static_cast<void*>(const_cast<char*>(name.c_str())));
-    }
-    if (!config_.tls.verify_peer) return;
-    stream.set_verify_callback(
-        [check = asio::ssl::host_name_verification(name)](bool preverified, asio::ssl::verify_context& ctx) mutable {
-          const bool ok = check(preverified, ctx);
-          // A sound chain for another host: say so, rather than a bare "verify failed".
-          if (preverified && !ok) X509_STORE_CTX_set_error(ctx.native_handle(), X509_V_ERR_HOSTNAME_MISMATCH);
-          return ok;
-        });
-  }
-
-  static std::string tls_failure(asio::ssl::stream<beast::tcp_stream>& stream, const master_endpoint& master,
-                                 beast::error_code ec) {
-    std::string text = "TLS handshake with " + master.url() + " failed: " + ec.message();
-    const long verify = SSL_get_verify_result(stream.native_handle());
-    if (verify != X509_V_OK) text += " (" + std::string(X509_verify_cert_error_string(verify)) + ")";
-    return text;
-  }
-
-  // The Authorization header value (empty: none). A secret: never logged.
-  const std::string& authorization(bool refresh) {
-    if (config_.authorization) {
-      if (refresh || !authorization_known_) {
-        authorization_ = config_.authorization(refresh).value_or("");
-        authorization_known_ = true;
-      }
-    } else if (config_.credentials && !authorization_known_) {
-      authorization_ = basic_authorization(config_.credentials->principal, config_.credentials->secret);
-      authorization_known_ = true;
-    }
-    return authorization_;
-  }
 
   // ---------------------------------------------------------------- fan-out
   // Events wait in the hub until what one socket read carried is parsed: a
@@ -444,50 +329,25 @@ class client_impl : public std::enable_shared_from_this<client_impl> {
       set_state(connection_state::disconnected);
       return;
     }
-    if (!connections_.empty()) {
-      fail_in_flight(make_error_code(error::connection_lost), "the subscription was lost while the call was in flight");
-    }
+    pool_->fail_in_flight(make_error_code(error::connection_lost),
+                          "the subscription was lost while the call was in flight");
     ++generation_;
     const auto generation = generation_;
     set_state(connection_state::connecting);
     set_public_info();
     publish(make_item(client_event::kind::connecting));
     log(log_level::info, [&] { return "subscribing at " + leader_.current().url(); });
-    sub_ = std::make_shared<subscription>(strand_, config_.max_record_size, tls_for(leader_.current()));
-    resolver_.async_resolve(
-        leader_.current().host, leader_.current().port,
-        [self = shared_from_this(), sub = sub_, generation](beast::error_code ec, tcp::resolver::results_type results) {
-          self->on_resolved(generation, ec, std::move(results));
-        });
-  }
-
-  void on_resolved(std::uint64_t generation, beast::error_code ec, tcp::resolver::results_type results) {
-    if (stale(generation)) return;
-    if (ec) return attempt_failed(ec, "cannot resolve " + leader_.current().host + ": " + ec.message(), true);
-    sub_->tcp().expires_after(config_.connect_timeout);
-    sub_->tcp().async_connect(
-        results, [self = shared_from_this(), sub = sub_, generation](beast::error_code err, const tcp::endpoint&) {
-          self->on_connected(generation, err);
-        });
-  }
-
-  void on_connected(std::uint64_t generation, beast::error_code ec) {
-    if (stale(generation)) return;
-    if (ec) return attempt_failed(ec, "cannot connect to " + leader_.current().url() + ": " + ec.message(), true);
-    beast::error_code ignored;
-    sub_->tcp().socket().set_option(tcp::no_delay(true), ignored);
-    auto* tls = sub_->stream.tls();
-    if (!tls) return send_subscribe(generation);
-    prepare_tls(*tls, leader_.current());
-    sub_->tcp().expires_after(config_.connect_timeout);
-    tls->async_handshake(
-        asio::ssl::stream_base::client, [self = shared_from_this(), sub = sub_, generation](beast::error_code err) {
-          if (self->stale(generation)) return;
-          if (err) {
-            return self->attempt_failed(err, self->tls_failure(*sub->stream.tls(), self->leader_.current(), err));
-          }
-          self->send_subscribe(generation);
-        });
+    sub_ = std::make_shared<subscription>(strand_, config_.max_record_size, tls_.context_for(leader_.current()));
+    async_open({.resolver = resolver_,
+                .stream = sub_->stream,
+                .master = leader_.current(),
+                .tls = tls_,
+                .timeout = config_.connect_timeout,
+                .abandoned = [self = shared_from_this(), generation] { return self->stale(generation); }},
+               [self = shared_from_this(), sub = sub_, generation](open_result opened) {
+                 if (opened.error) return self->attempt_failed(opened.error, opened.text, opened.unreachable);
+                 self->send_subscribe(generation);
+               });
   }
 
   void send_subscribe(std::uint64_t generation) {
@@ -513,7 +373,7 @@ class client_impl : public std::enable_shared_from_this<client_impl> {
                                 .wire = config_.wire_encoding,
                                 .user_agent = config_.user_agent,
                                 .stream_id = {},
-                                .authorization = authorization(false),
+                                .authorization = auth_.value(),
                                 .body = body});
     sub_->tcp().expires_after(config_.subscribe_timeout);
     asio::async_write(sub_->stream, asio::buffer(sub_->request),
@@ -544,7 +404,7 @@ class client_impl : public std::enable_shared_from_this<client_impl> {
         .content_length = sub_->parser().content_length()
                               ? std::optional<std::uint64_t>(*sub_->parser().content_length())
                               : std::nullopt,
-        .can_refresh_authorization = config_.authorization && !authorization_refreshed_,
+        .can_refresh_authorization = auth_.can_refresh() && !authorization_refreshed_,
     });
     switch (decision.action) {
       case subscribe_action::follow_redirect: {
@@ -559,7 +419,7 @@ class client_impl : public std::enable_shared_from_this<client_impl> {
         // The token may have expired: ask the provider once more, then retry.
         authorization_refreshed_ = true;
         close_subscription();
-        authorization(true);
+        auth_.value(true);
         log(log_level::info,
             [&] { return where + " answered SUBSCRIBE with 401; retrying with refreshed authorization"; });
         return attempt();
@@ -656,7 +516,7 @@ class client_impl : public std::enable_shared_from_this<client_impl> {
     auto item = make_item(client_event::kind::subscribed);
     item.framework_id = framework_id_->value();
     publish(std::move(item));
-    pump_calls();
+    pool_->on_subscribed(leader_.current(), stream_id_, generation_);
   }
 
   std::chrono::milliseconds watchdog_timeout() const {
@@ -762,6 +622,7 @@ class client_impl : public std::enable_shared_from_this<client_impl> {
       log(log_level::debug, [&] { return "event stream ended during TEARDOWN: " + text; });
       close_subscription();
       subscribed_ = false;
+      pool_->on_unsubscribed();
       ++generation_;
       return;
     }
@@ -792,6 +653,7 @@ class client_impl : public std::enable_shared_from_this<client_impl> {
   void drop_connection(std::error_code why, const std::string& text) {
     close_subscription();
     subscribed_ = false;
+    pool_->on_unsubscribed();
     paused_ = false;
     stream_id_.clear();
     set_state(connection_state::disconnected);
@@ -822,284 +684,40 @@ class client_impl : public std::enable_shared_from_this<client_impl> {
   }
 
   // ---------------------------------------------------------------- calls
-  void enqueue(const std::shared_ptr<pending_call>& pc) {
-    const auto admission =
-        admit_call({.closed = closed_, .queued = queue_.size(), .queue_limit = config_.call_queue_size});
-    if (admission.closed) {
-      return complete(pc,
-                      fail(end_error(), admission.reason + (closed_message_.empty() ? "" : ": " + closed_message_)));
-    }
-    if (!pc->call.has_type() || pc->call.type() == Call::UNKNOWN || pc->call.type() == Call::SUBSCRIBE) {
-      return complete(
-          pc, fail(make_error_code(error::invalid_argument),
-                   pc->call.type() == Call::SUBSCRIBE ? "SUBSCRIBE is sent by the client itself" : "call has no type"));
-    }
-    if (!admission.admitted) return complete(pc, fail(make_error_code(error::queue_full), admission.reason));
-    pc->idempotent = is_idempotent(pc->call.type());
-    pc->deadline = std::chrono::steady_clock::now() + config_.call_timeout;
-    // Every call gets the same timeout, so submission order is deadline
-    // order: one timer for the oldest unfinished call serves them all.
-    deadlines_.push_back(pc);
-    arm_deadline_timer();
-    queue_.push_back(pc);
-    pump_calls();
+  call_pool::settings pool_settings() const {
+    return {.wire = config_.wire_encoding,
+            .user_agent = config_.user_agent,
+            .connect_timeout = config_.connect_timeout,
+            .call_timeout = config_.call_timeout,
+            .queue_limit = config_.call_queue_size,
+            .connections = config_.call_connections,
+            .idempotent_retries = config_.idempotent_retries};
   }
 
-  static call_result fail(std::error_code ec, std::string message) {
-    call_result r;
-    r.error = ec;
-    r.message = std::move(message);
-    return r;
-  }
-
-  void complete(const std::shared_ptr<pending_call>& pc, call_result result) {
-    if (pc->done) return;
-    pc->done = true;
-    if (pc->call.type() == Call::TEARDOWN && pc->sent) after_teardown(result);
-    while (!deadlines_.empty() && deadlines_.front()->done) deadlines_.pop_front();
-    result.attempts = pc->attempts;
-    if (result.error) {
-      // Nobody else hears of a fire-and-forget call's failure.
-      log(pc->fire_and_forget ? log_level::warning : log_level::debug,
-          [&] { return std::string(Call::Type_Name(pc->call.type())) + " failed: " + result.message; });
-    }
-    // Runs on the handler's associated executor (a coroutine's, a bound
-    // strand), or on ours; never inline, so a handler may call send() again.
-    asio::post(strand_, asio::append(std::move(pc->handler), std::move(result)));
-    // The call may wait in deadlines_ behind an older one: keep it small.
-    pc->call.Clear();
-  }
-
-  void arm_deadline_timer() {
-    while (!deadlines_.empty() && deadlines_.front()->done) deadlines_.pop_front();
-    if (deadlines_.empty() || deadline_armed_ || closed_) return;
-    deadline_armed_ = true;
-    deadline_timer_.expires_at(deadlines_.front()->deadline);
-    deadline_timer_.async_wait([self = shared_from_this()](beast::error_code ec) {
-      self->deadline_armed_ = false;
-      if (ec || self->closed_) return;
-      const auto now = std::chrono::steady_clock::now();
-      while (!self->deadlines_.empty() && self->deadlines_.front()->deadline <= now) {
-        auto pc = std::move(self->deadlines_.front());
-        self->deadlines_.pop_front();
-        if (!pc->done) self->on_call_timeout(pc);
+  // What only the scheduler API knows about its calls: the Response of a 200,
+  // TEARDOWN ending the framework, what a lost subscription means here.
+  call_pool::hooks pool_hooks() {
+    call_pool::hooks h;
+    h.decode_response = [](call_result& result, encoding wire) -> std::string {
+      auto response = std::make_shared<mesos::v1::scheduler::Response>();
+      std::string why;
+      if (decode(result.body, wire, *response, &why)) return why;
+      result.response = std::move(response);
+      return {};
+    };
+    h.on_sent = [weak = weak_from_this()](const pending_call& call) {
+      if (auto self = weak.lock(); self && call.type == Call::TEARDOWN) self->teardown_in_flight_ = true;
+    };
+    h.on_completed = [weak = weak_from_this()](const pending_call& call, const call_result& result) {
+      if (auto self = weak.lock(); self && call.type == Call::TEARDOWN && call.sent) self->after_teardown(result);
+    };
+    h.on_subscription_gone = [weak = weak_from_this()](unsigned status) {
+      if (auto self = weak.lock()) {
+        self->lost(make_error_code(error::not_subscribed),
+                   "a call was answered " + std::to_string(status) + ": the subscription is no longer valid");
       }
-      self->arm_deadline_timer();
-    });
-  }
-
-  void on_call_timeout(const std::shared_ptr<pending_call>& pc) {
-    if (pc->done) return;
-    queue_.erase(std::remove(queue_.begin(), queue_.end(), pc), queue_.end());
-    for (auto& conn : connections_) {
-      if (conn->current == pc) retire(conn);  // the answer can no longer be matched
-    }
-    const std::string where = subscribed_ ? " from " + leader_.current().url() : " (not subscribed)";
-    complete(pc, fail(make_error_code(error::call_timeout),
-                      std::string(Call::Type_Name(pc->call.type())) + ": no answer within " +
-                          std::to_string(config_.call_timeout.count()) + " ms" + where));
-    pump_calls();
-  }
-
-  // Requeues an idempotent call that may be sent again, or completes it.
-  void retry_or_fail(const std::shared_ptr<pending_call>& pc, call_result result) {
-    if (pc->done) return;
-    const auto next = after_call_failure({.closed = closed_,
-                                          .idempotent = pc->idempotent,
-                                          .attempts = pc->attempts,
-                                          .retries = config_.idempotent_retries});
-    if (next == failure_action::resend) {
-      log(log_level::debug,
-          [&] { return std::string(Call::Type_Name(pc->call.type())) + " will be retried: " + result.message; });
-      queue_.push_front(pc);
-      return;
-    }
-    complete(pc, std::move(result));
-  }
-
-  void fail_in_flight(std::error_code ec, const std::string& text) {
-    auto conns = std::move(connections_);
-    connections_.clear();
-    for (auto& conn : conns) {
-      if (auto pc = conn->kill()) retry_or_fail(pc, fail(ec, text));
-    }
-  }
-
-  void retire(const std::shared_ptr<call_connection>& conn) {
-    conn->kill();
-    connections_.erase(std::remove(connections_.begin(), connections_.end(), conn), connections_.end());
-  }
-
-  void pump_calls() {
-    if (closed_ || !subscribed_) return;
-    for (;;) {
-      pool_view view{.queued = queue_.size(), .open = connections_.size(), .limit = config_.call_connections};
-      std::shared_ptr<call_connection> idle;
-      for (const auto& c : connections_) {
-        if (c->st == call_connection::state::connecting) ++view.connecting;
-        if (c->st == call_connection::state::idle) {
-          ++view.idle;
-          if (!idle) idle = c;
-        }
-      }
-      switch (next_pool_action(view)) {
-        case pool_action::wait: return;
-        case pool_action::open_connection: open_call_connection(); break;
-        case pool_action::send_on_idle: {
-          auto pc = queue_.front();
-          queue_.pop_front();
-          send_on(idle, pc);
-          break;
-        }
-      }
-    }
-  }
-
-  void open_call_connection() {
-    auto conn = std::make_shared<call_connection>(strand_, tls_for(leader_.current()));
-    conn->generation = generation_;
-    conn->master = leader_.current();
-    connections_.push_back(conn);
-    resolver_.async_resolve(conn->master.host, conn->master.port,
-                            [self = shared_from_this(), conn](beast::error_code ec, tcp::resolver::results_type r) {
-                              if (conn->st == call_connection::state::dead) return;
-                              if (ec) return self->call_connection_failed(conn, ec);
-                              conn->tcp().expires_after(self->config_.connect_timeout);
-                              conn->tcp().async_connect(r, [self, conn](beast::error_code err, const tcp::endpoint&) {
-                                if (conn->st == call_connection::state::dead) return;
-                                if (err) return self->call_connection_failed(conn, err);
-                                beast::error_code ignored;
-                                conn->tcp().socket().set_option(tcp::no_delay(true), ignored);
-                                auto* tls = conn->stream.tls();
-                                if (!tls) {
-                                  conn->st = call_connection::state::idle;
-                                  return self->pump_calls();
-                                }
-                                self->prepare_tls(*tls, conn->master);
-                                tls->async_handshake(asio::ssl::stream_base::client, [self, conn](beast::error_code e) {
-                                  if (conn->st == call_connection::state::dead) return;
-                                  if (e) return self->call_connection_failed(conn, e);
-                                  conn->st = call_connection::state::idle;
-                                  self->pump_calls();
-                                });
-                              });
-                            });
-  }
-
-  void call_connection_failed(const std::shared_ptr<call_connection>& conn, beast::error_code ec) {
-    log(log_level::warning,
-        [&] { return "cannot open a call connection to " + conn->master.url() + ": " + ec.message(); });
-    retire(conn);
-    // The subscription connection reached this master a moment ago; if calls
-    // cannot, the queued calls wait for their deadline or the next attempt.
-    if (connections_.empty() && !queue_.empty()) {
-      retry_timer_call_pump();
-    }
-  }
-
-  void retry_timer_call_pump() {
-    auto timer = std::make_shared<asio::steady_timer>(strand_, std::chrono::milliseconds(100));
-    timer->async_wait([self = shared_from_this(), timer](beast::error_code) { self->pump_calls(); });
-  }
-
-  void send_on(const std::shared_ptr<call_connection>& conn, const std::shared_ptr<pending_call>& pc) {
-    if (framework_id_) *pc->call.mutable_framework_id() = *framework_id_;
-    std::string body;
-    std::string why;
-    if (auto err = encode(pc->call, config_.wire_encoding, body, &why)) {
-      complete(pc, fail(err, "cannot encode " + std::string(Call::Type_Name(pc->call.type())) + ": " + why));
-      return pump_calls();
-    }
-    conn->st = call_connection::state::busy;
-    conn->current = pc;
-    pc->sent = true;
-    if (pc->call.type() == Call::TEARDOWN) teardown_in_flight_ = true;
-    ++pc->attempts;
-    conn->request = build_post({.master = conn->master,
-                                .wire = config_.wire_encoding,
-                                .user_agent = config_.user_agent,
-                                .stream_id = stream_id_,
-                                .authorization = authorization(false),
-                                .body = body});
-    conn->parser.emplace();
-    conn->parser->body_limit(16u * 1024u * 1024u);
-    const auto left = pc->deadline - std::chrono::steady_clock::now();
-    conn->tcp().expires_after(std::max<std::chrono::steady_clock::duration>(left, std::chrono::milliseconds(1)));
-    asio::async_write(conn->stream, asio::buffer(conn->request),
-                      [self = shared_from_this(), conn](beast::error_code ec, std::size_t) {
-                        if (conn->st == call_connection::state::dead) return;
-                        if (ec) return self->on_call_answer(conn, ec);
-                        http::async_read(conn->stream, conn->buffer, *conn->parser,
-                                         [self, conn](beast::error_code e, std::size_t) {
-                                           if (conn->st == call_connection::state::dead) return;
-                                           self->on_call_answer(conn, e);
-                                         });
-                      });
-  }
-
-  void on_call_answer(const std::shared_ptr<call_connection>& conn, beast::error_code ec) {
-    auto pc = std::move(conn->current);
-    conn->current.reset();
-    const std::string where = conn->master.url();
-    if (!pc) {
-      retire(conn);
-      return pump_calls();
-    }
-    const std::string type = Call::Type_Name(pc->call.type());
-    if (ec) {
-      retire(conn);
-      retry_or_fail(pc, fail(make_error_code(error::connection_lost),
-                             type + ": connection to " + where + " failed: " + ec.message()));
-      return pump_calls();
-    }
-    auto& res = conn->parser->get();
-    call_result result;
-    result.status = res.result_int();
-    result.body = std::move(res.body());
-    if (res.keep_alive()) {
-      conn->st = call_connection::state::idle;
-    } else {
-      retire(conn);
-    }
-
-    const auto verdict =
-        classify_call_answer({.status = result.status,
-                              .body = result.body,
-                              .can_refresh_authorization = config_.authorization && !pc->authorization_retried});
-    if (verdict == call_verdict::completed) {
-      if (result.status == 200 && !result.body.empty()) {
-        auto wire = encoding_from_content_type(res[http::field::content_type]).value_or(config_.wire_encoding);
-        auto response = std::make_shared<mesos::v1::scheduler::Response>();
-        std::string why;
-        if (auto err = decode(result.body, wire, *response, &why)) {
-          result.error = make_error_code(error::unexpected_response);
-          result.message = type + ": undecodable 200 answer from " + where + ": " + why;
-        } else {
-          result.response = std::move(response);
-        }
-      }
-      complete(pc, std::move(result));
-      return pump_calls();
-    }
-
-    if (verdict == call_verdict::refresh_and_resend) {
-      pc->authorization_retried = true;
-      authorization(true);
-      queue_.push_front(pc);
-      return pump_calls();
-    }
-
-    result.error = make_error_code(error::call_rejected);
-    result.message = type + " rejected by " + where + ": " + status_text(result.status, result.body);
-    if (verdict == call_verdict::subscription_gone && conn->generation == generation_) {
-      const unsigned status = result.status;
-      retry_or_fail(pc, std::move(result));
-      lost(make_error_code(error::not_subscribed),
-           "a call was answered " + std::to_string(status) + ": the subscription is no longer valid");
-      return;
-    }
-    complete(pc, std::move(result));
-    pump_calls();
+    };
+    return h;
   }
 
   // ---------------------------------------------------------------- detector
@@ -1161,29 +779,13 @@ class client_impl : public std::enable_shared_from_this<client_impl> {
       log(log_level::info, [&] { return "shut down" + (message.empty() ? "" : ": " + message); });
     }
     closed_ = true;
-    deadline_timer_.cancel();
     closed_reason_ = reason;
-    closed_message_ = message;
     set_state(connection_state::closed);
     retry_timer_.cancel();
     resolver_.cancel();
     close_subscription();
     subscribed_ = false;
-    const auto call_error = reason ? reason : make_error_code(error::shut_down);
-    auto conns = std::move(connections_);
-    connections_.clear();
-    for (auto& conn : conns) {
-      if (auto pc = conn->kill()) {
-        complete(pc, fail(call_error,
-                          "client closed while the call was in flight" + (message.empty() ? "" : ": " + message)));
-      }
-    }
-    auto queued = std::move(queue_);
-    queue_.clear();
-    for (auto& pc : queued) {
-      complete(pc,
-               fail(call_error, "client closed before the call was sent" + (message.empty() ? "" : ": " + message)));
-    }
+    pool_->close(reason, message);
 
     client_event item = make_item(client_event::kind::closed);
     item.error = reason;
@@ -1198,6 +800,9 @@ class client_impl : public std::enable_shared_from_this<client_impl> {
   asio::any_io_executor keeps_own_thread_running_;
   asio::strand<asio::any_io_executor> strand_;
   client_config config_;
+  log_sink log_;
+  tls_client tls_;
+  authorizer auth_;
   std::string config_error_;  // set: start() closes the client with it
   std::error_code config_error_code_;
   leader_fsm leader_;
@@ -1208,7 +813,6 @@ class client_impl : public std::enable_shared_from_this<client_impl> {
   bool started_ = false;
   bool closed_ = false;
   std::error_code closed_reason_;
-  std::string closed_message_;
   std::atomic<connection_state> state_{connection_state::idle};
 
   std::uint64_t generation_ = 0;
@@ -1221,22 +825,14 @@ class client_impl : public std::enable_shared_from_this<client_impl> {
   std::optional<mesos::v1::FrameworkID> framework_id_;
   std::chrono::milliseconds heartbeat_interval_{15'000};
 
-  std::deque<std::shared_ptr<pending_call>> queue_;
-  std::vector<std::shared_ptr<call_connection>> connections_;
-  std::deque<std::shared_ptr<pending_call>> deadlines_;  // unfinished calls, oldest first
-  asio::steady_timer deadline_timer_{strand_};
-  bool deadline_armed_ = false;
-
-  std::optional<asio::ssl::context> tls_context_;
   bool teardown_in_flight_ = false;
-  bool leader_known_ = true;  // false while a detector names no leader
-  std::string authorization_;
-  bool authorization_known_ = false;
+  bool leader_known_ = true;              // false while a detector names no leader
   bool authorization_refreshed_ = false;  // one refresh per subscription after a 401
 
-  // Created by the first attach: it calls back into this object, which
-  // cannot hand out weak pointers to itself from its constructor.
+  // Made by wire_up(): they call back into this object, which cannot hand
+  // out weak pointers to itself from its constructor.
   std::shared_ptr<hub::event_hub<client_event>> hub_;
+  std::shared_ptr<call_pool> pool_;
 
   mutable std::mutex info_mutex_;
   std::optional<mesos::v1::FrameworkID> framework_id_public_;
@@ -1261,7 +857,7 @@ struct scheduler_client::own_thread {
 scheduler_client::scheduler_client(client_config config) {
   auto own = std::make_shared<own_thread_state>();
   impl_ = std::make_shared<detail::client_impl>(own->io.get_executor(), std::move(config));
-  impl_->make_hub();
+  impl_->wire_up();
   impl_->keep_running(own->io.get_executor());
   // The thread keeps its io_context alive, and runs until the client_impl is
   // gone, so the client may be destroyed from one of its own callbacks (the
@@ -1273,7 +869,7 @@ scheduler_client::scheduler_client(client_config config) {
 
 scheduler_client::scheduler_client(asio::any_io_executor executor, client_config config)
     : impl_(std::make_shared<detail::client_impl>(std::move(executor), std::move(config))) {
-  impl_->make_hub();
+  impl_->wire_up();
 }
 
 scheduler_client::~scheduler_client() {
