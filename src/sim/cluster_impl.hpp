@@ -34,6 +34,7 @@
 #include "mesoshttp/sim/cluster.hpp"
 #include "mesoshttp/sim/protocol.hpp"
 #include "constraints.hpp"
+#include "outbox.hpp"
 #include "resources.hpp"
 #include "mesos/v1/scheduler/scheduler.pb.h"
 
@@ -184,9 +185,15 @@ struct sim_master {
   explicit sim_master(net::io_context& ioc) : acceptor(ioc), phase_timer(ioc) {}
 };
 
+// The server's outbox: writes to each framework's current stream.
+std::unique_ptr<outbox> make_stream_outbox(cluster::impl& sim);
+
 struct cluster::impl {
   net::io_context ioc;  // first member: destroyed last, after everything using it
   cluster_config cfg;
+  std::unique_ptr<outbox> connections_outbox = make_stream_outbox(*this);
+  // What the rules emit goes here: connections_outbox, or a test's recording outbox.
+  outbox* to_frameworks = connections_outbox.get();
   std::optional<net::ssl::context> tls;  // set when cfg names a certificate
   std::thread thread;
   std::optional<net::executor_work_guard<net::io_context::executor_type>> guard;
@@ -247,6 +254,8 @@ struct cluster::impl {
 
   // server.cpp: accepting, routing, the control endpoint /sim/...
   void start_now();
+  // The agents of cfg.agents (one default agent when there are none).
+  void add_agents();
   void shutdown_now();
   void accept_next(sim_master& m);
   void handle_request(const std::shared_ptr<connection>& c, http::request<http::string_body> req);
@@ -265,6 +274,7 @@ struct cluster::impl {
   void stream_closed(connection& c);
   void disconnect(sim_framework& fw);
   void remove_framework(const std::string& id);
+  // To `to_frameworks`, when the framework is connected.
   void send_event(sim_framework& fw, const Event& event);
   protocol::answer on_call(sim_framework& fw, const protocol::parsed_call& pc);
 

@@ -147,15 +147,14 @@ void cluster::impl::remove_framework(const std::string& id) {
     if (!is_terminal(t->state)) detail::add(agents[t->agent].available, t->resources);
     stop_process(*t, true);
   }
-  if (auto s = fw.stream.lock()) s->end_stream();
+  to_frameworks->end_stream(id);
   removed_frameworks.insert(id);
   frameworks.erase(it);
   schedule_allocation();
 }
 
 void cluster::impl::send_event(sim_framework& fw, const Event& event) {
-  if (!fw.connected) return;
-  if (auto s = fw.stream.lock(); s && !s->closed) s->send_event(event);
+  if (fw.connected) to_frameworks->send(fw.id, event);
 }
 
 protocol::answer cluster::impl::on_call(sim_framework& fw, const protocol::parsed_call& pc) {

@@ -14,6 +14,27 @@ namespace mesoshttp::sim {
 
 namespace {
 
+class stream_outbox final : public outbox {
+ public:
+  explicit stream_outbox(cluster::impl& sim) : sim_(sim) {}
+
+  void send(const std::string& framework_id, const Event& event) override {
+    if (auto s = stream_of(framework_id); s && !s->closed) s->send_event(event);
+  }
+
+  void end_stream(const std::string& framework_id) override {
+    if (auto s = stream_of(framework_id)) s->end_stream();
+  }
+
+ private:
+  std::shared_ptr<connection> stream_of(const std::string& framework_id) const {
+    const auto it = sim_.frameworks.find(framework_id);
+    return it == sim_.frameworks.end() ? nullptr : it->second->stream.lock();
+  }
+
+  cluster::impl& sim_;
+};
+
 std::uint32_t ipv4_as_mesos(const std::string& host) {
   boost::system::error_code ec;
   const auto a = net::ip::make_address_v4(host, ec);
@@ -26,6 +47,8 @@ std::uint32_t ipv4_as_mesos(const std::string& host) {
 }
 
 }  // namespace
+
+std::unique_ptr<outbox> make_stream_outbox(cluster::impl& sim) { return std::make_unique<stream_outbox>(sim); }
 
 void cluster::impl::start_now() {
   if (!cfg.tls_certificate.empty() || !cfg.tls_private_key.empty()) {
@@ -43,32 +66,7 @@ void cluster::impl::start_now() {
   } else if (!cfg.tls_client_ca.empty()) {
     throw std::invalid_argument("tls_client_ca needs tls_certificate and tls_private_key");
   }
-  if (cfg.agents.empty()) cfg.agents.emplace_back();
-  for (std::size_t i = 0; i < cfg.agents.size(); ++i) {
-    sim_agent a;
-    a.spec = cfg.agents[i];
-    if (a.spec.hostname.empty()) a.spec.hostname = "agent-" + std::to_string(i);
-    a.id = agent_prefix + "-S" + std::to_string(i);
-    const auto scalar = [&](const char* name, double v) {
-      if (v > 0) detail::add(a.total, detail::scalar_resource(name, v));
-    };
-    if (!a.spec.ports.empty()) {
-      mesos::v1::Resource r;
-      r.set_name("ports");
-      r.set_type(mesos::v1::Value::RANGES);
-      for (const auto& [b, e] : a.spec.ports) {
-        auto* range = r.mutable_ranges()->add_range();
-        range->set_begin(b);
-        range->set_end(e);
-      }
-      detail::add(a.total, r);
-    }
-    scalar("cpus", a.spec.cpus);
-    scalar("mem", a.spec.mem_mb);
-    scalar("disk", a.spec.disk_mb);
-    a.available = a.total;
-    agents.push_back(std::move(a));
-  }
+  add_agents();
   if (cfg.masters == 0) cfg.masters = 1;
   const auto address = net::ip::make_address(cfg.host);
   for (std::size_t i = 0; i < cfg.masters; ++i) {
@@ -95,6 +93,35 @@ void cluster::impl::start_now() {
   }
   for (auto& m : masters) accept_next(*m);
   schedule_allocation();
+}
+
+void cluster::impl::add_agents() {
+  if (cfg.agents.empty()) cfg.agents.emplace_back();
+  for (std::size_t i = 0; i < cfg.agents.size(); ++i) {
+    sim_agent a;
+    a.spec = cfg.agents[i];
+    if (a.spec.hostname.empty()) a.spec.hostname = "agent-" + std::to_string(i);
+    a.id = agent_prefix + "-S" + std::to_string(i);
+    const auto scalar = [&](const char* name, double v) {
+      if (v > 0) detail::add(a.total, detail::scalar_resource(name, v));
+    };
+    if (!a.spec.ports.empty()) {
+      mesos::v1::Resource r;
+      r.set_name("ports");
+      r.set_type(mesos::v1::Value::RANGES);
+      for (const auto& [b, e] : a.spec.ports) {
+        auto* range = r.mutable_ranges()->add_range();
+        range->set_begin(b);
+        range->set_end(e);
+      }
+      detail::add(a.total, r);
+    }
+    scalar("cpus", a.spec.cpus);
+    scalar("mem", a.spec.mem_mb);
+    scalar("disk", a.spec.disk_mb);
+    a.available = a.total;
+    agents.push_back(std::move(a));
+  }
 }
 
 void cluster::impl::accept_next(sim_master& m) {
