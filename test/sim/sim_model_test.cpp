@@ -331,4 +331,42 @@ TEST_F(SimModel, DisconnectWithoutFailoverTimeoutRemovesTheFramework) {
   EXPECT_EQ(out.ended, std::vector<std::string>{"fw"});
 }
 
+TEST_F(SimModel, MaintenanceSendsAnInverseOfferToTheFrameworkUsingTheAgent) {
+  add_framework("fw");
+  add_framework("idle").suppressed.insert("*");
+  sim->allocate();  // "fw" holds the agent's only offer
+  out.events.clear();
+  mesos::v1::Unavailability window;
+  window.mutable_start()->set_nanoseconds(1);
+  sim->schedule_maintenance_now(0, window);
+  const auto inverse = out.of_type(Event::INVERSE_OFFERS);
+  ASSERT_EQ(inverse.size(), 1u);
+  ASSERT_EQ(out.events.size(), 1u);
+  EXPECT_EQ(out.events[0].framework_id, "fw") << "a framework not using the agent hears nothing";
+  const auto& io = inverse[0].inverse_offers().inverse_offers(0);
+  EXPECT_EQ(io.agent_id().value(), sim->agents[0].id);
+  EXPECT_EQ(io.url().path(), "/slave(1)");
+
+  sim->cancel_maintenance_now(0);
+  const auto rescinded = out.of_type(Event::RESCIND_INVERSE_OFFER);
+  ASSERT_EQ(rescinded.size(), 1u);
+  EXPECT_EQ(rescinded[0].rescind_inverse_offer().inverse_offer_id().value(), io.id().value());
+}
+
+TEST_F(SimModel, UpdateFrameworkDroppingARoleRescindsItsOffers) {
+  auto& fw = add_framework("fw", "web");
+  sim->allocate();
+  const auto offer = only_offer();
+  Call update;
+  update.set_type(Call::UPDATE_FRAMEWORK);
+  auto* info = update.mutable_update_framework()->mutable_framework_info();
+  info->set_name("fw");
+  info->set_role("batch");
+  EXPECT_EQ(call(fw, update).status, 200u);
+  const auto rescinds = out.of_type(Event::RESCIND);
+  ASSERT_EQ(rescinds.size(), 1u);
+  EXPECT_EQ(rescinds[0].rescind().offer_id().value(), offer.id().value());
+  EXPECT_TRUE(sim->offers.empty());
+}
+
 }  // namespace
