@@ -1,0 +1,189 @@
+// ingest: events per second through the client's consumers (streams and a
+// callback), beside the floor of a bare blocking reader of the same flood.
+#include <atomic>
+#include <chrono>
+#include <future>
+#include <iostream>
+#include <sstream>
+#include <string>
+#include <thread>
+#include <utility>
+#include <vector>
+
+#include "bare_http.hpp"
+#include "bench_system.hpp"
+#include "events.hpp"
+#include "mesoshttp/client.hpp"
+#include "mesoshttp/codec.hpp"
+#include "mesoshttp/sim/cluster.hpp"
+
+namespace bench_system {
+namespace {
+
+namespace bench = mesoshttp::bench;
+
+// The event type a flood of `shape` consists of.
+Event::Type flooded_type(mesoshttp::sim::flood_shape shape) {
+  return shape == mesoshttp::sim::flood_shape::update   ? Event::UPDATE
+         : shape == mesoshttp::sim::flood_shape::offers ? Event::OFFERS
+                                                        : Event::HEARTBEAT;
+}
+
+std::string subscribe_body(mesoshttp::encoding enc) {
+  Call call;
+  call.set_type(Call::SUBSCRIBE);
+  auto* info = call.mutable_subscribe()->mutable_framework_info();
+  info->set_user("bench");
+  info->set_name("bare-reader");
+  return bench::encoded(call, enc);
+}
+
+// The floor: SUBSCRIBE over a blocking socket, de-chunk, split, ParseFromArray.
+double bare_ingest(mesoshttp::sim::cluster& sim, std::size_t events, mesoshttp::sim::flood_shape shape) {
+  const int fd = bench::connect_loopback(sim.port(0));
+  if (fd < 0) die("bare reader cannot connect");
+  const std::string body = subscribe_body(mesoshttp::encoding::protobuf);
+  if (!bench::write_all(fd, bench::post_request(sim.port(0), body, mesoshttp::protobuf_content_type,
+                                                mesoshttp::protobuf_content_type, {}, true)))
+    die("bare reader cannot send");
+  std::string headers, rest;
+  if (bench::read_head(fd, headers, rest) != 200) die("bare SUBSCRIBE not answered 200");
+  bench::bare_stream_splitter splitter;
+  Event event;
+  std::size_t seen = 0;
+  bool subscribed = false;
+  const Event::Type wanted = flooded_type(shape);
+  clock_type::time_point start;
+  auto on_record = [&](const char* p, std::size_t n) {
+    if (!event.ParseFromArray(p, static_cast<int>(n))) die("bare reader: bad record");
+    if (event.type() == Event::SUBSCRIBED) subscribed = true;
+    if (event.type() == wanted) ++seen;
+  };
+  splitter.feed(rest.data(), rest.size(), on_record);
+  std::vector<char> buf(64 * 1024);
+  bool flooded = false;
+  while (seen < events) {
+    if (subscribed && !flooded) {
+      flooded = true;
+      start = clock_type::now();
+      if (sim.flood(events, shape, 10) != 1) die("flood did not reach exactly one stream");
+    }
+    const ssize_t n = ::recv(fd, buf.data(), buf.size(), 0);
+    if (n <= 0) die("bare reader: stream ended");
+    splitter.feed(buf.data(), static_cast<std::size_t>(n), on_record);
+  }
+  const double t = seconds_since(start);
+  ::close(fd);
+  wait_until([&] { return sim.subscribers() == 0; }, 20s, "the bare stream to close");
+  return static_cast<double>(events) / t;
+}
+
+double client_ingest(mesoshttp::sim::cluster& sim, std::size_t events, std::size_t consumers,
+                     mesoshttp::sim::flood_shape shape) {
+  const Event::Type wanted = flooded_type(shape);
+  double rate = 0;
+  {
+    mesoshttp::scheduler_client client(client_config(sim.urls()));
+    std::vector<mesoshttp::event_stream> streams;
+    for (std::size_t i = 0; i < consumers; ++i) streams.push_back(client.events());
+    client.start();
+    for (auto& s : streams) await_subscribed(s);
+    std::atomic<std::size_t> done{0};
+    std::vector<std::thread> threads;
+    for (auto& s : streams) {
+      threads.emplace_back([&s, &done, events, wanted] {
+        std::size_t seen = 0;
+        while (seen < events) {
+          auto item = s.next(30s);
+          if (!item) die("consumer stream ended or stalled");
+          if (item->type == client_event::kind::event && item->event->type() == wanted) ++seen;
+        }
+        ++done;
+      });
+    }
+    const auto start = clock_type::now();
+    if (sim.flood(events, shape, 10) != 1) die("flood did not reach exactly one stream");
+    for (auto& t : threads) t.join();
+    rate = static_cast<double>(events) / seconds_since(start);
+    client.shutdown();
+  }
+  wait_until([&] { return sim.subscribers() == 0; }, 20s, "the client stream to close");
+  return rate;
+}
+
+// As client_ingest with one consumer, but an on_event callback: no queue and
+// no hand-off to another thread, the event is seen on the client's own.
+double client_callback_ingest(mesoshttp::sim::cluster& sim, std::size_t events, mesoshttp::sim::flood_shape shape) {
+  const Event::Type wanted = flooded_type(shape);
+  double rate = 0;
+  {
+    mesoshttp::scheduler_client client(client_config(sim.urls()));
+    std::promise<void> subscribed, all_seen;
+    std::size_t seen = 0;  // only on the client's thread
+    bool announced = false;
+    auto subscription = client.on_event([&](const client_event& item) {
+      if (item.type == client_event::kind::subscribed && !std::exchange(announced, true)) subscribed.set_value();
+      if (item.type == client_event::kind::event && item.event->type() == wanted && ++seen == events)
+        all_seen.set_value();
+    });
+    client.start();
+    if (subscribed.get_future().wait_for(20s) != std::future_status::ready) die("client did not subscribe");
+    auto done = all_seen.get_future();
+    const auto start = clock_type::now();
+    if (sim.flood(events, shape, 10) != 1) die("flood did not reach exactly one stream");
+    if (done.wait_for(60s) != std::future_status::ready) die("callback consumer stalled");
+    rate = static_cast<double>(events) / seconds_since(start);
+    client.shutdown();
+  }
+  wait_until([&] { return sim.subscribers() == 0; }, 20s, "the client stream to close");
+  return rate;
+}
+
+}  // namespace
+
+void run_ingest() {
+  const auto events = static_cast<std::size_t>(arg("events", 200000));
+  const auto rounds = static_cast<int>(arg("rounds", 3));
+  mesoshttp::sim::cluster sim;
+  sim.start();
+  std::ostringstream out;
+  out << "{\"benchmark\":\"ingest\",\"events\":" << events << ",\"results\":[";
+  bool first = true;
+  auto write_row = [&](const std::string& shape_name, std::size_t consumers, const char* consumer_kind, double b,
+                       double o) {
+    out << (first ? "" : ",") << "{\"shape\":\"" << shape_name << "\",\"consumers\":" << consumers << ",\"consumer\":\""
+        << consumer_kind << "\",\"bare_events_per_s\":" << b << ",\"client_events_per_s\":" << o
+        << ",\"ratio\":" << o / b << "}";
+    first = false;
+    std::cerr << "ingest " << shape_name << " consumers=" << consumers << " (" << consumer_kind << ") bare=" << b
+              << "/s client=" << o << "/s ratio=" << o / b << "\n";
+  };
+  for (auto shape : {mesoshttp::sim::flood_shape::update, mesoshttp::sim::flood_shape::offers}) {
+    const std::string shape_name = shape == mesoshttp::sim::flood_shape::update ? "update" : "offers10";
+    const std::size_t n = shape == mesoshttp::sim::flood_shape::update ? events : events / 10;
+    if (arg("offers", 1) == 0 && shape == mesoshttp::sim::flood_shape::offers) continue;
+    for (std::size_t consumers : {1u, 4u, 16u}) {
+      // --consumers N: only that configuration (profiling runs).
+      if (arg("consumers", 0) != 0 && static_cast<long>(consumers) != arg("consumers", 0)) continue;
+      // Interleaved rounds, so drift of the machine's load hits both sides alike.
+      std::vector<double> bare, ours;
+      for (int r = 0; r < rounds; ++r) {
+        bare.push_back(bare_ingest(sim, n, shape));
+        ours.push_back(client_ingest(sim, n, consumers, shape));
+      }
+      write_row(shape_name, consumers, "events()", median(bare), median(ours));
+    }
+    if (arg("consumers", 0) == 0 || arg("consumers", 0) == 1) {
+      std::vector<double> bare, ours;
+      for (int r = 0; r < rounds; ++r) {
+        bare.push_back(bare_ingest(sim, n, shape));
+        ours.push_back(client_callback_ingest(sim, n, shape));
+      }
+      write_row(shape_name, 1, "on_event", median(bare), median(ours));
+    }
+  }
+  out << "]}";
+  std::cout << out.str() << std::endl;
+}
+
+}  // namespace bench_system
