@@ -9,6 +9,7 @@
 #include <algorithm>
 
 #include "mesoshttp/error.hpp"
+#include "session/session_rules.hpp"
 #include "session/subscribe_answer.hpp"
 #include "stream/event_stream_reader.hpp"
 #include "transport/connector.hpp"
@@ -285,23 +286,24 @@ void subscription::close_connection() {
 // leader first.
 void subscription::lost(std::error_code why, const std::string& text) {
   if (closed_) return;
-  if (end_expected_) {
-    // The master ends the stream as it accepts TEARDOWN: expected, not a
-    // loss. The TEARDOWN's answer closes the client.
+  const auto meaning = classify_stream_end(end_expected_, subscribed_);
+  if (meaning == stream_end_meaning::expected) {
+    // The master ends the stream as it accepts TEARDOWN. The TEARDOWN's
+    // answer closes the client (or calls the end off).
     log_(log_level::debug, [&] { return "event stream ended during TEARDOWN: " + text; });
     drop(why, text, false);
     return;
   }
   log_(log_level::warning, text);
-  const bool was_subscribed = subscribed_;
   drop(why, text);
   const auto now = std::chrono::steady_clock::now();
-  // Broken before SUBSCRIBED, it counts against this master.
-  follow(was_subscribed ? reconnect_.on_lost(now) : reconnect_.on_attempt_failed(now, leader_.on_failure(), false));
+  follow(meaning == stream_end_meaning::subscription_lost
+             ? reconnect_.on_lost(now)
+             : reconnect_.on_attempt_failed(now, leader_.on_failure(), false));
 }
 
 void subscription::resubscribe_if_down() {
-  if (closed_ || subscribed_ || connecting_) return;
+  if (!resubscribe_after_cancelled_end(closed_, subscribed_, connecting_)) return;
   follow(reconnect_.on_lost(std::chrono::steady_clock::now()));
 }
 
@@ -346,18 +348,20 @@ void subscription::retry_after(std::chrono::milliseconds wait) {
   });
 }
 
-void subscription::leader_unknown() { leader_known_ = false; }
+void subscription::leader_unknown() { leader_known_ = react_to_leader_report({.leader_named = false}).leader_known; }
 
-bool subscription::leader_named(const master_endpoint& leader, unsigned max_redirects) {
-  const bool changed = !leader_known_ || !leader_.current().same_master(leader);
+void subscription::leader_named(const master_endpoint& leader, unsigned max_redirects) {
+  const auto reaction = react_to_leader_report({.leader_named = true,
+                                                .known_before = leader_known_,
+                                                .same_as_current = leader_.current().same_master(leader),
+                                                .stream_up = subscribed_ || connecting_});
   leader_ = leader_fsm({leader}, max_redirects);
-  leader_known_ = true;
-  if (!changed || closed_) return changed;
+  leader_known_ = reaction.leader_known;
+  if (closed_ || !reaction.subscribe_now) return;
   log_(log_level::info, [&] { return "leading master is now " + leader.url(); });
-  if (subscribed_ || connecting_) drop(make_error_code(error::no_leader), "the leader changed to " + leader.url());
+  if (reaction.drop_stream) drop(make_error_code(error::no_leader), "the leader changed to " + leader.url());
   retry_timer_.cancel();
   retry_after(std::chrono::milliseconds(0));
-  return changed;
 }
 
 void subscription::close() {

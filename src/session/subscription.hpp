@@ -89,9 +89,9 @@ class subscription : public std::enable_shared_from_this<subscription> {
   void resume();
   // What the detector says: no leader (keep a live stream: the old leader may
   // still serve), or a leader (a new one ends the stream and subscribes there
-  // at once). Returns whether the leader changed.
+  // at once). What each report means is session_rules'.
   void leader_unknown();
-  bool leader_named(const master_endpoint& leader, unsigned max_redirects);
+  void leader_named(const master_endpoint& leader, unsigned max_redirects);
   void close();
 
   const master_endpoint& leader() const noexcept { return leader_.current(); }
