@@ -9,10 +9,10 @@
 //
 // Threading: publish(), flush(), full() and close() come from one thread (the
 // client's strand); consumers read from any thread. One mutex guards the ring
-// and the cursors; a reader takes up to `batch_size` items per lock into a
-// buffer of its own, so many consumers do not take turns on that mutex per
-// item. Readers are woken once per flush (the client's: a socket read), not
-// per item.
+// and the cursors; a reader claims up to `batch_size` items per lock and
+// copies them into a buffer of its own after letting go of it, so many
+// consumers do not take turns on that mutex per item, nor while copying. Readers are woken once per flush (the
+// client's: a socket read), not per item.
 //
 // Knows nothing of Mesos: Item is whatever the client publishes.
 #pragma once
@@ -23,6 +23,7 @@
 #include <boost/asio/system_executor.hpp>
 
 #include <algorithm>
+#include <array>
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
@@ -372,6 +373,9 @@ class event_hub : public std::enable_shared_from_this<event_hub<Item>> {
   std::optional<Item> wait_for(consumer_type& c, std::chrono::milliseconds timeout, std::error_code* ec) {
     bool room = false;
     std::optional<Item> out;
+    std::array<std::pair<slot*, bool>, consumer_type::batch_size>
+        claimed;  // a slot, and whether we are its last reader
+    std::size_t n = 0;
     {
       std::unique_lock lock(mutex_);
       ++c.sync_waiters_;
@@ -391,10 +395,31 @@ class event_hub : public std::enable_shared_from_this<event_hub<Item>> {
         }
         return out;
       }
-      const std::uint64_t n = std::min<std::uint64_t>(head_ - c.cursor_, consumer_type::batch_size);
-      out = take_slot_locked(c);
-      for (std::uint64_t i = 1; i < n; ++i) c.local_.push_back(take_slot_locked(c));
-      c.local_count_.store(c.local_.size(), std::memory_order_relaxed);
+      // Claim the batch: the cursor moves on, but the slots keep counting
+      // this reader until it has its copies, so nobody frees them meanwhile.
+      n = static_cast<std::size_t>(std::min<std::uint64_t>(head_ - c.cursor_, consumer_type::batch_size));
+      for (std::size_t i = 0; i < n; ++i) {
+        slot& s = ring_[c.cursor_ - base_];
+        ++c.cursor_;
+        // The last reader of a slot takes the item itself: nobody else reads
+        // it any more, and a move costs no reference count.
+        claimed[i] = {&s, s.readers_left == 1};
+      }
+    }
+    // The copies outside the lock: with many readers, copying under it (a
+    // contended reference count per item) kept the others and the publisher
+    // waiting. Slots do not move (a deque keeps its elements in place at
+    // push_back and pop_front), and items are never written after publish.
+    auto take = [](const std::pair<slot*, bool>& claim) -> Item {
+      if (claim.second) return std::move(claim.first->item);
+      return claim.first->item;
+    };
+    out = take(claimed[0]);
+    for (std::size_t i = 1; i < n; ++i) c.local_.push_back(take(claimed[i]));
+    c.local_count_.store(c.local_.size(), std::memory_order_relaxed);
+    {
+      std::lock_guard lock(mutex_);
+      for (std::size_t i = 0; i < n; ++i) --claimed[i].first->readers_left;
       after_read_locked(room);
     }
     if (room && options_.on_room) options_.on_room();
