@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <csignal>
 #include <cstring>
 #include <vector>
 
@@ -90,7 +91,16 @@ std::variant<spawned, std::string> spawn(const mesos::v1::CommandInfo& command, 
     return "Failed to open sandbox files: " + why;
   }
 
+  // Signals stay blocked from before the fork until the child has dropped
+  // the parent's handlers: a kill that reaches the child before its exec
+  // would otherwise run them there, and Asio's signal_set handler writes to
+  // a pipe the parent reads (the parent would take the task's SIGTERM as its
+  // own). posix_spawn's POSIX_SPAWN_SETSIGDEF does the same.
+  sigset_t all_signals, parent_mask;
+  ::sigfillset(&all_signals);
+  ::pthread_sigmask(SIG_SETMASK, &all_signals, &parent_mask);
   const pid_t pid = ::fork();
+  if (pid != 0) ::pthread_sigmask(SIG_SETMASK, &parent_mask, nullptr);
   if (pid < 0) {
     const std::string why = std::strerror(errno);
     ::close(out);
@@ -99,6 +109,14 @@ std::variant<spawned, std::string> spawn(const mesos::v1::CommandInfo& command, 
     return "fork failed: " + why;
   }
   if (pid == 0) {
+    struct sigaction default_action {};
+    default_action.sa_handler = SIG_DFL;
+    ::sigemptyset(&default_action.sa_mask);
+    // SIGKILL, SIGSTOP and the C library's own signals refuse; harmless.
+    for (int sig = 1; sig < NSIG; ++sig) ::sigaction(sig, &default_action, nullptr);
+    sigset_t none;
+    ::sigemptyset(&none);
+    ::sigprocmask(SIG_SETMASK, &none, nullptr);
     // Own process group, so a kill reaches the shell's children too.
     ::setpgid(0, 0);
     ::dup2(devnull, 0);
