@@ -10,7 +10,8 @@
 //   send() -> calls/call_pool: queue (waits for SUBSCRIBED) -> a keep-alive
 //     connection to the leader -> call_result to the caller's handler
 //
-// What is the scheduler API's alone stays here: the SUBSCRIBE call and the
+// What is the scheduler API's alone stays here (its messages' own rules in
+// scheduler/scheduler_messages): the SUBSCRIBE call and the
 // framework id, SUBSCRIBED and ERROR, which calls are idempotent, the
 // Response of a 200, TEARDOWN; and what consumers are told as the stream
 // comes and goes. Connections open through transport/connector (TLS:
@@ -24,7 +25,6 @@
 #include <boost/asio/post.hpp>
 #include <boost/asio/prefer.hpp>
 #include <boost/asio/strand.hpp>
-#include <google/protobuf/arena.h>
 
 #include <algorithm>
 #include <atomic>
@@ -37,6 +37,7 @@
 #include "mesoshttp/detail/leader_fsm.hpp"
 #include "calls/call_pool.hpp"
 #include "hub/event_hub.hpp"
+#include "scheduler/scheduler_messages.hpp"
 #include "session/subscription.hpp"
 
 namespace mesoshttp {
@@ -57,30 +58,6 @@ std::string_view to_string(connection_state state) noexcept {
 }
 
 namespace detail {
-
-namespace {
-
-// Calls that can be sent twice without changing the outcome. Everything else
-// (ACCEPT above all: it would launch tasks twice) is never retried.
-bool is_idempotent(Call::Type type) {
-  switch (type) {
-    case Call::DECLINE:
-    case Call::DECLINE_INVERSE_OFFERS:
-    case Call::REVIVE:
-    case Call::SUPPRESS:
-    case Call::RECONCILE:
-    case Call::RECONCILE_OPERATIONS:
-    case Call::ACKNOWLEDGE:
-    case Call::ACKNOWLEDGE_OPERATION_STATUS:
-    case Call::KILL:
-    case Call::SHUTDOWN:
-    case Call::UPDATE_FRAMEWORK:
-    case Call::REQUEST: return true;
-    default: return false;
-  }
-}
-
-}  // namespace
 
 // ------------------------------------------------------------------ client
 
@@ -298,7 +275,7 @@ class client_impl : public std::enable_shared_from_this<client_impl> {
     h.request_body = [weak](encoding wire, std::string& body, std::string& why) -> std::error_code {
       auto self = weak.lock();
       if (!self) return make_error_code(error::shut_down);
-      return encode(self->subscribe_call(), wire, body, &why);
+      return encode(subscribe_call(self->config_, self->framework_id_), wire, body, &why);
     };
     h.on_record = [weak](std::string_view record, encoding wire, std::string& why) -> std::error_code {
       auto self = weak.lock();
@@ -342,23 +319,6 @@ class client_impl : public std::enable_shared_from_this<client_impl> {
     return h;
   }
 
-  Call subscribe_call() const {
-    Call subscribe;
-    subscribe.set_type(Call::SUBSCRIBE);
-    auto* info = subscribe.mutable_subscribe()->mutable_framework_info();
-    *info = config_.framework;
-    // Mesos refuses a framework whose principal differs from the one it
-    // authenticated; with Basic credentials there is only one right answer.
-    if (config_.credentials && !config_.authorization && !info->has_principal()) {
-      info->set_principal(config_.credentials->principal);
-    }
-    if (framework_id_) {
-      *info->mutable_id() = *framework_id_;
-      *subscribe.mutable_framework_id() = *framework_id_;
-    }
-    return subscribe;
-  }
-
   // Each record of the stream, in order, from inside the reader: decodes and
   // publishes. An error stops the stream with `why`.
   std::error_code on_record(std::string_view record, encoding wire, std::string& why) {
@@ -379,24 +339,6 @@ class client_impl : public std::enable_shared_from_this<client_impl> {
       return error::framework_error;
     }
     return {};
-  }
-
-  // The event and all its parts live in one arena, freed in one go when the
-  // last consumer lets go: a heap-allocated OFFERS event costs a malloc and a
-  // free per offer, resource and string, which profiled as a third of ingest.
-  static std::shared_ptr<Event> make_arena_event(std::size_t wire_size) {
-    struct arena_event {
-      explicit arena_event(const google::protobuf::ArenaOptions& options) : arena(options) {}
-      google::protobuf::Arena arena;
-    };
-    google::protobuf::ArenaOptions options;
-    // Decoded messages take a few times their wire size; one block is enough
-    // for most events, and small ones do not reserve much.
-    options.start_block_size = std::clamp<std::size_t>(wire_size * 4, 256, 1u << 20);
-    options.max_block_size = 4u << 20;
-    auto holder = std::make_shared<arena_event>(options);
-    Event* event = google::protobuf::Arena::CreateMessage<Event>(&holder->arena);
-    return std::shared_ptr<Event>(std::move(holder), event);
   }
 
   void on_subscribed_event(const Event& event) {

@@ -1,0 +1,62 @@
+#include "scheduler/scheduler_messages.hpp"
+
+#include <google/protobuf/arena.h>
+
+#include <algorithm>
+
+namespace mesoshttp::detail {
+
+using mesos::v1::scheduler::Call;
+using mesos::v1::scheduler::Event;
+
+bool is_idempotent(Call::Type type) {
+  switch (type) {
+    case Call::DECLINE:
+    case Call::DECLINE_INVERSE_OFFERS:
+    case Call::REVIVE:
+    case Call::SUPPRESS:
+    case Call::RECONCILE:
+    case Call::RECONCILE_OPERATIONS:
+    case Call::ACKNOWLEDGE:
+    case Call::ACKNOWLEDGE_OPERATION_STATUS:
+    case Call::KILL:
+    case Call::SHUTDOWN:
+    case Call::UPDATE_FRAMEWORK:
+    case Call::REQUEST: return true;
+    default: return false;
+  }
+}
+
+Call subscribe_call(const client_config& config, const std::optional<mesos::v1::FrameworkID>& framework_id) {
+  Call subscribe;
+  subscribe.set_type(Call::SUBSCRIBE);
+  auto* info = subscribe.mutable_subscribe()->mutable_framework_info();
+  *info = config.framework;
+  // Mesos refuses a framework whose principal differs from the one it
+  // authenticated; with Basic credentials there is only one right answer.
+  if (config.credentials && !config.authorization && !info->has_principal()) {
+    info->set_principal(config.credentials->principal);
+  }
+  if (framework_id) {
+    *info->mutable_id() = *framework_id;
+    *subscribe.mutable_framework_id() = *framework_id;
+  }
+  return subscribe;
+}
+
+std::shared_ptr<Event> make_arena_event(std::size_t wire_size) {
+  struct arena_event {
+    explicit arena_event(const google::protobuf::ArenaOptions& options) : arena(options) {}
+    google::protobuf::Arena arena;
+  };
+  google::protobuf::ArenaOptions options;
+  // Decoded messages take a few times their wire size; one block is enough
+  // for most events, and small ones do not reserve much.
+  options.start_block_size = std::clamp<std::size_t>(wire_size * 4, 256, 1u << 20);
+  options.max_block_size = 4u << 20;
+  auto holder = std::make_shared<arena_event>(options);
+  Event* event = google::protobuf::Arena::CreateMessage<Event>(&holder->arena);
+  return std::shared_ptr<Event>(std::move(holder), event);
+}
+
+}  // namespace mesoshttp::detail
