@@ -97,10 +97,6 @@ class subscription : public std::enable_shared_from_this<subscription> {
   const master_endpoint& leader() const noexcept { return leader_.current(); }
   std::uint64_t generation() const noexcept { return generation_; }
   const std::string& stream_id() const noexcept { return stream_id_; }
-  bool is_subscribed() const noexcept { return subscribed_; }
-  bool leader_known() const noexcept { return leader_known_; }
-  bool closed() const noexcept { return closed_; }
-  std::chrono::milliseconds heartbeat_interval() const noexcept { return heartbeat_interval_; }
 
  private:
   struct connection;
