@@ -38,15 +38,21 @@ event_stream_reader::state event_stream_reader::parse(boost::beast::flat_buffer&
   std::size_t slice = slice_size;
   while (buffer.size() > 0 && !parser_.is_done()) {
     const auto data = buffer.data();
-    const std::size_t take = std::min(slice, data.size());
+    // After a "need more", Beast resumes its search for the end of a chunk
+    // header or trailer where it stopped: the next put must be handed at
+    // least the bytes it saw, or it searches outside them.
+    const std::size_t take = std::min(std::max(slice, unfinished_ + 1), data.size());
+    if (take <= unfinished_) break;  // nothing new since the last "need more"
     const std::size_t used = parser_.put(boost::asio::buffer(data.data(), take), ec);
     buffer.consume(used);
     if (ec == http::error::need_more) {
       ec = {};
+      unfinished_ = take;
       if (take == data.size()) break;  // wait for more bytes
       slice = data.size();             // a chunk header cut by the slice
       continue;
     }
+    unfinished_ = 0;
     if (ec || cause_ != cause::none) break;
     slice = slice_size;
     if (pause && pause()) return state::paused;

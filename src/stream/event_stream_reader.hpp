@@ -71,6 +71,9 @@ class event_stream_reader {
   record_handler on_record_;
   // Beast keeps a reference to it, so it lives as long as the parser.
   std::function<std::size_t(std::uint64_t, std::string_view, boost::beast::error_code&)> on_chunk_;
+  // The bytes handed to the last put() that answered "need more" (0 after
+  // one that parsed something): the next put() is handed more than that.
+  std::size_t unfinished_ = 0;
   std::error_code error_;
   cause cause_ = cause::none;
   std::string reason_;

@@ -119,6 +119,28 @@ TEST(EventStreamReader, PauseStopsAfterASliceAndTheRestStaysBuffered) {
   EXPECT_EQ(f.got, records);
 }
 
+// The last chunk's trailer fields, longer than a slice and cut between two
+// reads. Beast resumes its search for the trailer's end where it stopped, so
+// the put after a "need more" must see at least the bytes it saw before:
+// starting the next read with a fresh slice handed it fewer, and it searched
+// outside the buffer (found by fuzz_http_response under UBSan). A master
+// chooses the trailer; ours must not read outside the buffer whatever it is.
+TEST(EventStreamReader, ALongTrailerCutBetweenReadsEndsTheStream) {
+  const std::string trailer = "0\r\nX-Trailer: " + std::string(200, 't') + "\r\n\r\n";
+  const std::string all = head + body() + trailer;
+  const std::size_t at = all.size() - trailer.size();
+  for (std::size_t cut : {at + 2, at + 50, at + 120, all.size() - 1}) {
+    for (std::size_t slice : {1u, 8u, 64u}) {
+      fed f;
+      EXPECT_EQ(f.feed(all.substr(0, cut), slice), state::need_more) << "cut at " << cut << ", slice " << slice;
+      EXPECT_EQ(f.feed(all.substr(cut), slice), state::ended) << "cut at " << cut << ", slice " << slice;
+      EXPECT_EQ(f.got, records);
+      EXPECT_EQ(f.reader.what(), cause::end);
+      EXPECT_EQ(f.reader.error(), make_error_code(error::stream_closed));
+    }
+  }
+}
+
 TEST(EventStreamReader, TheLastChunkEndsTheStreamBetweenRecords) {
   fed f;
   EXPECT_EQ(f.feed(head + body() + "0\r\n\r\n"), state::ended);
