@@ -37,6 +37,7 @@
 #include "mesoshttp/detail/leader_fsm.hpp"
 #include "calls/call_pool.hpp"
 #include "hub/event_hub.hpp"
+#include "scheduler/framework_identity.hpp"
 #include "scheduler/scheduler_messages.hpp"
 #include "session/subscription.hpp"
 
@@ -69,8 +70,11 @@ class client_impl : public std::enable_shared_from_this<client_impl> {
         log_{.write = config_.logger, .min_level = config_.min_log_level},
         tls_(config_.tls),
         auth_(config_.authorization, config_.credentials),
-        masters_(parse_masters()) {
-    if (config_.framework.has_id()) framework_id_ = config_.framework.id();
+        masters_(parse_masters()),
+        identity_(config_.framework_id_store, config_.framework.has_id()
+                                                  ? std::optional<mesos::v1::FrameworkID>(config_.framework.id())
+                                                  : std::nullopt) {
+    framework_id_ = identity_.id();
     // Built eagerly only when a configured master needs it (loading the
     // system's CA store is not free); a redirect to https builds it later.
     const auto& masters = masters_;
@@ -110,6 +114,13 @@ class client_impl : public std::enable_shared_from_this<client_impl> {
       if (!self->config_error_.empty()) {
         self->close(self->config_error_code_, self->config_error_);
         return;
+      }
+      std::string why;
+      if (auto ec = self->identity_.load(why)) return self->close(ec, why);
+      self->framework_id_ = self->identity_.id();
+      if (self->identity_.from_store()) {
+        self->set_public_info();
+        self->log(log_level::info, [&] { return "failing over to framework " + self->framework_id_->value(); });
       }
       if (self->config_.detector) {
         std::weak_ptr<client_impl> weak = self;
@@ -299,6 +310,7 @@ class client_impl : public std::enable_shared_from_this<client_impl> {
       auto self = weak.lock();
       if (!self) return;
       self->pool_->on_unsubscribed();
+      if (self->final_end_.first) return self->close(self->final_end_.first, self->final_end_.second);
       self->set_state(connection_state::disconnected);
       if (!announce) return;
       auto item = self->make_item(client_event::kind::disconnected);
@@ -328,7 +340,9 @@ class client_impl : public std::enable_shared_from_this<client_impl> {
       why = "undecodable event from " + session_->leader().url() + ": " + detail;
       return err;
     }
-    if (event->type() == Event::SUBSCRIBED) on_subscribed_event(*event);
+    if (event->type() == Event::SUBSCRIBED) {
+      if (auto ec = on_subscribed_event(*event, why)) return end_for_good(ec, why);
+    }
     client_event item;  // no `master`: a string copy per consumer per event is not free
     item.type = client_event::kind::event;
     item.event = event;
@@ -336,13 +350,26 @@ class client_impl : public std::enable_shared_from_this<client_impl> {
     publish(item);
     if (event->type() == Event::ERROR) {
       why = "master " + session_->leader().url() + " sent ERROR: " + event->error().message();
-      return error::framework_error;
+      switch (classify_error_event(event->error().message())) {
+        case error_event_meaning::resubscribe: return error::framework_error;
+        case error_event_meaning::failed_over: return end_for_good(error::framework_failed_over, why);
+        case error_event_meaning::removed:
+          if (std::string failed; identity_.removed(failed)) log(log_level::error, failed);
+          return end_for_good(error::framework_removed, why);
+      }
     }
     return {};
   }
 
-  void on_subscribed_event(const Event& event) {
+  // Ends the stream and, when the session reports it down, the client.
+  std::error_code end_for_good(std::error_code ec, const std::string& why) {
+    final_end_ = {ec, why};
+    return ec;
+  }
+
+  std::error_code on_subscribed_event(const Event& event, std::string& why) {
     const auto& s = event.subscribed();
+    if (auto ec = identity_.subscribed(s.framework_id(), why)) return ec;
     framework_id_ = s.framework_id();
     // A confused master's NaN, zero or negative interval means the default;
     // an absurd one (inf) is capped at a day, so the conversion cannot overflow.
@@ -357,6 +384,7 @@ class client_impl : public std::enable_shared_from_this<client_impl> {
     item.framework_id = framework_id_->value();
     publish(std::move(item));
     pool_->on_subscribed(session_->leader(), session_->stream_id(), session_->generation());
+    return {};
   }
 
   // ---------------------------------------------------------------- calls
@@ -428,6 +456,8 @@ class client_impl : public std::enable_shared_from_this<client_impl> {
   void after_teardown(const call_result& result) {
     session_->expect_end(false);
     if (result.ok()) {
+      // The framework is gone: a next run must not fail over to it.
+      if (std::string why; identity_.removed(why)) log(log_level::error, why);
       asio::post(strand_, [self = shared_from_this()] { self->close({}, "framework torn down"); });
     } else if (!closed_) {
       // If the stream ended while the TEARDOWN was in flight, and it failed,
@@ -474,7 +504,11 @@ class client_impl : public std::enable_shared_from_this<client_impl> {
   bool closed_ = false;
   std::error_code closed_reason_;
   std::atomic<connection_state> state_{connection_state::idle};
+  framework_identity identity_;
   std::optional<mesos::v1::FrameworkID> framework_id_;
+  // An end the client does not come back from (the framework was removed or
+  // taken over, its id could not be stored): closes it once the stream is down.
+  std::pair<std::error_code, std::string> final_end_;
 
   // Made by wire_up(): they call back into this object, which cannot hand
   // out weak pointers to itself from its constructor.

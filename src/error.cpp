@@ -45,6 +45,9 @@ class category final : public std::error_category {
       case error::detached: return "the consumer was detached";
       case error::not_attached: return "the event stream has no consumer";
       case error::concurrent_wait: return "another wait is pending on this event stream";
+      case error::framework_id_store: return "the framework id store failed";
+      case error::framework_removed: return "the master removed the framework";
+      case error::framework_failed_over: return "another scheduler took over the framework";
     }
     return "unknown mesoshttp error";
   }

@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "mesoshttp/codec.hpp"
+#include "mesoshttp/framework/framework_id_store.hpp"
 #include "mesoshttp/master_detector.hpp"
 #include "mesoshttp/recordio.hpp"
 #include "mesos/v1/mesos.pb.h"
@@ -117,6 +118,12 @@ struct client_config {
   // SUBSCRIBED the client keeps the assigned id and resubscribes with it.
   // For the framework to survive a disconnection, set `failover_timeout`.
   mesos::v1::FrameworkInfo framework;
+  // Where the framework id lives between runs (e.g. a
+  // file_framework_id_store). When set, the client fails over with the stored
+  // id at start, stores each SUBSCRIBED's id before any consumer sees it, and
+  // clears it when the master removed the framework. None by default: a
+  // framework without a failover_timeout has nothing to come back to.
+  std::shared_ptr<mesoshttp::framework_id_store> framework_id_store;
 
   // Wire encoding of calls and events. Protobuf is smaller and decodes an
   // order of magnitude faster; JSON is easier to read on the wire.

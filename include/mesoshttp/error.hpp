@@ -49,6 +49,10 @@ enum class error {
   detached,               // the consumer was detached by its owner (its handle dropped or detach())
   not_attached,           // an event_stream that holds no consumer (default-constructed, moved from, detached)
   concurrent_wait,        // a second async_next while one is pending on the same event_stream
+  // The production-framework toolkit (include/mesoshttp/framework/).
+  framework_id_store,     // the framework-id store cannot be read or written, is corrupt or another framework's
+  framework_removed,      // the master removed the framework (torn down, or its failover_timeout expired): final
+  framework_failed_over,  // another scheduler subscribed with this framework id and took over: final
 };
 
 const std::error_category& error_category() noexcept;

@@ -59,4 +59,11 @@ std::shared_ptr<Event> make_arena_event(std::size_t wire_size) {
   return std::shared_ptr<Event>(std::move(holder), event);
 }
 
+error_event_meaning classify_error_event(std::string_view message) {
+  // The texts of Mesos 1.x masters (src/master/master.cpp).
+  if (message.find("has been removed") != std::string_view::npos) return error_event_meaning::removed;
+  if (message.rfind("Framework failed over", 0) == 0) return error_event_meaning::failed_over;
+  return error_event_meaning::resubscribe;
+}
+
 }  // namespace mesoshttp::detail

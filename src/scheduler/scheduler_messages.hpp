@@ -6,6 +6,7 @@
 #include <cstddef>
 #include <memory>
 #include <optional>
+#include <string_view>
 
 #include "mesoshttp/config.hpp"
 #include "mesos/v1/scheduler/scheduler.pb.h"
@@ -26,5 +27,16 @@ mesos::v1::scheduler::Call subscribe_call(const client_config& config,
 // lets go: a heap-allocated OFFERS event costs a malloc and a free per offer,
 // resource and string, which profiled as a third of ingest.
 std::shared_ptr<mesos::v1::scheduler::Event> make_arena_event(std::size_t wire_size);
+
+// What an ERROR event means for the client. The scheduler API says a
+// scheduler "should abort" on ERROR; the client still resubscribes after most
+// (a rate limit, a refused SUBSCRIBE it may be configured out of), but two
+// are final, and resubscribing after them does harm:
+enum class error_event_meaning {
+  resubscribe,  // any other text
+  removed,      // "Framework has been removed": the id is dead; resubscribing with it fails forever
+  failed_over,  // "Framework failed over": another scheduler took the id; taking it back starts a ping-pong
+};
+error_event_meaning classify_error_event(std::string_view message);
 
 }  // namespace mesoshttp::detail
