@@ -37,6 +37,7 @@
 #include "mesoshttp/detail/leader_fsm.hpp"
 #include "calls/call_pool.hpp"
 #include "hub/event_hub.hpp"
+#include "mesoshttp/framework/acknowledgements.hpp"
 #include "scheduler/framework_identity.hpp"
 #include "scheduler/scheduler_messages.hpp"
 #include "session/subscription.hpp"
@@ -525,6 +526,10 @@ class client_impl : public std::enable_shared_from_this<client_impl> {
 
 // ------------------------------------------------------------------ public API
 
+namespace detail {
+std::shared_ptr<pending_acknowledgement> make_pending_acknowledgement(std::function<void(Call)> sender);
+}  // namespace detail
+
 namespace {
 struct own_thread_state {
   asio::io_context io{1};
@@ -572,10 +577,35 @@ scheduler_client::~scheduler_client() {
 
 void scheduler_client::start() { impl_->start(); }
 
-event_stream scheduler_client::events(std::size_t queue_size) { return event_stream(impl_->attach(queue_size, {})); }
+namespace {
+// Acknowledgements are calls like any other: fire and forget (logged when
+// they fail), idempotent, so resent over a new subscription if need be.
+std::function<void(Call)> acknowledgement_sender(std::weak_ptr<detail::client_impl> weak) {
+  return [weak](Call call) {
+    if (auto impl = weak.lock())
+      impl->submit(
+          std::move(call), [](call_result) {}, true);
+  };
+}
+}  // namespace
 
-event_subscription scheduler_client::on_event(std::function<void(const client_event&)> callback) {
+event_stream scheduler_client::events(std::size_t queue_size, auto_acknowledge ack) {
+  return event_stream(impl_->attach(queue_size, {}),
+                      ack == auto_acknowledge::after_handling
+                          ? detail::make_pending_acknowledgement(acknowledgement_sender(impl_))
+                          : nullptr);
+}
+
+event_subscription scheduler_client::on_event(std::function<void(const client_event&)> callback, auto_acknowledge ack) {
   if (!callback) throw std::invalid_argument("on_event: empty callback");
+  if (ack == auto_acknowledge::after_handling) {
+    // After the callback returned: one that throws has not handled the event.
+    callback = [callback = std::move(callback), send = acknowledgement_sender(impl_)](const client_event& item) {
+      callback(item);
+      if (item.type != client_event::kind::event || !item.event) return;
+      if (auto call = acknowledgement_for(*item.event)) send(std::move(*call));
+    };
+  }
   return event_subscription(impl_->attach(0, std::move(callback)));
 }
 

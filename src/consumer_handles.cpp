@@ -2,25 +2,55 @@
 // event_stream and a callback event_subscription. Each owns one consumer of
 // the client's hub (src/hub/event_hub.hpp) and detaches it when it goes.
 #include <boost/asio/append.hpp>
+#include <boost/asio/associated_executor.hpp>
+#include <boost/asio/bind_executor.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/system_executor.hpp>
 
 #include "mesoshttp/client.hpp"
+#include "mesoshttp/framework/acknowledgements.hpp"
 #include "hub/event_hub.hpp"
 
 namespace mesoshttp {
 
 namespace asio = boost::asio;
 
+namespace detail {
+struct pending_acknowledgement {
+  std::function<void(mesos::v1::scheduler::Call)> sender;
+  std::optional<mesos::v1::scheduler::Call> call;
+
+  void hold(const client_event& item) {
+    if (item.type == client_event::kind::event && item.event) call = acknowledgement_for(*item.event);
+  }
+  void send() {
+    if (!call) return;
+    auto c = std::move(*call);
+    call.reset();
+    sender(std::move(c));
+  }
+};
+
+std::shared_ptr<pending_acknowledgement> make_pending_acknowledgement(
+    std::function<void(mesos::v1::scheduler::Call)> sender) {
+  return std::make_shared<pending_acknowledgement>(pending_acknowledgement{std::move(sender), std::nullopt});
+}
+}  // namespace detail
+
 event_stream& event_stream::operator=(event_stream&& other) noexcept {
   if (this != &other) {
     detach();
     consumer_ = std::move(other.consumer_);
+    ack_ = std::move(other.ack_);
   }
   return *this;
 }
 
 event_stream::~event_stream() { detach(); }
+
+void event_stream::acknowledge() {
+  if (ack_) ack_->send();
+}
 
 namespace {
 // Both consumer handles end the same way: the client drops the consumer (and
@@ -43,7 +73,15 @@ void event_stream::initiate_next(asio::any_completion_handler<void(std::error_co
                asio::append(std::move(handler), make_error_code(error::not_attached), client_event{}));
     return;
   }
-  consumer_->async_pop(std::move(handler));
+  acknowledge();  // asking for the next item means the last one was handled
+  if (!ack_) return consumer_->async_pop(std::move(handler));
+  // The item is held for acknowledgement on its way to the handler.
+  auto executor = asio::get_associated_executor(handler, asio::system_executor());
+  consumer_->async_pop(asio::bind_executor(
+      executor, [ack = ack_, handler = std::move(handler)](std::error_code ec, client_event item) mutable {
+        if (!ec) ack->hold(item);
+        std::move(handler)(ec, std::move(item));
+      }));
 }
 
 std::optional<client_event> event_stream::next(std::chrono::milliseconds timeout, std::error_code* ec) {
@@ -51,7 +89,10 @@ std::optional<client_event> event_stream::next(std::chrono::milliseconds timeout
     if (ec) *ec = make_error_code(error::not_attached);
     return std::nullopt;
   }
-  return consumer_->pop_for(timeout, ec);
+  acknowledge();  // asking for the next item means the last one was handled
+  auto item = consumer_->pop_for(timeout, ec);
+  if (item && ack_) ack_->hold(*item);
+  return item;
 }
 
 std::size_t event_stream::queued() const { return consumer_ ? consumer_->queued() : 0; }

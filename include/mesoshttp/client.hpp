@@ -76,6 +76,7 @@ struct client_event {
 namespace detail {
 // A consumer of the client's hub (src/hub/event_hub.hpp).
 using consumer = hub::consumer<client_event>;
+struct pending_acknowledgement;  // src/consumer_handles.cpp
 }  // namespace detail
 
 // The outcome of one call. Exactly one per send.
@@ -90,6 +91,19 @@ struct call_result {
 
   bool ok() const noexcept { return !error; }
   explicit operator bool() const noexcept { return ok(); }
+};
+
+// Whether the client acknowledges status updates for a consumer. Give it to
+// one consumer only (the one that acts on updates): each one asked would
+// acknowledge every update again.
+enum class auto_acknowledge {
+  off,  // the framework sends ACKNOWLEDGE itself (calls::acknowledge, acknowledgement_for)
+  // Every UPDATE / UPDATE_OPERATION_STATUS that carries a uuid is
+  // acknowledged once the consumer has handled it: a callback consumer's when
+  // its callback returns (not if it throws); a pulling consumer's when it
+  // asks for the next item or calls acknowledge(). A framework that dies
+  // before that has not acknowledged, and the master sends the update again.
+  after_handling,
 };
 
 // A pulling consumer: its own bounded queue of client_events. Detaches when
@@ -126,11 +140,20 @@ class event_stream {
   // Items waiting in the queue.
   std::size_t queued() const;
 
+  // With auto_acknowledge::after_handling: acknowledges the update taken
+  // last now, rather than when the next item is asked for (the last one
+  // before a detach or the end is acknowledged only this way). Without: nothing.
+  void acknowledge();
+
  private:
   friend class scheduler_client;
-  explicit event_stream(std::shared_ptr<detail::consumer> consumer) : consumer_(std::move(consumer)) {}
+  event_stream(std::shared_ptr<detail::consumer> consumer, std::shared_ptr<detail::pending_acknowledgement> ack)
+      : consumer_(std::move(consumer)), ack_(std::move(ack)) {}
   void initiate_next(boost::asio::any_completion_handler<void(std::error_code, client_event)> handler);
   std::shared_ptr<detail::consumer> consumer_;
+  // With auto_acknowledge::after_handling: the acknowledgement the item
+  // taken last asks for, until it is handled; shared with a pending wait.
+  std::shared_ptr<detail::pending_acknowledgement> ack_;
 };
 
 // A callback consumer; detaches when destroyed (or on detach()). Once a
@@ -169,13 +192,14 @@ class scheduler_client {
 
   // Attaches a pulling consumer with a queue of `queue_size` (0: the
   // configured event_queue_size). It sees every item from now on, in order.
-  event_stream events(std::size_t queue_size = 0);
+  event_stream events(std::size_t queue_size = 0, auto_acknowledge ack = auto_acknowledge::off);
   // Attaches a callback consumer. The callback runs on the client's executor,
   // in order, one at a time; a slow callback slows the stream (backpressure);
   // one that throws is detached (and the others go on). Throws
   // std::invalid_argument for an empty callback (a programming error, found
   // at once rather than as a consumer that never sees anything).
-  event_subscription on_event(std::function<void(const client_event&)> callback);
+  event_subscription on_event(std::function<void(const client_event&)> callback,
+                              auto_acknowledge ack = auto_acknowledge::off);
 
   // Sends a call. The client sets framework_id, waits for the subscription if
   // need be (up to call_timeout), adds Mesos-Stream-Id and POSTs to the
