@@ -1,21 +1,8 @@
 #include "mesoshttp/framework/task_tracker.hpp"
 
-namespace mesoshttp {
+#include "mesoshttp/calls.hpp"
 
-bool is_terminal(mesos::v1::TaskState state) noexcept {
-  switch (state) {
-    case mesos::v1::TASK_FINISHED:
-    case mesos::v1::TASK_FAILED:
-    case mesos::v1::TASK_KILLED:
-    case mesos::v1::TASK_ERROR:
-    case mesos::v1::TASK_LOST:
-    case mesos::v1::TASK_DROPPED:
-    case mesos::v1::TASK_GONE:
-    case mesos::v1::TASK_GONE_BY_OPERATOR:
-    case mesos::v1::TASK_UNKNOWN: return true;
-    default: return false;
-  }
-}
+namespace mesoshttp {
 
 void task_tracker::launching(const std::string& task_id, const std::string& agent_id) {
   std::lock_guard lock(mutex_);
@@ -45,7 +32,7 @@ task_tracker::update_kind task_tracker::on_update(const mesos::v1::TaskStatus& s
   t.message = status.message();
   t.has_reason = status.has_reason();
   if (status.has_reason()) t.reason = status.reason();
-  if (is_terminal(t.state) && !keep_terminal_) tasks_.erase(it);
+  if (calls::is_terminal(t.state) && !keep_terminal_) tasks_.erase(it);
   return kind;
 }
 
@@ -73,7 +60,7 @@ std::vector<tracked_task> task_tracker::live_tasks() const {
   std::lock_guard lock(mutex_);
   std::vector<tracked_task> out;
   for (const auto& [id, t] : tasks_)
-    if (!is_terminal(t.state)) out.push_back(t);
+    if (!calls::is_terminal(t.state)) out.push_back(t);
   return out;
 }
 

@@ -59,16 +59,6 @@ TEST(TaskTracker, AnUpdateOfATaskNeverLaunchedIsCountedAndRecorded) {
   EXPECT_EQ(tracker.find("stranger")->state, mesos::v1::TASK_RUNNING);
 }
 
-TEST(TaskTracker, EveryTerminalStateIsTerminal) {
-  for (auto s : {mesos::v1::TASK_FINISHED, mesos::v1::TASK_FAILED, mesos::v1::TASK_KILLED, mesos::v1::TASK_ERROR,
-                 mesos::v1::TASK_LOST, mesos::v1::TASK_DROPPED, mesos::v1::TASK_GONE, mesos::v1::TASK_GONE_BY_OPERATOR,
-                 mesos::v1::TASK_UNKNOWN})
-    EXPECT_TRUE(mesoshttp::is_terminal(s)) << mesos::v1::TaskState_Name(s);
-  for (auto s : {mesos::v1::TASK_STAGING, mesos::v1::TASK_STARTING, mesos::v1::TASK_RUNNING, mesos::v1::TASK_KILLING,
-                 mesos::v1::TASK_UNREACHABLE})
-    EXPECT_FALSE(mesoshttp::is_terminal(s)) << mesos::v1::TaskState_Name(s);
-}
-
 std::vector<tracked_task> live(std::initializer_list<const char*> ids) {
   std::vector<tracked_task> out;
   for (const char* id : ids) {

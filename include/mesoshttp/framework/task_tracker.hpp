@@ -19,8 +19,6 @@
 
 namespace mesoshttp {
 
-bool is_terminal(mesos::v1::TaskState state) noexcept;
-
 struct tracked_task {
   std::string task_id;
   std::string agent_id;  // empty until known
@@ -52,7 +50,8 @@ class task_tracker {
 
   std::optional<tracked_task> find(const std::string& task_id) const;
   std::vector<tracked_task> tasks() const;
-  // Tasks not yet in a terminal state: what reconciliation asks about.
+  // Tasks not yet in a terminal state (calls::is_terminal): what
+  // reconciliation asks about.
   std::vector<tracked_task> live_tasks() const;
   std::map<mesos::v1::TaskState, std::size_t> counts_by_state() const;
   std::size_t size() const;
