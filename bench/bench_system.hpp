@@ -83,5 +83,6 @@ void run_ingest();    // system_ingest.cpp
 void run_calls();     // system_calls.cpp
 void run_failover();  // system_failover.cpp
 void run_memory();    // system_memory.cpp
+void run_toolkit();   // system_toolkit.cpp
 
 }  // namespace bench_system

@@ -13,10 +13,11 @@ def load(name):
 
 
 decode = load("decode.json")
-ingest, calls, failover, memory = (load(n) for n in ("ingest.json", "calls.json", "failover.json", "memory.json"))
+ingest, calls, failover, memory, toolkit = (load(n) for n in ("ingest.json", "calls.json", "failover.json", "memory.json",
+                                                               "toolkit.json"))
 with open(json_out, "w") as f:
     json.dump({"context": decode.get("context"), "decode": decode["benchmarks"], "ingest": ingest,
-               "calls": calls, "failover": failover, "memory": memory}, f, indent=1)
+               "calls": calls, "failover": failover, "memory": memory, "toolkit": toolkit}, f, indent=1)
 
 med = {}
 for b in decode["benchmarks"]:
@@ -83,6 +84,15 @@ lines += ["## 5. Memory (simulator in a child process; client RSS only)", "",
           f"~{s['event_space_bytes']} B per decoded event): max VmRSS {s['rss_max_kb']/1024:.1f} MiB "
           f"(+{(s['rss_max_kb']-base)/1024:.1f} over baseline); stalled queue held {s['stalled_queue']} items; the other "
           f"consumer got {s['drained_during_stall']} items meanwhile (backpressure pauses the stream for all).", ""]
+
+lines += [f"## 6. The production-framework toolkit on the ingest path ({toolkit['events']} events, one `events()` "
+          "consumer, median of interleaved rounds) [goals: toolkit >= 0.9 of plain, metrics >= 0.97]", "",
+          "| events | variant | plain events/s | with it events/s | ratio | met |", "|---|---|---:|---:|---:|---|"]
+for r in toolkit["results"]:
+    goal = 0.97 if r["variant"] == "metrics" else 0.9
+    lines.append(f"| {r['shape']} | {r['variant']} | {r['plain_events_per_s']:.0f} | {r['events_per_s']:.0f} | "
+                 f"{r['ratio']:.3f} | {met(r['ratio'] >= goal)} |")
+lines.append("")
 
 profile = ""
 if os.path.exists(md_out):

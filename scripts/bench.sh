@@ -32,6 +32,8 @@ echo "== calls"
 "$build_dir/bench/bench_system" calls --seconds "$seconds" >"$out/calls.json"
 echo "== failover"
 "$build_dir/bench/bench_system" failover --rounds 20 >"$out/failover.json"
+echo "== toolkit"
+"$build_dir/bench/bench_system" toolkit --events "$events" --rounds "$rounds" >"$out/toolkit.json"
 echo "== memory"
 "$build_dir/bench/bench_system" memory --stall-seconds "$stall" >"$out/memory.json"
 
