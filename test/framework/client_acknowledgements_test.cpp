@@ -158,6 +158,40 @@ TEST_P(Client, AsyncNextAcknowledgesAsNextDoes) {
   EXPECT_EQ(calls_of(*sim_, "ACKNOWLEDGE", 202), 2u);
 }
 
+TEST_P(Client, AnOperationsStatusUpdatesAreAcknowledgedOnceHandled) {
+  start_sim();
+  auto cfg = config();
+  cfg.framework.add_roles("dev");
+  cfg.framework.add_capabilities()->set_type(mesos::v1::FrameworkInfo::Capability::MULTI_ROLE);
+  scheduler_client client(cfg);
+  auto offers = client.events();
+  auto events = client.events(0, auto_acknowledge::after_handling);
+  client.start();
+  auto offer = wait_for(offers, is_event(Event::OFFERS)).event->offers().offers(0);
+  // RESERVE with an id: the framework asks for reliable status updates.
+  auto disk = mesoshttp::calls::scalar("disk", 100, "dev");
+  auto* reservation = disk.add_reservations();
+  reservation->set_type(mesos::v1::Resource::ReservationInfo::DYNAMIC);
+  reservation->set_role("dev");
+  auto reserve = mesoshttp::calls::ops::reserve({disk});
+  reserve.mutable_id()->set_value("reserve-1");
+  auto r = send_and_wait(client, mesoshttp::calls::accept(std::vector<mesos::v1::OfferID>{offer.id()}, {reserve}));
+  ASSERT_TRUE(r) << r.message;
+  auto update = wait_for(events, is_event(Event::UPDATE_OPERATION_STATUS));
+  const auto& status = update.event->update_operation_status().status();
+  EXPECT_EQ(status.operation_id().value(), "reserve-1");
+  EXPECT_EQ(status.state(), mesos::v1::OPERATION_FINISHED) << status.message();
+  EXPECT_EQ(calls_of(*sim_, "ACKNOWLEDGE_OPERATION_STATUS"), 0u) << "taken, not yet handled";
+  events.acknowledge();
+  EXPECT_TRUE(eventually([&] { return calls_of(*sim_, "ACKNOWLEDGE_OPERATION_STATUS", 202) == 1; }));
+  // The master stops resending it, and forgets a finished operation.
+  EXPECT_TRUE(eventually([&] {
+    for (const auto& op : sim_->operations())
+      if (op.operation_id == "reserve-1" && op.unacknowledged) return false;
+    return true;
+  }));
+}
+
 TEST_P(Client, UpdatesWithoutAUuidAreNeverAcknowledged) {
   start_sim();
   scheduler_client client(config());
