@@ -111,6 +111,10 @@ demand_fsm::actions demand_fsm::evaluate(clock::time_point now) {
     if (!out.wake_at || at < *out.wake_at) out.wake_at = at;
   };
   for (auto& [role, e] : roles_) {
+    // A window that has ended ends its fold (counted once, however often
+    // the work came and went inside it).
+    if (e.revive_deferred && (!e.last_revive || now >= *e.last_revive + config_.revive_window))
+      e.revive_deferred = false;
     if (e.state == role_state::unknown && e.retry_at) {
       if (now < *e.retry_at) {
         wake(*e.retry_at);
@@ -118,7 +122,6 @@ demand_fsm::actions demand_fsm::evaluate(clock::time_point now) {
       }
       e.retry_at.reset();
     }
-    if (e.waiting == 0) e.revive_deferred = false;
     if (e.waiting == 0) {
       // Unknown (after a failure) is treated as "may be revived".
       if (e.state != role_state::suppressed) {
