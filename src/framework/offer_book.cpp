@@ -98,12 +98,18 @@ void offer_book::rescind(const std::string& offer_id) {
   ++counters_.offers_rescinded;
 }
 
-void offer_book::erase(std::unordered_map<std::string, held_offer>::iterator it) {
+// Removes the offer from the agent index (its agent id finds the entry, so
+// before the offer is moved out).
+void offer_book::unindex(std::unordered_map<std::string, held_offer>::iterator it) {
   const auto agent = by_agent_.find(it->second.offer.agent_id().value());
   if (agent != by_agent_.end()) {
     agent->second.erase(it->first);
     if (agent->second.empty()) by_agent_.erase(agent);
   }
+}
+
+void offer_book::erase(std::unordered_map<std::string, held_offer>::iterator it) {
+  unindex(it);
   offers_.erase(it);
 }
 
@@ -120,8 +126,9 @@ std::optional<mesos::v1::Offer> offer_book::take(std::string_view offer_id) {
   std::lock_guard lock(mutex_);
   const auto it = offers_.find(std::string(offer_id));
   if (it == offers_.end()) return std::nullopt;
-  auto offer = std::move(it->second.offer);
-  erase(it);
+  unindex(it);  // while the offer still names its agent
+  std::optional<mesos::v1::Offer> offer(std::move(it->second.offer));
+  offers_.erase(it);
   ++counters_.offers_taken;
   return offer;
 }

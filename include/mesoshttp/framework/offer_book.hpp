@@ -98,6 +98,7 @@ class offer_book {
 
   void add_offers(const mesos::v1::scheduler::Event& event);
   void rescind(const std::string& offer_id);
+  void unindex(std::unordered_map<std::string, held_offer>::iterator it);
   void erase(std::unordered_map<std::string, held_offer>::iterator it);
   void drop_all();
 
