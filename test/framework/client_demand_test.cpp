@@ -6,6 +6,7 @@
 #include <gtest/gtest.h>
 
 #include <chrono>
+#include <stdexcept>
 #include <string>
 #include <thread>
 #include <vector>
@@ -121,6 +122,26 @@ TEST_P(Client, DemandReappliesTheSuppressionAfterAMasterRestart) {
   EXPECT_TRUE(suppressed(*sim_).empty());
   EXPECT_EQ(calls_of(*sim_, "SUPPRESS", 202), 2u);
   EXPECT_EQ(calls_of(*sim_, "REVIVE", 202), 1u) << "the new subscription revived it; no REVIVE needed";
+  feed.detach();
+}
+
+TEST_P(Client, DemandSuppressesOnlyTheRolesWithNothingWaiting) {
+  start_sim();
+  auto cfg = config();
+  cfg.framework.add_roles("busy");
+  cfg.framework.add_roles("idle");
+  cfg.framework.add_capabilities()->set_type(mesos::v1::FrameworkInfo::Capability::MULTI_ROLE);
+  scheduler_client client(cfg);
+  mesoshttp::demand_manager demand(client, mesoshttp::roles_of(cfg.framework));
+  demand.add_work("busy", 2);  // before the subscription: applied once it exists
+  EXPECT_THROW(demand.add_work("other"), std::invalid_argument);
+  auto feed = client.on_event([&](const client_event& e) { demand.on_event(e); });
+  client.start();
+  ASSERT_TRUE(eventually([&] { return suppressed(*sim_) == roles{"idle"}; }));
+  EXPECT_EQ(demand.state("busy"), mesoshttp::demand_fsm::role_state::revived);
+  demand.work_done("busy", 2);
+  EXPECT_TRUE(eventually([&] { return suppressed(*sim_) == (roles{"busy", "idle"}); }));
+  EXPECT_EQ(calls_of(*sim_, "REVIVE"), 0u) << "never suppressed while work waited";
   feed.detach();
 }
 
