@@ -40,8 +40,9 @@ class demand_manager {
   // Work placed (or dropped); saturates at zero.
   void work_done(const std::string& role, std::uint64_t count = 1);
 
-  // Feed every item of the client: `subscribed` re-applies the suppression,
-  // the loss of the subscription holds the calls until the next.
+  // Feed every item of the client, from before start(): it sends nothing
+  // until it has seen a `subscribed` item, which (re-)applies the
+  // suppression; the loss of the subscription holds the calls until the next.
   void on_event(const client_event& item);
 
   std::uint64_t waiting(const std::string& role) const;
