@@ -1,6 +1,7 @@
 // toolkit: what the production-framework toolkit costs on the ingest path.
 // One pulling consumer takes a flood of UPDATE events (one fake task, no
-// uuid: the tracker's worst case, every update a duplicate) and of OFFERS;
+// uuid: the tracker's worst case, every update a duplicate) and of OFFERS
+// (each offer into the offer book and taken out again);
 // each variant does its per-event work on the consumer's thread, in rounds
 // interleaved with the plain consumer (the floor) so drift hits all alike.
 // Goals: the whole toolkit >= 0.9 of plain; metrics alone >= 0.97.
@@ -12,6 +13,7 @@
 
 #include "bench_system.hpp"
 #include "mesoshttp/client.hpp"
+#include "mesoshttp/framework/offer_book.hpp"
 #include "mesoshttp/framework/reconciler.hpp"
 #include "mesoshttp/framework/task_tracker.hpp"
 #include "mesoshttp/sim/cluster.hpp"
@@ -30,10 +32,16 @@ struct variant {
 per_item toolkit(mesoshttp::scheduler_client& client) {
   auto tracker = std::make_shared<mesoshttp::task_tracker>();
   auto reconciler = std::make_shared<mesoshttp::reconciler>(client, *tracker);
-  return [tracker, reconciler](const client_event& item) {
+  auto offers = std::make_shared<mesoshttp::offer_book>();
+  return [tracker, reconciler, offers](const client_event& item) {
     if (item.type == client_event::kind::event && item.event->type() == Event::UPDATE)
       tracker->on_update(item.event->update().status());
     reconciler->on_event(item);
+    offers->on_event(item);
+    // A framework uses its offers: the book stays as large as one OFFERS event.
+    if (item.type == client_event::kind::event && item.event->type() == Event::OFFERS) {
+      for (const auto& offer : item.event->offers().offers()) offers->take(offer.id().value());
+    }
   };
 }
 
