@@ -12,6 +12,7 @@ namespace {
 
 template <class Held>
 auto oldest_first(std::vector<const Held*> held) {
+  // Offers are shared (a pointer each), inverse offers copied.
   std::sort(held.begin(), held.end(), [](const Held* a, const Held* b) { return a->order < b->order; });
   std::vector<decltype(held.front()->offer)> out;
   out.reserve(held.size());
@@ -53,7 +54,7 @@ void offer_book::on_event(const client_event& item) {
   }
   const auto& event = *item.event;
   switch (event.type()) {
-    case Event::OFFERS: add_offers(event); break;
+    case Event::OFFERS: add_offers(item.event); break;
     case Event::RESCIND: rescind(event.rescind().offer_id().value()); break;
     case Event::INVERSE_OFFERS:
       for (const auto& inverse : event.inverse_offers().inverse_offers()) {
@@ -71,10 +72,10 @@ void offer_book::on_event(const client_event& item) {
   }
 }
 
-void offer_book::add_offers(const Event& event) {
-  for (const auto& offer : event.offers().offers()) {
+void offer_book::add_offers(const std::shared_ptr<const Event>& event) {
+  for (const auto& offer : event->offers().offers()) {
     const auto& id = offer.id().value();
-    if (auto it = offers_.find(id); it != offers_.end()) {
+    if (auto it = offers_.find(std::string_view(id)); it != offers_.end()) {
       // The master never sends an id twice; if it arrives again, the newer
       // copy is the master's latest word on it.
       ++counters_.duplicate_offers;
@@ -82,8 +83,12 @@ void offer_book::add_offers(const Event& event) {
     } else {
       ++counters_.offers_received;
     }
-    offers_.emplace(id, held_offer{offer, next_order_++});
-    by_agent_[offer.agent_id().value()].insert(id);
+    // Shares the event: no copy of the offer.
+    offers_.emplace(id, held_offer{std::shared_ptr<const mesos::v1::Offer>(event, &offer), next_order_++});
+    const auto& agent = offer.agent_id().value();
+    auto on_agent = by_agent_.find(std::string_view(agent));
+    if (on_agent == by_agent_.end()) on_agent = by_agent_.try_emplace(agent).first;
+    on_agent->second.insert(id);
   }
 }
 
@@ -100,15 +105,15 @@ void offer_book::rescind(const std::string& offer_id) {
 
 // Removes the offer from the agent index (its agent id finds the entry, so
 // before the offer is moved out).
-void offer_book::unindex(std::unordered_map<std::string, held_offer>::iterator it) {
-  const auto agent = by_agent_.find(it->second.offer.agent_id().value());
+void offer_book::unindex(offer_map::iterator it) {
+  const auto agent = by_agent_.find(std::string_view(it->second.offer->agent_id().value()));
   if (agent != by_agent_.end()) {
     agent->second.erase(it->first);
     if (agent->second.empty()) by_agent_.erase(agent);
   }
 }
 
-void offer_book::erase(std::unordered_map<std::string, held_offer>::iterator it) {
+void offer_book::erase(offer_map::iterator it) {
   unindex(it);
   offers_.erase(it);
 }
@@ -122,19 +127,19 @@ void offer_book::drop_all() {
   inverse_offers_.clear();
 }
 
-std::optional<mesos::v1::Offer> offer_book::take(std::string_view offer_id) {
+std::shared_ptr<const mesos::v1::Offer> offer_book::take(std::string_view offer_id) {
   std::lock_guard lock(mutex_);
-  const auto it = offers_.find(std::string(offer_id));
-  if (it == offers_.end()) return std::nullopt;
+  const auto it = offers_.find(offer_id);
+  if (it == offers_.end()) return nullptr;
   unindex(it);  // while the offer still names its agent
-  std::optional<mesos::v1::Offer> offer(std::move(it->second.offer));
+  auto offer = std::move(it->second.offer);
   offers_.erase(it);
   ++counters_.offers_taken;
   return offer;
 }
 
 std::optional<mesos::v1::scheduler::Call> offer_book::decline_unused(const mesos::v1::Filters& filters) {
-  std::vector<mesos::v1::Offer> held;
+  std::vector<std::shared_ptr<const mesos::v1::Offer>> held;
   {
     std::lock_guard lock(mutex_);
     if (offers_.empty()) return std::nullopt;
@@ -148,7 +153,7 @@ std::optional<mesos::v1::scheduler::Call> offer_book::decline_unused(const mesos
   }
   std::vector<mesos::v1::OfferID> ids;
   ids.reserve(held.size());
-  for (auto& offer : held) ids.push_back(std::move(*offer.mutable_id()));
+  for (const auto& offer : held) ids.push_back(offer->id());
   return calls::decline(std::move(ids), filters);
 }
 
@@ -157,7 +162,7 @@ std::size_t offer_book::size() const {
   return offers_.size();
 }
 
-std::vector<mesos::v1::Offer> offer_book::offers() const {
+std::vector<std::shared_ptr<const mesos::v1::Offer>> offer_book::offers() const {
   std::lock_guard lock(mutex_);
   std::vector<const held_offer*> all;
   all.reserve(offers_.size());
@@ -165,20 +170,20 @@ std::vector<mesos::v1::Offer> offer_book::offers() const {
   return oldest_first(std::move(all));
 }
 
-std::vector<mesos::v1::Offer> offer_book::offers_on(std::string_view agent_id) const {
+std::vector<std::shared_ptr<const mesos::v1::Offer>> offer_book::offers_on(std::string_view agent_id) const {
   std::lock_guard lock(mutex_);
-  const auto agent = by_agent_.find(std::string(agent_id));
+  const auto agent = by_agent_.find(agent_id);
   if (agent == by_agent_.end()) return {};
   std::vector<const held_offer*> on_agent;
   on_agent.reserve(agent->second.size());
-  for (const auto& id : agent->second) on_agent.push_back(&offers_.at(id));
+  for (const auto& id : agent->second) on_agent.push_back(&offers_.find(std::string_view(id))->second);
   return oldest_first(std::move(on_agent));
 }
 
-std::optional<mesos::v1::Offer> offer_book::find(std::string_view offer_id) const {
+std::shared_ptr<const mesos::v1::Offer> offer_book::find(std::string_view offer_id) const {
   std::lock_guard lock(mutex_);
-  const auto it = offers_.find(std::string(offer_id));
-  if (it == offers_.end()) return std::nullopt;
+  const auto it = offers_.find(offer_id);
+  if (it == offers_.end()) return nullptr;
   return it->second.offer;
 }
 

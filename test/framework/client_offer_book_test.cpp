@@ -72,12 +72,12 @@ TEST_P(OfferBookOverSockets, HoldsWhatTheMasterOfferedByAgent) {
   // Offers stay outstanding (no timeout): the book holds exactly those.
   ASSERT_TRUE(eventually([&] { return book.size() == 2 && sim_->offers_outstanding() == 2; }));
   std::set<std::string> held;
-  for (const auto& o : book.offers()) held.insert(o.id().value());
+  for (const auto& o : book.offers()) held.insert(o->id().value());
   EXPECT_EQ(held, offered);
   for (const auto& agent : agents) {
     auto on_agent = book.offers_on(agent);
     ASSERT_EQ(on_agent.size(), 1u);
-    EXPECT_EQ(on_agent[0].agent_id().value(), agent);
+    EXPECT_EQ(on_agent[0]->agent_id().value(), agent);
   }
   EXPECT_EQ(book.counters().duplicate_offers, 0u);
   EXPECT_EQ(book.counters().unknown_rescinds, 0u);
@@ -115,12 +115,12 @@ TEST_P(OfferBookOverSockets, OffersOfALostSubscriptionAreVoid) {
   sim_->restart(0, 300ms);
   wait_for(events, is_kind(kind::disconnected));
   EXPECT_EQ(book.size(), 0u) << "void with the subscription they came with";
-  EXPECT_FALSE(book.take(old[0].id().value()));
+  EXPECT_FALSE(book.take(old[0]->id().value()));
   EXPECT_EQ(book.counters().dropped_on_loss, 2u);
   // The next subscription's offers fill it again.
   wait_for(events, is_kind(kind::subscribed));
   EXPECT_TRUE(eventually([&] { return book.size() == 2; }));
-  for (const auto& o : old) EXPECT_FALSE(book.find(o.id().value())) << o.id().value();
+  for (const auto& o : old) EXPECT_FALSE(book.find(o->id().value())) << o->id().value();
   feed.detach();
 }
 
@@ -137,10 +137,10 @@ TEST_P(OfferBookOverSockets, DeclineUnusedDeclinesEveryOfferHeldWithItsFilter) {
   std::string agent0;
   std::string agent1_offer;
   for (const auto& o : book.offers()) {
-    if (o.hostname() == "agent-1")
-      agent1_offer = o.id().value();
+    if (o->hostname() == "agent-1")
+      agent1_offer = o->id().value();
     else
-      agent0 = o.agent_id().value();
+      agent0 = o->agent_id().value();
   }
   ASSERT_FALSE(agent1_offer.empty());
   ASSERT_TRUE(book.take(agent1_offer));
@@ -159,7 +159,7 @@ TEST_P(OfferBookOverSockets, DeclineUnusedDeclinesEveryOfferHeldWithItsFilter) {
   auto next = wait_for(events, [&](const client_event& e) {
     if (e.type != kind::event || e.event->type() != Event::OFFERS) return false;
     for (const auto& o : e.event->offers().offers())
-      if (o.id().value() == declined[0].id().value() || o.id().value() == agent1_offer) return false;
+      if (o.id().value() == declined[0]->id().value() || o.id().value() == agent1_offer) return false;
     return true;
   });
   ASSERT_TRUE(next.event);

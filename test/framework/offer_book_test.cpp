@@ -56,9 +56,9 @@ client_event connection(kind k, std::uint64_t generation) {
   return e;
 }
 
-std::vector<std::string> ids(const std::vector<mesos::v1::Offer>& list) {
+std::vector<std::string> ids(const std::vector<std::shared_ptr<const mesos::v1::Offer>>& list) {
   std::vector<std::string> out;
-  for (const auto& o : list) out.push_back(o.id().value());
+  for (const auto& o : list) out.push_back(o->id().value());
   return out;
 }
 

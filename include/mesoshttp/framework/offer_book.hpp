@@ -12,7 +12,9 @@
 //   if (auto decline = book.decline_unused(calls::filters(30))) client.send(*decline);
 //
 // Thread-safe: the client feeds it on its executor while the framework takes
-// and queries from its own threads. Everything it returns is a copy.
+// and queries from its own threads. Offers are not copied: the book and what
+// it returns share the decoded event they came in (immutable), which lives as
+// long as one of them is held.
 //
 // Inverse offers (maintenance) are held too, apart from offers: they are
 // requests to leave an agent, not resources, so take() and decline_unused()
@@ -20,6 +22,8 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
+#include <memory>
 #include <mutex>
 #include <optional>
 #include <string>
@@ -64,7 +68,7 @@ class offer_book {
   // Removes the offer and returns it, if the book still holds it; nullopt
   // if it was rescinded, taken already, or its subscription is gone, so a
   // framework about to launch on it learns at once that it cannot.
-  std::optional<mesos::v1::Offer> take(std::string_view offer_id);
+  std::shared_ptr<const mesos::v1::Offer> take(std::string_view offer_id);
 
   // DECLINE of every offer held (the book is empty afterwards), with
   // `filters` (refuse_seconds: how long the master withholds those
@@ -74,10 +78,10 @@ class offer_book {
 
   std::size_t size() const;
   // The offers held, oldest first.
-  std::vector<mesos::v1::Offer> offers() const;
+  std::vector<std::shared_ptr<const mesos::v1::Offer>> offers() const;
   // Those of one agent (by agent id), oldest first; an ACCEPT may combine them.
-  std::vector<mesos::v1::Offer> offers_on(std::string_view agent_id) const;
-  std::optional<mesos::v1::Offer> find(std::string_view offer_id) const;
+  std::vector<std::shared_ptr<const mesos::v1::Offer>> offers_on(std::string_view agent_id) const;
+  std::shared_ptr<const mesos::v1::Offer> find(std::string_view offer_id) const;
 
   // Inverse offers held, oldest first; take_inverse_offer removes one (to
   // answer it with ACCEPT_INVERSE_OFFERS or DECLINE_INVERSE_OFFERS).
@@ -88,23 +92,32 @@ class offer_book {
 
  private:
   struct held_offer {
-    mesos::v1::Offer offer;
-    std::uint64_t order = 0;  // arrival, for oldest-first listings
+    std::shared_ptr<const mesos::v1::Offer> offer;  // inside its event (aliasing)
+    std::uint64_t order = 0;                        // arrival, for oldest-first listings
   };
+  // Offer ids are looked up by string_view, without building a string.
+  struct text_hash {
+    using is_transparent = void;
+    std::size_t operator()(std::string_view text) const noexcept { return std::hash<std::string_view>{}(text); }
+  };
+  using offer_map = std::unordered_map<std::string, held_offer, text_hash, std::equal_to<>>;
   struct held_inverse_offer {
     mesos::v1::InverseOffer offer;
     std::uint64_t order = 0;
   };
 
-  void add_offers(const mesos::v1::scheduler::Event& event);
+  void add_offers(const std::shared_ptr<const mesos::v1::scheduler::Event>& event);
   void rescind(const std::string& offer_id);
-  void unindex(std::unordered_map<std::string, held_offer>::iterator it);
-  void erase(std::unordered_map<std::string, held_offer>::iterator it);
+  void unindex(offer_map::iterator it);
+  void erase(offer_map::iterator it);
   void drop_all();
 
   mutable std::mutex mutex_;
-  std::unordered_map<std::string, held_offer> offers_;
-  std::unordered_map<std::string, std::unordered_set<std::string>> by_agent_;  // agent id -> offer ids
+  offer_map offers_;
+  // agent id -> offer ids
+  std::unordered_map<std::string, std::unordered_set<std::string, text_hash, std::equal_to<>>, text_hash,
+                     std::equal_to<>>
+      by_agent_;
   std::unordered_map<std::string, held_inverse_offer> inverse_offers_;
   std::uint64_t next_order_ = 0;
   // The newest generation seen: events of older ones are void on arrival.
