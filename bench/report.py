@@ -56,6 +56,13 @@ for r in ingest["results"]:
     lines.append(f"| {r['shape']} | {r['consumers']} | `{r.get('consumer', 'events()')}` | "
                  f"{r['bare_events_per_s']:.0f} | {r['client_events_per_s']:.0f} | "
                  f"{r['ratio']:.3f} | {met(r['ratio'] >= goal) if goal else '-'} |")
+if ingest.get("metrics"):
+    lines += ["", "Metrics on the ingest path (one `on_event` consumer, `record_metrics` off and on, interleaved) "
+              "[goal: costs under 3 %]", "",
+              "| events | without metrics events/s | with metrics events/s | ratio | met |", "|---|---:|---:|---:|---|"]
+    for r in ingest["metrics"]:
+        lines.append(f"| {r['shape']} | {r['without_events_per_s']:.0f} | {r['with_events_per_s']:.0f} | "
+                     f"{r['ratio']:.3f} | {met(r['ratio'] >= 0.97)} |")
 
 lines += ["", f"## 3. Calls (RECONCILE answered 202, closed loop, {calls['seconds']} s each) "
           "[goals: >= 3x connection-per-call, >= 0.5 of wrk]", "",
