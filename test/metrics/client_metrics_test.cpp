@@ -14,7 +14,7 @@
 
 #include "mesoshttp/calls.hpp"
 #include "mesoshttp/sim/cluster.hpp"
-#include "support/client_support.hpp"
+#include "../support/client_support.hpp"
 
 namespace {
 
@@ -36,9 +36,9 @@ TEST(ClientMetricsRules, DisconnectReasonsAreAFixedSmallSet) {
   EXPECT_EQ(disconnect_reason(make_error_code(error::no_leader), true), "leader_changed");
   EXPECT_EQ(disconnect_reason(make_error_code(error::framework_error), true), "framework_error");
   EXPECT_EQ(disconnect_reason(make_error_code(error::queue_full), true), "other");
-  const std::error_code refused = boost::asio::error::connection_refused;
+  const std::error_code refused = boost::system::error_code(boost::asio::error::connection_refused);
   EXPECT_EQ(disconnect_reason(refused, false), "connect_failed");
-  const std::error_code reset = boost::asio::error::connection_reset;
+  const std::error_code reset = boost::system::error_code(boost::asio::error::connection_reset);
   EXPECT_EQ(disconnect_reason(reset, true), "stream_ended");
 }
 
