@@ -74,6 +74,11 @@ client_metrics::client_metrics(std::shared_ptr<metrics_registry> registry) : reg
     events_.back() = r.counter("mesoshttp_events_total", "Events received from the master, by type",
                                {{"type", Event::Type_Name(static_cast<Event::Type>(t))}});
   }
+  for (const auto reason : disconnect_reasons) {
+    disconnects_.emplace_back(
+        reason, r.counter("mesoshttp_disconnects_total", "Subscriptions lost and attempts failed, by reason",
+                          {{"reason", std::string(reason)}}));
+  }
   callbacks_.push_back(r.counter_callback("mesoshttp_subscribed_seconds_total", "Seconds spent subscribed", {},
                                           [this] { return seconds_subscribed(); }));
   callbacks_.push_back(r.gauge_callback(
@@ -121,10 +126,9 @@ void client_metrics::down(std::error_code why, bool announce) {
   subscribed_.set(0);
   was_full_ = false;
   if (!announce || !why) return;
-  registry_
-      ->counter("mesoshttp_disconnects_total", "Subscriptions lost and attempts failed, by reason",
-                {{"reason", std::string(disconnect_reason(why, was_subscribed))}})
-      .inc();
+  const auto reason = disconnect_reason(why, was_subscribed);
+  for (const auto& [name, count] : disconnects_)
+    if (name == reason) count.inc();
 }
 
 double client_metrics::seconds_subscribed() const {

@@ -37,6 +37,9 @@ namespace mesoshttp::detail {
 // subscribe_rejected, redirect, subscription_gone, leader_changed,
 // framework_error, other. `was_subscribed`: the stream had reached SUBSCRIBED.
 std::string_view disconnect_reason(std::error_code why, bool was_subscribed);
+inline constexpr std::string_view disconnect_reasons[] = {
+    "heartbeat_timeout", "stream_ended",      "bad_stream",     "connect_failed",  "subscribe_rejected",
+    "redirect",          "subscription_gone", "leader_changed", "framework_error", "other"};
 
 // A call's outcome label: "accepted" (202), "ok" (any other 2xx), or
 // "error:<what>" with <what> one of rejected, timeout, connection_lost,
@@ -91,7 +94,8 @@ class client_metrics {
   gauge heartbeat_interval_;
   counter overflows_;
   counter backpressure_pauses_;
-  std::vector<counter> events_;  // by Event type number
+  std::vector<counter> events_;                                    // by Event type number
+  std::vector<std::pair<std::string_view, counter>> disconnects_;  // by reason, in disconnect_reasons' order
   std::map<std::pair<int, std::string_view>, counter> calls_;
   std::map<int, histogram> call_latency_;
   bool was_full_ = false;

@@ -8,7 +8,9 @@
 
 #include <boost/asio/error.hpp>
 
+#include <algorithm>
 #include <functional>
+#include <iterator>
 #include <string>
 #include <thread>
 
@@ -40,6 +42,15 @@ TEST(ClientMetricsRules, DisconnectReasonsAreAFixedSmallSet) {
   EXPECT_EQ(disconnect_reason(refused, false), "connect_failed");
   const std::error_code reset = boost::system::error_code(boost::asio::error::connection_reset);
   EXPECT_EQ(disconnect_reason(reset, true), "stream_ended");
+  // Whatever the code, the reason is one of the fixed set (which the client
+  // registers up front, at 0).
+  for (int code = 1; code <= static_cast<int>(error::concurrent_wait); ++code) {
+    const auto reason = disconnect_reason(make_error_code(static_cast<error>(code)), code % 2 == 0);
+    EXPECT_NE(std::find(std::begin(mesoshttp::detail::disconnect_reasons),
+                        std::end(mesoshttp::detail::disconnect_reasons), reason),
+              std::end(mesoshttp::detail::disconnect_reasons))
+        << reason;
+  }
 }
 
 TEST(ClientMetricsRules, CallOutcomes) {
@@ -134,6 +145,7 @@ TEST_P(ClientMetrics, CountTheSubscriptionEventsByTypeAndCallsByTypeAndOutcome) 
   EXPECT_GE(value(snap, "mesoshttp_heartbeat_lag_seconds"), 0);
   EXPECT_GE(value(snap, "mesoshttp_subscribed_seconds_total"), 0);
   EXPECT_EQ(snap.sum("mesoshttp_disconnects_total"), 0);
+  EXPECT_EQ(value(snap, "mesoshttp_disconnects_total", {{"reason", "heartbeat_timeout"}}), 0);  // there, at 0
   EXPECT_EQ(value(snap, "mesoshttp_events_total", {{"type", "SUBSCRIBED"}}), 1);
   EXPECT_GE(value(snap, "mesoshttp_events_total", {{"type", "OFFERS"}}), 1);
   EXPECT_GE(value(snap, "mesoshttp_events_total", {{"type", "HEARTBEAT"}}), 1);
