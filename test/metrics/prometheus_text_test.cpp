@@ -11,7 +11,7 @@ namespace {
 using mesoshttp::metrics_registry;
 using mesoshttp::to_prometheus_text;
 
-TEST(PrometheusText, GoldenTextOfEveryKind) {
+TEST(MetricsPrometheusText, GoldenTextOfEveryKind) {
   metrics_registry r;
   r.counter("mesoshttp_events_total", "Events received, by type", {{"type", "UPDATE"}}).inc(3);
   r.counter("mesoshttp_events_total", "Events received, by type", {{"type", "HEARTBEAT"}}).inc();
@@ -40,7 +40,7 @@ TEST(PrometheusText, GoldenTextOfEveryKind) {
             "mesoshttp_subscribed 1\n");
 }
 
-TEST(PrometheusText, EscapesLabelValuesAndHelp) {
+TEST(MetricsPrometheusText, EscapesLabelValuesAndHelp) {
   metrics_registry r;
   r.gauge("g", "help with \\ and\nnewline, \"quotes\" kept", {{"path", "C:\\dir\n\"x\""}, {"a", "plain"}}).set(-0.5);
   EXPECT_EQ(to_prometheus_text(r.snapshot()),
@@ -49,7 +49,7 @@ TEST(PrometheusText, EscapesLabelValuesAndHelp) {
             "g{a=\"plain\",path=\"C:\\\\dir\\n\\\"x\\\"\"} -0.5\n");
 }
 
-TEST(PrometheusText, SpecialValuesAndAHistogramWithoutObservations) {
+TEST(MetricsPrometheusText, SpecialValuesAndAHistogramWithoutObservations) {
   metrics_registry r;
   auto inf = r.gauge_callback("up", "x", {{"k", "inf"}}, [] { return std::numeric_limits<double>::infinity(); });
   auto nan = r.gauge_callback("up", "x", {{"k", "nan"}}, [] { return std::numeric_limits<double>::quiet_NaN(); });
@@ -71,6 +71,6 @@ TEST(PrometheusText, SpecialValuesAndAHistogramWithoutObservations) {
             "up{k=\"nan\"} NaN\n");
 }
 
-TEST(PrometheusText, AnEmptySnapshotIsEmptyText) { EXPECT_EQ(to_prometheus_text({}), ""); }
+TEST(MetricsPrometheusText, AnEmptySnapshotIsEmptyText) { EXPECT_EQ(to_prometheus_text({}), ""); }
 
 }  // namespace
