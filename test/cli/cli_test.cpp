@@ -11,6 +11,9 @@
 #include <boost/beast/core/tcp_stream.hpp>
 #include <boost/beast/http.hpp>
 
+#include <unistd.h>
+
+#include <filesystem>
 #include <fstream>
 #include <regex>
 #include <sstream>
@@ -245,6 +248,29 @@ TEST_P(Cli, WatchServesItsMetricsWhileItRuns) {
 
   p.signal(SIGINT);
   EXPECT_EQ(p.wait(deadline), 0) << p.out << p.err;
+}
+
+// `run` serves the same while its task runs (the task waits for a file the
+// test creates once it has read the metrics), and still exits once it is done.
+TEST_P(Cli, RunServesItsMetricsWhileTheTaskRuns) {
+  const auto release =
+      std::filesystem::temp_directory_path() / ("mesoshttp-cli-metrics-" + std::to_string(::getpid()) + "-" + wire());
+  std::filesystem::remove(release);
+  subprocess p({MESOSHTTP_CLI, "run", "--encoding", wire(), "--metrics-address", "127.0.0.1:0", "--",
+                "while [ ! -e " + release.string() + " ]; do sleep 0.05; done"});
+  ASSERT_TRUE(p.wait_for_error_output("/metrics\n", deadline)) << p.out << p.err;
+  std::smatch where;
+  ASSERT_TRUE(std::regex_search(p.err, where, std::regex("serving metrics at http://127\\.0\\.0\\.1:([0-9]+)/metrics")))
+      << p.err;
+  ASSERT_TRUE(p.wait_for_output("TASK_RUNNING", deadline)) << p.out << p.err;
+  const auto res = get_metrics(static_cast<unsigned short>(std::stoul(where[1])));
+  std::ofstream(release.string()) << "done\n";
+  const auto& text = res.body();
+  EXPECT_EQ(first_unparseable_line(text), "") << text;
+  EXPECT_NE(text.find("mesoshttp_calls_total{outcome=\"accepted\",type=\"ACCEPT\"} 1\n"), std::string::npos) << text;
+  EXPECT_EQ(text.find("mesoshttp_events_total{type=\"UPDATE\"} 0\n"), std::string::npos) << text;
+  EXPECT_EQ(p.wait(deadline), 0) << p.out << p.err;
+  std::filesystem::remove(release);
 }
 
 TEST_P(Cli, WatchRefusesAMetricsAddressItCannotServe) {
