@@ -44,6 +44,11 @@ for name, b in med.items():
     r = ours["bytes_per_second"] / b["bytes_per_second"]
     lines.append(f"| {enc} | {shape} | {b['bytes_per_second']/1e6:.1f} | {ours['bytes_per_second']/1e6:.1f} | "
                  f"{ours['items_per_second']:.0f} | {r:.2f} | {met(r >= 0.9)} |")
+if "metrics/counter_inc" in med:
+    lines += ["", "Metrics recording: a counter increment (per event) " +
+              f"{med['metrics/counter_inc']['real_time']:.1f} {med['metrics/counter_inc']['time_unit']}, "
+              "a histogram observation (per call) " +
+              f"{med['metrics/histogram_observe']['real_time']:.1f} {med['metrics/histogram_observe']['time_unit']}."]
 lines += ["", "RecordIO framing alone: " + ", ".join(
     f"{n.split('/')[1]} {b['bytes_per_second']/1e9:.2f} GB/s" for n, b in med.items() if n.startswith("recordio/")), ""]
 
