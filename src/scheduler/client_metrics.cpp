@@ -57,7 +57,8 @@ std::string_view call_outcome(const call_result& result) {
 client_metrics::client_metrics(std::shared_ptr<metrics_registry> registry) : registry_(std::move(registry)) {
   if (!registry_) return;
   auto& r = *registry_;
-  attempts_ = r.counter("mesoshttp_subscribe_attempts_total", "Attempts to subscribe (SUBSCRIBE requests sent)");
+  attempts_ = r.counter("mesoshttp_subscribe_attempts_total",
+                        "Attempts to subscribe (each to one master; a redirect is another)");
   subscriptions_ = r.counter("mesoshttp_subscriptions_total", "Subscriptions established (SUBSCRIBED received)");
   subscribed_ = r.gauge("mesoshttp_subscribed", "1 while subscribed, 0 otherwise");
   heartbeat_interval_ =
