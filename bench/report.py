@@ -45,6 +45,11 @@ for name, b in med.items():
     r = ours["bytes_per_second"] / b["bytes_per_second"]
     lines.append(f"| {enc} | {shape} | {b['bytes_per_second']/1e6:.1f} | {ours['bytes_per_second']/1e6:.1f} | "
                  f"{ours['items_per_second']:.0f} | {r:.2f} | {met(r >= 0.9)} |")
+if "metrics/counter_inc" in med:
+    lines += ["", "Metrics recording: a counter increment (per event) " +
+              f"{med['metrics/counter_inc']['real_time']:.1f} {med['metrics/counter_inc']['time_unit']}, "
+              "a histogram observation (per call) " +
+              f"{med['metrics/histogram_observe']['real_time']:.1f} {med['metrics/histogram_observe']['time_unit']}."]
 lines += ["", "RecordIO framing alone: " + ", ".join(
     f"{n.split('/')[1]} {b['bytes_per_second']/1e9:.2f} GB/s" for n, b in med.items() if n.startswith("recordio/")), ""]
 
@@ -57,6 +62,13 @@ for r in ingest["results"]:
     lines.append(f"| {r['shape']} | {r['consumers']} | `{r.get('consumer', 'events()')}` | "
                  f"{r['bare_events_per_s']:.0f} | {r['client_events_per_s']:.0f} | "
                  f"{r['ratio']:.3f} | {met(r['ratio'] >= goal) if goal else '-'} |")
+if ingest.get("metrics"):
+    lines += ["", "Metrics on the ingest path (one `on_event` consumer, `record_metrics` off and on, interleaved) "
+              "[goal: costs under 3 %]", "",
+              "| events | without metrics events/s | with metrics events/s | ratio | met |", "|---|---:|---:|---:|---|"]
+    for r in ingest["metrics"]:
+        lines.append(f"| {r['shape']} | {r['without_events_per_s']:.0f} | {r['with_events_per_s']:.0f} | "
+                     f"{r['ratio']:.3f} | {met(r['ratio'] >= 0.97)} |")
 
 lines += ["", f"## 3. Calls (RECONCILE answered 202, closed loop, {calls['seconds']} s each) "
           "[goals: >= 3x connection-per-call, >= 0.5 of wrk]", "",

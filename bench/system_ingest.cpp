@@ -113,11 +113,15 @@ double client_ingest(mesoshttp::sim::cluster& sim, std::size_t events, std::size
 
 // As client_ingest with one consumer, but an on_event callback: no queue and
 // no hand-off to another thread, the event is seen on the client's own.
-double client_callback_ingest(mesoshttp::sim::cluster& sim, std::size_t events, mesoshttp::sim::flood_shape shape) {
+// `metrics` off: the client records nothing (what its metrics cost).
+double client_callback_ingest(mesoshttp::sim::cluster& sim, std::size_t events, mesoshttp::sim::flood_shape shape,
+                              bool metrics = true) {
   const Event::Type wanted = flooded_type(shape);
   double rate = 0;
   {
-    mesoshttp::scheduler_client client(client_config(sim.urls()));
+    auto cfg = client_config(sim.urls());
+    cfg.record_metrics = metrics;
+    mesoshttp::scheduler_client client(cfg);
     std::promise<void> subscribed, all_seen;
     std::size_t seen = 0;  // only on the client's thread
     bool announced = false;
@@ -181,6 +185,23 @@ void run_ingest() {
       }
       write_row(shape_name, 1, "on_event", median(bare), median(ours));
     }
+  }
+  // The metrics' cost on the ingest path: the same callback consumer with
+  // and without them, interleaved (the goal: under 3 %).
+  out << "],\"metrics\":[";
+  first = true;
+  for (auto shape : {mesoshttp::sim::flood_shape::update, mesoshttp::sim::flood_shape::heartbeat}) {
+    const std::string shape_name = shape == mesoshttp::sim::flood_shape::update ? "update" : "heartbeat";
+    std::vector<double> without, with;
+    for (int r = 0; r < rounds; ++r) {
+      without.push_back(client_callback_ingest(sim, events, shape, false));
+      with.push_back(client_callback_ingest(sim, events, shape, true));
+    }
+    const double w = median(without), m = median(with);
+    out << (first ? "" : ",") << "{\"shape\":\"" << shape_name << "\",\"without_events_per_s\":" << w
+        << ",\"with_events_per_s\":" << m << ",\"ratio\":" << m / w << "}";
+    first = false;
+    std::cerr << "ingest metrics " << shape_name << " without=" << w << "/s with=" << m << "/s ratio=" << m / w << "\n";
   }
   out << "]}";
   std::cout << out.str() << std::endl;

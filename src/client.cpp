@@ -39,6 +39,7 @@
 #include "hub/event_hub.hpp"
 #include "mesoshttp/framework/acknowledgements.hpp"
 #include "scheduler/framework_identity.hpp"
+#include "scheduler/client_metrics.hpp"
 #include "scheduler/scheduler_messages.hpp"
 #include "session/subscription.hpp"
 
@@ -74,7 +75,9 @@ class client_impl : public std::enable_shared_from_this<client_impl> {
         masters_(parse_masters()),
         identity_(config_.framework_id_store, config_.framework.has_id()
                                                   ? std::optional<mesos::v1::FrameworkID>(config_.framework.id())
-                                                  : std::nullopt) {
+                                                  : std::nullopt),
+        registry_(config_.metrics ? config_.metrics : std::make_shared<metrics_registry>()),
+        metrics_(config_.record_metrics ? registry_ : nullptr) {
     framework_id_ = identity_.id();
     // Built eagerly only when a configured master needs it (loading the
     // system's CA store is not free); a redirect to https builds it later.
@@ -95,7 +98,13 @@ class client_impl : public std::enable_shared_from_this<client_impl> {
     session_ = std::make_shared<subscription>(strand_, session_settings(), session_hooks(),
                                               leader_fsm(std::move(masters_), config_.max_redirects), config_.reconnect,
                                               tls_, auth_, log_);
+    metrics_.watch_queue_depth([weak = std::weak_ptr(hub_)]() -> std::size_t {
+      auto hub = weak.lock();
+      return hub ? hub->max_unread() : 0;
+    });
   }
+
+  const std::shared_ptr<metrics_registry>& registry() const noexcept { return registry_; }
 
   asio::any_io_executor executor() const { return strand_; }
 
@@ -169,6 +178,7 @@ class client_impl : public std::enable_shared_from_this<client_impl> {
     auto pc = std::make_shared<pending_call>(Call::Type_Name(type), type, is_idempotent(type), std::move(encoder),
                                              std::move(handler));
     pc->fire_and_forget = fire_and_forget;
+    pc->submitted = std::chrono::steady_clock::now();
     if (type == Call::UNKNOWN) pc->invalid = "call has no type";
     if (type == Call::SUBSCRIBE) pc->invalid = "SUBSCRIBE is sent by the client itself";
     pool_->submit(std::move(pc));
@@ -256,6 +266,9 @@ class client_impl : public std::enable_shared_from_this<client_impl> {
     o.on_room = [weak = weak_from_this()] {
       if (auto self = weak.lock()) asio::post(self->strand_, [self] { self->session_->resume(); });
     };
+    o.on_overflow = [weak = weak_from_this()] {
+      if (auto self = weak.lock()) self->metrics_.overflow();
+    };
     return o;
   }
 
@@ -297,6 +310,7 @@ class client_impl : public std::enable_shared_from_this<client_impl> {
     h.on_attempt = [weak] {
       auto self = weak.lock();
       if (!self) return;
+      self->metrics_.attempt();
       self->pool_->fail_in_flight(make_error_code(error::connection_lost),
                                   "the subscription was lost while the call was in flight");
       self->set_state(connection_state::connecting);
@@ -311,6 +325,7 @@ class client_impl : public std::enable_shared_from_this<client_impl> {
       auto self = weak.lock();
       if (!self) return;
       self->pool_->on_unsubscribed();
+      self->metrics_.down(why, announce);
       if (self->final_end_.first) return self->close(self->final_end_.first, self->final_end_.second);
       self->set_state(connection_state::disconnected);
       if (!announce) return;
@@ -324,10 +339,16 @@ class client_impl : public std::enable_shared_from_this<client_impl> {
     };
     h.consumers_full = [weak] {
       auto self = weak.lock();
-      return self && self->hub_->full();
+      if (!self) return false;
+      const bool full = self->hub_->full();
+      self->metrics_.consumers_full(full);
+      return full;
     };
     h.flush = [weak](bool wake) {
-      if (auto self = weak.lock()) self->hub_->flush(wake);
+      auto self = weak.lock();
+      if (!self) return;
+      self->hub_->flush(wake);
+      if (wake) self->metrics_.data();  // once per socket read: bytes arrived
     };
     return h;
   }
@@ -341,6 +362,7 @@ class client_impl : public std::enable_shared_from_this<client_impl> {
       why = "undecodable event from " + session_->leader().url() + ": " + detail;
       return err;
     }
+    metrics_.event(event->type());
     if (event->type() == Event::SUBSCRIBED) {
       if (auto ec = on_subscribed_event(*event, why)) return end_for_good(ec, why);
     }
@@ -377,6 +399,7 @@ class client_impl : public std::enable_shared_from_this<client_impl> {
     const double given = s.heartbeat_interval_seconds();
     const double interval = s.has_heartbeat_interval_seconds() && given > 0 ? std::min(given, 86400.0) : 15.0;
     session_->subscribed(std::chrono::milliseconds(static_cast<std::int64_t>(interval * 1000.0)));
+    metrics_.subscribed(interval);
     set_state(connection_state::subscribed);
     set_public_info();
     log(log_level::info,
@@ -414,7 +437,10 @@ class client_impl : public std::enable_shared_from_this<client_impl> {
       if (auto self = weak.lock(); self && call.type == Call::TEARDOWN) self->session_->expect_end(true);
     };
     h.on_completed = [weak = weak_from_this()](const pending_call& call, const call_result& result) {
-      if (auto self = weak.lock(); self && call.type == Call::TEARDOWN && call.sent) self->after_teardown(result);
+      auto self = weak.lock();
+      if (!self) return;
+      self->metrics_.call_completed(call.name, call.type, result, call.submitted, call.sent);
+      if (call.type == Call::TEARDOWN && call.sent) self->after_teardown(result);
     };
     h.on_subscription_gone = [weak = weak_from_this()](unsigned status) {
       if (auto self = weak.lock()) {
@@ -520,6 +546,9 @@ class client_impl : public std::enable_shared_from_this<client_impl> {
   mutable std::mutex info_mutex_;
   std::optional<mesos::v1::FrameworkID> framework_id_public_;
   std::string master_public_;
+
+  std::shared_ptr<metrics_registry> registry_;  // the configured one, or the client's own
+  client_metrics metrics_;                      // records into registry_ (or nothing: record_metrics off)
 };
 
 }  // namespace detail
@@ -626,6 +655,7 @@ void scheduler_client::teardown() { impl_->teardown(); }
 connection_state scheduler_client::state() const noexcept { return impl_->state(); }
 std::optional<mesos::v1::FrameworkID> scheduler_client::framework_id() const { return impl_->framework_id(); }
 std::string scheduler_client::master() const { return impl_->master(); }
+std::shared_ptr<metrics_registry> scheduler_client::metrics() const { return impl_->registry(); }
 asio::any_io_executor scheduler_client::get_executor() const noexcept { return impl_->executor(); }
 
 }  // namespace mesoshttp

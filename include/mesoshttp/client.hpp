@@ -27,6 +27,7 @@
 
 #include "mesoshttp/config.hpp"
 #include "mesoshttp/error.hpp"
+#include "mesoshttp/metrics.hpp"
 #include "mesos/v1/scheduler/scheduler.pb.h"
 
 namespace mesoshttp {
@@ -233,6 +234,10 @@ class scheduler_client {
   // The master we are subscribed to (or trying), as a URL.
   std::string master() const;
   boost::asio::any_io_executor get_executor() const noexcept;
+  // The registry the client records into (client_config::metrics, or its
+  // own): take snapshots of it, serve it (metrics_server), and add the
+  // framework's own metrics to it. Never null.
+  std::shared_ptr<metrics_registry> metrics() const;
 
  private:
   void initiate_send(mesos::v1::scheduler::Call call, boost::asio::any_completion_handler<void(call_result)> handler);

@@ -19,6 +19,8 @@
 
 namespace mesoshttp {
 
+class metrics_registry;
+
 enum class log_level { debug, info, warning, error };
 std::string_view to_string(log_level level) noexcept;
 
@@ -179,6 +181,17 @@ struct client_config {
   mesoshttp::logger logger;
   // Lines below this level are not even formatted.
   log_level min_log_level = log_level::info;
+
+  // Where the client records its metrics (see mesoshttp/metrics.hpp and
+  // scheduler_client::metrics()). Null: the client makes a registry of its
+  // own, so every client has metrics without any setup; set one to share it
+  // with the framework's own metrics or to serve several clients' together
+  // (two clients in one registry share their series: give each its own
+  // unless that is what you want).
+  std::shared_ptr<metrics_registry> metrics;
+  // Off: nothing is recorded (the registry stays empty of the client's
+  // metrics). The cost is one atomic add per event; off is for measuring it.
+  bool record_metrics = true;
 };
 
 }  // namespace mesoshttp

@@ -53,6 +53,7 @@ struct pending_call {
   encoder encode;         // emptied when the call completes: it holds the message
   boost::asio::any_completion_handler<void(call_result)> handler;
   std::chrono::steady_clock::time_point deadline;
+  std::chrono::steady_clock::time_point submitted;  // set by the API layer, for its latency metric
   unsigned attempts = 0;
   bool done = false;
   bool fire_and_forget = false;  // send(): a failure is logged at warning, nobody else hears of it

@@ -168,6 +168,9 @@ class event_hub : public std::enable_shared_from_this<event_hub<Item>> {
     // Called, from any thread, when a full() hub has room again (every
     // reader down to half its queue): the publisher resumes reading.
     std::function<void()> on_room;
+    // Called on the publisher's thread when a consumer is detached for
+    // falling behind (overflow policy detach): counted by the client's metrics.
+    std::function<void()> on_overflow;
   };
 
   explicit event_hub(options opts) : options_(std::move(opts)) {}
@@ -249,6 +252,7 @@ class event_hub : public std::enable_shared_from_this<event_hub<Item>> {
     for (auto* c : overflowed) {
       if (options_.log)
         options_.log(log_level::warning, "a consumer fell behind; detaching it (overflow policy: detach)");
+      if (options_.on_overflow) options_.on_overflow();
       detach(c, make_error_code(error::consumer_overflow));
     }
   }
@@ -296,6 +300,19 @@ class event_hub : public std::enable_shared_from_this<event_hub<Item>> {
       invoke_callback(*c, final_item);
       cut(*c);
     }
+  }
+
+  // For metrics, from any thread: the most items a pull consumer has not
+  // taken yet (in the ring and in its own batch).
+  std::size_t max_unread() const {
+    std::lock_guard lock(mutex_);
+    std::size_t most = 0;
+    for (const auto* c : readers_) {
+      const auto unread =
+          static_cast<std::size_t>(head_ - c->cursor_) + c->local_count_.load(std::memory_order_relaxed);
+      most = std::max(most, unread);
+    }
+    return most;
   }
 
   // For tests and the memory benchmark's reasoning: items held by the ring.

@@ -7,7 +7,15 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
 
+#include <boost/beast/core/flat_buffer.hpp>
+#include <boost/beast/core/tcp_stream.hpp>
+#include <boost/beast/http.hpp>
+
+#include <unistd.h>
+
+#include <filesystem>
 #include <fstream>
+#include <regex>
 #include <sstream>
 
 #include "mesos/v1/scheduler/scheduler.pb.h"
@@ -183,6 +191,94 @@ TEST_P(Cli, WatchPrintsTextThatIsNotUtf8WithQuestionMarks) {
     }
   }
   EXPECT_TRUE(seen) << p.out;
+}
+
+// GET http://127.0.0.1:<port>/metrics.
+boost::beast::http::response<boost::beast::http::string_body> get_metrics(unsigned short port) {
+  namespace http = boost::beast::http;
+  boost::asio::io_context io;
+  boost::beast::tcp_stream stream(io);
+  stream.connect({boost::asio::ip::make_address("127.0.0.1"), port});
+  http::request<http::empty_body> req{http::verb::get, "/metrics", 11};
+  req.set(http::field::host, "127.0.0.1");
+  http::write(stream, req);
+  boost::beast::flat_buffer buffer;
+  http::response<http::string_body> res;
+  http::read(stream, buffer, res);
+  return res;
+}
+
+// Every line of the Prometheus text format 0.0.4 is a comment (# HELP, #
+// TYPE) or `name{label="value",...} number`; returns the first that is not.
+std::string first_unparseable_line(const std::string& text) {
+  static const std::regex sample(
+      R"re(^[a-zA-Z_:][a-zA-Z0-9_:]*(\{([a-zA-Z_][a-zA-Z0-9_]*="([^"\\\n]|\\.)*",?)*\})? ([-+]?[0-9.eE+-]+|[+-]Inf|NaN)$)re");
+  static const std::regex comment(R"re(^# (HELP|TYPE) [a-zA-Z_:][a-zA-Z0-9_:]* .*$)re");
+  for (const auto& line : lines_of(text))
+    if (!std::regex_match(line, sample) && !std::regex_match(line, comment)) return line;
+  return {};
+}
+
+TEST_P(Cli, WatchServesItsMetricsWhileItRuns) {
+  mesoshttp::sim::cluster sim(fast_sim());
+  sim.start();
+  subprocess p({MESOSHTTP_CLI, "watch", "--master", sim.url(0), "--encoding", wire(), "--format", "json",
+                "--metrics-address", "127.0.0.1:0"});
+  ASSERT_TRUE(p.wait_for_error_output("/metrics\n", deadline)) << p.out << p.err;
+  std::smatch where;
+  ASSERT_TRUE(std::regex_search(p.err, where, std::regex("serving metrics at http://127\\.0\\.0\\.1:([0-9]+)/metrics")))
+      << p.err;
+  const auto port = static_cast<unsigned short>(std::stoul(where[1]));
+  ASSERT_TRUE(p.wait_for_output("HEARTBEAT", deadline)) << p.out << p.err;
+
+  const auto res = get_metrics(port);
+  EXPECT_EQ(res.result_int(), 200u);
+  EXPECT_EQ(res[boost::beast::http::field::content_type], "text/plain; version=0.0.4; charset=utf-8");
+  const auto& text = res.body();
+  EXPECT_EQ(first_unparseable_line(text), "") << text;
+  EXPECT_NE(text.find("# TYPE mesoshttp_events_total counter\n"), std::string::npos) << text;
+  EXPECT_NE(text.find("mesoshttp_events_total{type=\"SUBSCRIBED\"} 1\n"), std::string::npos) << text;
+  EXPECT_NE(text.find("mesoshttp_subscriptions_total 1\n"), std::string::npos) << text;
+  EXPECT_NE(text.find("mesoshttp_subscribed 1\n"), std::string::npos) << text;
+  std::smatch heartbeats;
+  ASSERT_TRUE(
+      std::regex_search(text, heartbeats, std::regex("mesoshttp_events_total\\{type=\"HEARTBEAT\"\\} ([0-9]+)")))
+      << text;
+  EXPECT_GE(std::stoul(heartbeats[1]), 1u) << text;
+
+  p.signal(SIGINT);
+  EXPECT_EQ(p.wait(deadline), 0) << p.out << p.err;
+}
+
+// `run` serves the same while its task runs (the task waits for a file the
+// test creates once it has read the metrics), and still exits once it is done.
+TEST_P(Cli, RunServesItsMetricsWhileTheTaskRuns) {
+  const auto release =
+      std::filesystem::temp_directory_path() / ("mesoshttp-cli-metrics-" + std::to_string(::getpid()) + "-" + wire());
+  std::filesystem::remove(release);
+  subprocess p({MESOSHTTP_CLI, "run", "--encoding", wire(), "--metrics-address", "127.0.0.1:0", "--",
+                "while [ ! -e " + release.string() + " ]; do sleep 0.05; done"});
+  ASSERT_TRUE(p.wait_for_error_output("/metrics\n", deadline)) << p.out << p.err;
+  std::smatch where;
+  ASSERT_TRUE(std::regex_search(p.err, where, std::regex("serving metrics at http://127\\.0\\.0\\.1:([0-9]+)/metrics")))
+      << p.err;
+  ASSERT_TRUE(p.wait_for_output("TASK_RUNNING", deadline)) << p.out << p.err;
+  const auto res = get_metrics(static_cast<unsigned short>(std::stoul(where[1])));
+  std::ofstream(release.string()) << "done\n";
+  const auto& text = res.body();
+  EXPECT_EQ(first_unparseable_line(text), "") << text;
+  EXPECT_NE(text.find("mesoshttp_calls_total{outcome=\"accepted\",type=\"ACCEPT\"} 1\n"), std::string::npos) << text;
+  EXPECT_EQ(text.find("mesoshttp_events_total{type=\"UPDATE\"} 0\n"), std::string::npos) << text;
+  EXPECT_EQ(p.wait(deadline), 0) << p.out << p.err;
+  std::filesystem::remove(release);
+}
+
+TEST_P(Cli, WatchRefusesAMetricsAddressItCannotServe) {
+  mesoshttp::sim::cluster sim(fast_sim());
+  sim.start();
+  auto r = cli({"watch", "--master", sim.url(0), "--encoding", wire(), "--metrics-address", "no-port-here"});
+  EXPECT_EQ(r.code, 1) << r.all();
+  EXPECT_NE(r.err.find("cannot serve metrics at no-port-here"), std::string::npos) << r.all();
 }
 
 TEST_P(Cli, WatchTextIsOneSummaryPerEvent) {

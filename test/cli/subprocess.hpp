@@ -70,6 +70,15 @@ class subprocess {
     return true;
   }
 
+  // The same for stderr.
+  bool wait_for_error_output(const std::string& text, std::chrono::seconds deadline) {
+    const auto until = std::chrono::steady_clock::now() + deadline;
+    while (err.find(text) == std::string::npos) {
+      if (!pump(until)) return err.find(text) != std::string::npos;
+    }
+    return true;
+  }
+
   // Reads everything and reaps the child: its exit code, 128 + signal if it
   // was killed, or nullopt if it did not end before the deadline (it is then
   // killed).

@@ -26,6 +26,28 @@ std::atomic<bool> quiet{false};
 void expect_disconnect() { quiet = true; }
 bool disconnect_expected() { return quiet; }
 
+void add_metrics_option(CLI::App& app, std::string& address) {
+  app.add_option("--metrics-address", address,
+                 "Serve the client's metrics in the Prometheus text format at http://HOST:PORT/metrics while "
+                 "the command runs (port 0: any free port; the address is printed on stderr)");
+}
+
+bool serve_metrics(const std::string& address, scheduler_client& client, boost::asio::any_io_executor executor,
+                   const std::string& subcommand, std::unique_ptr<metrics_server>& server) {
+  if (address.empty()) return true;
+  try {
+    server = std::make_unique<metrics_server>(std::move(executor), client.metrics(), address);
+  } catch (const std::exception& e) {
+    complain(subcommand, "cannot serve metrics at " + address + ": " + e.what());
+    return false;
+  }
+  const auto at = server->local_endpoint();
+  const auto host = at.address().is_v6() ? "[" + at.address().to_string() + "]" : at.address().to_string();
+  std::cerr << "mesoshttp " << subcommand << ": serving metrics at http://" << host << ":" << at.port() << "/metrics"
+            << std::endl;
+  return true;
+}
+
 void add_connection_options(CLI::App& app, connection_options& o) {
   app.add_option("--master", o.masters,
                  "Master URL, e.g. http://mesos.example.com:5050 (repeatable or comma-separated; "

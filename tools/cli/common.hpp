@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "mesoshttp/client.hpp"
+#include "mesoshttp/metrics_server.hpp"
 #include "mesoshttp/sim/cluster.hpp"
 
 namespace mesoshttp::cli {
@@ -48,6 +49,18 @@ void add_connection_options(CLI::App& app, connection_options& options);
 // simulator's URL); nullopt and a message on stderr if an option is unusable.
 std::optional<client_config> make_client_config(const connection_options& options, std::vector<std::string> masters,
                                                 const std::string& subcommand);
+
+// --metrics-address HOST:PORT (run, watch).
+void add_metrics_option(CLI::App& app, std::string& address);
+
+// Serves `client`'s metrics at `address` (/metrics) on `executor` into
+// `server` while the command runs, and says where on stderr ("... serving
+// metrics at http://H:P/metrics", with the port chosen for port 0). Nothing
+// for an empty address; false and a message on stderr if it cannot listen
+// there. Stop the server once the client is closed, so that the
+// io_context's run() can return.
+bool serve_metrics(const std::string& address, scheduler_client& client, boost::asio::any_io_executor executor,
+                   const std::string& subcommand, std::unique_ptr<metrics_server>& server);
 
 // Called once a command has asked for TEARDOWN or shutdown: the end of the
 // event stream that follows is expected, so the library's warnings about it

@@ -38,6 +38,7 @@ struct run_options {
   std::string role;
   std::vector<std::string> env;
   double offer_timeout = 60;
+  std::string metrics_address;
   std::vector<std::string> command;
 };
 
@@ -112,6 +113,7 @@ class runner {
         signals_(io, SIGINT, SIGTERM) {}
 
   int exec() {
+    if (!serve_metrics(o_.metrics_address, client_, io_.get_executor(), "run", metrics_)) return exit_failure;
     sub_ = client_.on_event([this](const client_event& item) { on_item(item); });
     signals_.async_wait([this](const boost::system::error_code& ec, int sig) { on_signal(ec, sig); });
     if (progress_.tty()) tick();
@@ -342,6 +344,7 @@ class runner {
     offer_timer_.cancel();
     ticker_.cancel();
     signals_.cancel(ignored);
+    if (metrics_) metrics_->stop();
     sub_.detach();
   }
 
@@ -362,6 +365,7 @@ class runner {
   asio::steady_timer offer_timer_;
   asio::steady_timer ticker_;
   asio::signal_set signals_;
+  std::unique_ptr<metrics_server> metrics_;
   progress progress_;
   std::size_t subscriptions_ = 0;
   bool launched_ = false;
@@ -402,6 +406,7 @@ command add_run(CLI::App& app) {
   sub->add_option("--offer-timeout", o->offer_timeout, "Seconds to wait for an offer that fits before giving up")
       ->default_val(60)
       ->check(tools::positive());
+  add_metrics_option(*sub, o->metrics_address);
   sub->add_option("command", o->command, "The command (after --)")->required();
   return [o] {
     std::unique_ptr<sim::cluster> sim;

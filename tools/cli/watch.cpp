@@ -22,6 +22,7 @@ struct watch_options {
   std::size_t count = 0;
   bool keep_offers = false;
   double failover_timeout = 0;
+  std::string metrics_address;
 };
 
 class watcher {
@@ -30,6 +31,7 @@ class watcher {
       : o_(o), client_(io.get_executor(), std::move(cfg)), signals_(io, SIGINT, SIGTERM) {}
 
   int exec(asio::io_context& io) {
+    if (!serve_metrics(o_.metrics_address, client_, io.get_executor(), "watch", metrics_)) return exit_failure;
     sub_ = client_.on_event([this](const client_event& item) { on_item(item); });
     signals_.async_wait([this](const boost::system::error_code& ec, int sig) {
       if (ec) return;
@@ -51,6 +53,7 @@ class watcher {
       }
       boost::system::error_code ignored;
       signals_.cancel(ignored);
+      if (metrics_) metrics_->stop();
       sub_.detach();
       return;
     }
@@ -88,6 +91,7 @@ class watcher {
   scheduler_client client_;
   event_subscription sub_;
   asio::signal_set signals_;
+  std::unique_ptr<metrics_server> metrics_;
   std::size_t seen_ = 0;
   bool stopping_ = false;
   int code_ = 0;
@@ -114,6 +118,7 @@ command add_watch(CLI::App& app) {
                   "(0: it is removed as soon as its connection is lost)")
       ->default_val(0)
       ->check(tools::non_negative());
+  add_metrics_option(*sub, o->metrics_address);
   return [o] {
     std::unique_ptr<sim::cluster> sim;
     std::vector<std::string> masters = o->connection.masters;
