@@ -1,5 +1,5 @@
 // What the scheduler client records into its metrics registry, from a few
-// hook points in client.cpp (all on the client's strand; the snapshot reads
+// hook points in client_impl.hpp (all on the client's strand; the snapshot reads
 // from any thread). The event path costs one relaxed atomic add per event
 // (a counter resolved per event type up front) and one clock read per socket
 // read; everything else happens per call or per subscription.

@@ -1,5 +1,5 @@
 // What the scheduler API says about its own messages, for the scheduler
-// client (src/client.cpp): the SUBSCRIBE call, which calls may be sent twice,
+// client (scheduler/client_impl.hpp): the SUBSCRIBE call, which calls may be sent twice,
 // and where a decoded Event lives. Pure functions: no I/O, no client state.
 #pragma once
 
