@@ -25,26 +25,16 @@ using namespace mesoshttp::test;
 using namespace std::chrono_literals;
 using mesoshttp::auto_acknowledge;
 
-std::size_t calls_of(const mesoshttp::sim::cluster& sim, const std::string& type, unsigned status = 0) {
-  std::size_t n = 0;
-  for (const auto& c : sim.calls())
-    if (c.type == type && (status == 0 || c.status == status)) ++n;
-  return n;
-}
-
 std::size_t unacknowledged(const mesoshttp::sim::cluster& sim) {
   std::size_t n = 0;
   for (const auto& t : sim.tasks()) n += t.unacknowledged;
   return n;
 }
 
+// Acknowledgements come at once: 10 s is plenty.
 template <class Pred>
-bool eventually(Pred pred) {
-  for (int i = 0; i < 1000; ++i) {
-    if (pred()) return true;
-    std::this_thread::sleep_for(10ms);
-  }
-  return pred();
+bool soon(Pred pred) {
+  return eventually(pred, 10s);
 }
 
 // Launches one task from the first offer `offers` sees.
@@ -77,11 +67,11 @@ TEST_P(Client, ACallbackConsumersUpdatesAreAcknowledgedOnceHandled) {
   launch_one(client, offers, "t1");
   // Each update acknowledged in turn (the master sends a task's next update
   // only then), up to the terminal one.
-  EXPECT_TRUE(eventually([&] {
+  EXPECT_TRUE(soon([&] {
     std::lock_guard lock(m);
     return states.count(mesos::v1::TASK_FINISHED) > 0;
   }));
-  EXPECT_TRUE(eventually([&] { return unacknowledged(*sim_) == 0; }));
+  EXPECT_TRUE(soon([&] { return unacknowledged(*sim_) == 0; }));
   EXPECT_GE(calls_of(*sim_, "ACKNOWLEDGE", 202), 3u);  // STARTING, RUNNING, FINISHED
   EXPECT_EQ(calls_of(*sim_, "ACKNOWLEDGE", 400), 0u);
 }
@@ -117,7 +107,7 @@ TEST_P(Client, APullingConsumersUpdateIsAcknowledgedWhenItAsksForTheNextOrSaysSo
   std::this_thread::sleep_for(300ms);
   EXPECT_EQ(calls_of(*sim_, "ACKNOWLEDGE"), 0u) << "taken, not yet handled";
   events.acknowledge();
-  EXPECT_TRUE(eventually([&] { return calls_of(*sim_, "ACKNOWLEDGE", 202) == 1; }));
+  EXPECT_TRUE(soon([&] { return calls_of(*sim_, "ACKNOWLEDGE", 202) == 1; }));
   events.acknowledge();  // twice is once
   // Asking for the next item acknowledges the one before: RUNNING, then
   // FINISHED arrive, each only after the previous was acknowledged.
@@ -125,10 +115,10 @@ TEST_P(Client, APullingConsumersUpdateIsAcknowledgedWhenItAsksForTheNextOrSaysSo
   EXPECT_EQ(running.event->update().status().state(), mesos::v1::TASK_RUNNING);
   auto finished = wait_for(events, is_event(Event::UPDATE));
   EXPECT_EQ(finished.event->update().status().state(), mesos::v1::TASK_FINISHED);
-  EXPECT_TRUE(eventually([&] { return calls_of(*sim_, "ACKNOWLEDGE", 202) == 2; }));
+  EXPECT_TRUE(soon([&] { return calls_of(*sim_, "ACKNOWLEDGE", 202) == 2; }));
   EXPECT_EQ(unacknowledged(*sim_), 1u) << "the last one is taken, not handled";
   events.acknowledge();
-  EXPECT_TRUE(eventually([&] { return unacknowledged(*sim_) == 0; }));
+  EXPECT_TRUE(soon([&] { return unacknowledged(*sim_) == 0; }));
   EXPECT_EQ(calls_of(*sim_, "ACKNOWLEDGE", 400), 0u);
 }
 
@@ -183,9 +173,9 @@ TEST_P(Client, AnOperationsStatusUpdatesAreAcknowledgedOnceHandled) {
   EXPECT_EQ(status.state(), mesos::v1::OPERATION_FINISHED) << status.message();
   EXPECT_EQ(calls_of(*sim_, "ACKNOWLEDGE_OPERATION_STATUS"), 0u) << "taken, not yet handled";
   events.acknowledge();
-  EXPECT_TRUE(eventually([&] { return calls_of(*sim_, "ACKNOWLEDGE_OPERATION_STATUS", 202) == 1; }));
+  EXPECT_TRUE(soon([&] { return calls_of(*sim_, "ACKNOWLEDGE_OPERATION_STATUS", 202) == 1; }));
   // The master stops resending it, and forgets a finished operation.
-  EXPECT_TRUE(eventually([&] {
+  EXPECT_TRUE(soon([&] {
     for (const auto& op : sim_->operations())
       if (op.operation_id == "reserve-1" && op.unacknowledged) return false;
     return true;
@@ -201,7 +191,7 @@ TEST_P(Client, UpdatesWithoutAUuidAreNeverAcknowledged) {
   launch_one(client, offers, "t1");
   for (int i = 0; i < 3; ++i) wait_for(events, is_event(Event::UPDATE));  // STARTING, RUNNING, FINISHED
   events.acknowledge();
-  EXPECT_TRUE(eventually([&] { return unacknowledged(*sim_) == 0; }));
+  EXPECT_TRUE(soon([&] { return unacknowledged(*sim_) == 0; }));
   const auto acks = calls_of(*sim_, "ACKNOWLEDGE");
   // Explicit reconciliation: the master answers with the task's state as it
   // knows it (or that it does not), without a uuid.

@@ -23,22 +23,6 @@ using namespace mesoshttp::test;
 using namespace std::chrono_literals;
 using mesoshttp::offer_book;
 
-template <class Pred>
-bool eventually(Pred pred) {
-  for (int i = 0; i < 2000; ++i) {
-    if (pred()) return true;
-    std::this_thread::sleep_for(10ms);
-  }
-  return pred();
-}
-
-std::size_t calls_of(const mesoshttp::sim::cluster& sim, const std::string& type, unsigned status = 0) {
-  std::size_t n = 0;
-  for (const auto& c : sim.calls())
-    if (c.type == type && (status == 0 || c.status == status)) ++n;
-  return n;
-}
-
 class OfferBookOverSockets : public Client {
  protected:
   // Two agents, offers every 50 ms; `offer_timeout` > 0: the master

@@ -22,12 +22,7 @@ namespace {
 using namespace mesoshttp::test;
 using namespace std::chrono_literals;
 
-std::size_t reconciles(const mesoshttp::sim::cluster& sim) {
-  std::size_t n = 0;
-  for (const auto& c : sim.calls())
-    if (c.type == "RECONCILE" && c.status == 202) ++n;
-  return n;
-}
+std::size_t reconciles(const mesoshttp::sim::cluster& sim) { return calls_of(sim, "RECONCILE", 202); }
 
 TEST_P(Client, TheReconcilerAsksAboutLiveTasksThenAllAndReportsTheOnesTheMasterForgot) {
   start_sim();

@@ -13,6 +13,7 @@
 #include <future>
 #include <iostream>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "mesoshttp/client.hpp"
@@ -64,6 +65,26 @@ client_event wait_for(event_stream& stream, Pred pred, std::vector<client_event>
   }
   ADD_FAILURE() << "condition not met within the deadline (last item: " << last << ")";
   return {};
+}
+
+// Polls `pred` every 10 ms until it holds or `limit` has passed; the last
+// answer.
+template <class Pred>
+bool eventually(Pred pred, std::chrono::milliseconds limit = std::chrono::seconds(20)) {
+  const auto until = std::chrono::steady_clock::now() + limit;
+  while (std::chrono::steady_clock::now() < until) {
+    if (pred()) return true;
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  return pred();
+}
+
+// Calls of `type` the simulated master answered (with `status`, when not 0).
+inline std::size_t calls_of(const mesoshttp::sim::cluster& sim, const std::string& type, unsigned status = 0) {
+  std::size_t n = 0;
+  for (const auto& c : sim.calls())
+    if (c.type == type && (status == 0 || c.status == status)) ++n;
+  return n;
 }
 
 inline auto is_kind(kind k) {
