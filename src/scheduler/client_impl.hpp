@@ -64,7 +64,6 @@ class client_impl : public std::enable_shared_from_this<client_impl> {
                                                   : std::nullopt),
         registry_(config_.metrics ? config_.metrics : std::make_shared<metrics_registry>()),
         metrics_(config_.record_metrics ? registry_ : nullptr) {
-    framework_id_ = identity_.id();
     // Built eagerly only when a configured master needs it (loading the
     // system's CA store is not free); a redirect to https builds it later.
     const auto& masters = masters_;
@@ -113,10 +112,9 @@ class client_impl : public std::enable_shared_from_this<client_impl> {
       }
       std::string why;
       if (auto ec = self->identity_.load(why)) return self->close(ec, why);
-      self->framework_id_ = self->identity_.id();
       if (self->identity_.from_store()) {
         self->set_public_info();
-        self->log(log_level::info, [&] { return "failing over to framework " + self->framework_id_->value(); });
+        self->log(log_level::info, [&] { return "failing over to framework " + self->identity_.id()->value(); });
       }
       if (self->config_.detector) {
         std::weak_ptr<client_impl> weak = self;
@@ -139,7 +137,7 @@ class client_impl : public std::enable_shared_from_this<client_impl> {
   void teardown() {
     asio::post(strand_, [self = shared_from_this()] {
       if (self->closed_) return;
-      if (!self->framework_id_) {
+      if (!self->identity_.id()) {
         self->log(log_level::info, "teardown: no framework id yet; shutting down");
         self->close({}, "torn down");
         return;
@@ -158,7 +156,7 @@ class client_impl : public std::enable_shared_from_this<client_impl> {
     // Sent as it is at the time it goes out, with the framework id known then.
     auto encoder = [weak = weak_from_this(), call = std::move(call)](encoding wire, std::string& body,
                                                                      std::string& why) mutable {
-      if (auto self = weak.lock(); self && self->framework_id_) *call.mutable_framework_id() = *self->framework_id_;
+      if (auto self = weak.lock(); self && self->identity_.id()) *call.mutable_framework_id() = *self->identity_.id();
       return encode(call, wire, body, &why);
     };
     auto pc = std::make_shared<pending_call>(Call::Type_Name(type), type, is_idempotent(type), std::move(encoder),
@@ -226,7 +224,7 @@ class client_impl : public std::enable_shared_from_this<client_impl> {
 
   void set_public_info() {
     std::lock_guard lock(info_mutex_);
-    framework_id_public_ = framework_id_;
+    framework_id_public_ = identity_.id();
     master_public_ = session_->leader().url();
   }
 
@@ -286,7 +284,7 @@ class client_impl : public std::enable_shared_from_this<client_impl> {
     h.request_body = [weak](encoding wire, std::string& body, std::string& why) -> std::error_code {
       auto self = weak.lock();
       if (!self) return make_error_code(error::shut_down);
-      return encode(subscribe_call(self->config_, self->framework_id_), wire, body, &why);
+      return encode(subscribe_call(self->config_, self->identity_.id()), wire, body, &why);
     };
     h.on_record = [weak](std::string_view record, encoding wire, std::string& why) -> std::error_code {
       auto self = weak.lock();
@@ -379,7 +377,6 @@ class client_impl : public std::enable_shared_from_this<client_impl> {
   std::error_code on_subscribed_event(const Event& event, std::string& why) {
     const auto& s = event.subscribed();
     if (auto ec = identity_.subscribed(s.framework_id(), why)) return ec;
-    framework_id_ = s.framework_id();
     // A confused master's NaN, zero or negative interval means the default;
     // an absurd one (inf) is capped at a day, so the conversion cannot overflow.
     const double given = s.heartbeat_interval_seconds();
@@ -389,9 +386,9 @@ class client_impl : public std::enable_shared_from_this<client_impl> {
     set_state(connection_state::subscribed);
     set_public_info();
     log(log_level::info,
-        [&] { return "subscribed at " + session_->leader().url() + " as framework " + framework_id_->value(); });
+        [&] { return "subscribed at " + session_->leader().url() + " as framework " + s.framework_id().value(); });
     auto item = make_item(client_event::kind::subscribed);
-    item.framework_id = framework_id_->value();
+    item.framework_id = s.framework_id().value();
     publish(std::move(item));
     pool_->on_subscribed(session_->leader(), session_->stream_id(), session_->generation());
     return {};
@@ -518,7 +515,6 @@ class client_impl : public std::enable_shared_from_this<client_impl> {
   std::error_code closed_reason_;
   std::atomic<connection_state> state_{connection_state::idle};
   framework_identity identity_;
-  std::optional<mesos::v1::FrameworkID> framework_id_;
   // An end the client does not come back from (the framework was removed or
   // taken over, its id could not be stored): closes it once the stream is down.
   std::pair<std::error_code, std::string> final_end_;

@@ -24,10 +24,11 @@ std::error_code framework_identity::load(std::string& why) {
 }
 
 std::error_code framework_identity::subscribed(const mesos::v1::FrameworkID& id, std::string& why) {
+  if (store_ && stored_ != id.value()) {
+    if (auto ec = store_->save(id.value(), why)) return ec;  // not taken on: the client ends
+    stored_ = id.value();
+  }
   id_ = id;
-  if (!store_ || stored_ == id.value()) return {};
-  if (auto ec = store_->save(id.value(), why)) return ec;
-  stored_ = id.value();
   return {};
 }
 

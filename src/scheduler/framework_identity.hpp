@@ -25,7 +25,8 @@ class framework_identity {
   std::error_code load(std::string& why);
 
   // SUBSCRIBED assigned (or confirmed) `id`: stored before anyone acts on it,
-  // so no task is launched under an id a restart would not find.
+  // so no task is launched under an id a restart would not find. The id the
+  // client subscribes and calls with from then on (id()).
   std::error_code subscribed(const mesos::v1::FrameworkID& id, std::string& why);
 
   // The master removed the framework: the stored id is dead.
