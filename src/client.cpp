@@ -29,10 +29,6 @@ std::string_view to_string(connection_state state) noexcept {
 
 // ------------------------------------------------------------------ public API
 
-namespace detail {
-std::shared_ptr<pending_acknowledgement> make_pending_acknowledgement(std::function<void(Call)> sender);
-}  // namespace detail
-
 namespace {
 struct own_thread_state {
   asio::io_context io{1};
@@ -94,9 +90,7 @@ std::function<void(Call)> acknowledgement_sender(std::weak_ptr<detail::client_im
 
 event_stream scheduler_client::events(std::size_t queue_size, auto_acknowledge ack) {
   return event_stream(impl_->attach(queue_size, {}),
-                      ack == auto_acknowledge::after_handling
-                          ? detail::make_pending_acknowledgement(acknowledgement_sender(impl_))
-                          : nullptr);
+                      ack == auto_acknowledge::after_handling ? acknowledgement_sender(impl_) : nullptr);
 }
 
 event_subscription scheduler_client::on_event(std::function<void(const client_event&)> callback, auto_acknowledge ack) {
@@ -105,8 +99,7 @@ event_subscription scheduler_client::on_event(std::function<void(const client_ev
     // After the callback returned: one that throws has not handled the event.
     callback = [callback = std::move(callback), send = acknowledgement_sender(impl_)](const client_event& item) {
       callback(item);
-      if (item.type != client_event::kind::event || !item.event) return;
-      if (auto call = acknowledgement_for(*item.event)) send(std::move(*call));
+      if (auto call = acknowledgement_for(item)) send(std::move(*call));
     };
   }
   return event_subscription(impl_->attach(0, std::move(callback)));

@@ -20,9 +20,7 @@ struct pending_acknowledgement {
   std::function<void(mesos::v1::scheduler::Call)> sender;
   std::optional<mesos::v1::scheduler::Call> call;
 
-  void hold(const client_event& item) {
-    if (item.type == client_event::kind::event && item.event) call = acknowledgement_for(*item.event);
-  }
+  void hold(const client_event& item) { call = acknowledgement_for(item); }
   void send() {
     if (!call) return;
     auto c = std::move(*call);
@@ -31,11 +29,15 @@ struct pending_acknowledgement {
   }
 };
 
-std::shared_ptr<pending_acknowledgement> make_pending_acknowledgement(
-    std::function<void(mesos::v1::scheduler::Call)> sender) {
-  return std::make_shared<pending_acknowledgement>(pending_acknowledgement{std::move(sender), std::nullopt});
-}
 }  // namespace detail
+
+event_stream::event_stream(std::shared_ptr<detail::consumer> consumer,
+                           std::function<void(mesos::v1::scheduler::Call)> acknowledge)
+    : consumer_(std::move(consumer)) {
+  if (acknowledge)
+    ack_ = std::make_shared<detail::pending_acknowledgement>(
+        detail::pending_acknowledgement{std::move(acknowledge), std::nullopt});
+}
 
 event_stream& event_stream::operator=(event_stream&& other) noexcept {
   if (this != &other) {

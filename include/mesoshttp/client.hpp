@@ -148,8 +148,8 @@ class event_stream {
 
  private:
   friend class scheduler_client;
-  event_stream(std::shared_ptr<detail::consumer> consumer, std::shared_ptr<detail::pending_acknowledgement> ack)
-      : consumer_(std::move(consumer)), ack_(std::move(ack)) {}
+  // `acknowledge` sends an acknowledgement; empty: auto_acknowledge::off.
+  event_stream(std::shared_ptr<detail::consumer> consumer, std::function<void(mesos::v1::scheduler::Call)> acknowledge);
   void initiate_next(boost::asio::any_completion_handler<void(std::error_code, client_event)> handler);
   std::shared_ptr<detail::consumer> consumer_;
   // With auto_acknowledge::after_handling: the acknowledgement the item

@@ -21,4 +21,9 @@ std::optional<mesos::v1::scheduler::Call> acknowledgement_for(const Event& event
   return std::nullopt;
 }
 
+std::optional<mesos::v1::scheduler::Call> acknowledgement_for(const client_event& item) {
+  if (item.type != client_event::kind::event || !item.event) return std::nullopt;
+  return acknowledgement_for(*item.event);
+}
+
 }  // namespace mesoshttp

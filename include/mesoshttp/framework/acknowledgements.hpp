@@ -8,6 +8,7 @@
 
 #include <optional>
 
+#include "mesoshttp/client.hpp"
 #include "mesos/v1/scheduler/scheduler.pb.h"
 
 namespace mesoshttp {
@@ -16,5 +17,7 @@ namespace mesoshttp {
 // ACKNOWLEDGE_OPERATION_STATUS for an UPDATE_OPERATION_STATUS whose status
 // has one; nullopt for everything else.
 std::optional<mesos::v1::scheduler::Call> acknowledgement_for(const mesos::v1::scheduler::Event& event);
+// The same for a consumer's item: nothing for connection changes.
+std::optional<mesos::v1::scheduler::Call> acknowledgement_for(const client_event& item);
 
 }  // namespace mesoshttp
