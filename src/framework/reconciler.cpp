@@ -115,7 +115,6 @@ struct reconciler::state : std::enable_shared_from_this<reconciler::state> {
   std::function<void(const TaskStatus&)> on_unknown;
   boost::asio::steady_timer timer;  // on the client's executor; touched under the mutex
   std::uint64_t round = 0;
-  std::uint64_t generation = 0;
   std::atomic<std::size_t> unknown_count{0};
   std::atomic<bool> asking{false};  // fsm.running(), readable without the mutex
   bool closed = false;
@@ -133,47 +132,33 @@ reconciler::~reconciler() {
 
 void reconciler::on_event(const client_event& item) {
   auto& s = *state_;
-  std::optional<mesos::v1::scheduler::Call> call;
-  bool unknown = false;
-  const bool update =
-      item.type == client_event::kind::event && item.event && item.event->type() == mesos::v1::scheduler::Event::UPDATE;
-  // Most updates arrive while no round runs: no lock for them (the ingest
-  // path's cost; see bench_system toolkit).
-  if (update && !s.asking.load(std::memory_order_acquire)) {
+  if (item.type == client_event::kind::event) {
+    if (!item.event || item.event->type() != mesos::v1::scheduler::Event::UPDATE) return;
     const auto& status = item.event->update().status();
-    if (!is_unknown_to_master(status)) return;
-    s.unknown_count.fetch_add(1, std::memory_order_relaxed);
-    if (s.on_unknown) s.on_unknown(status);
-    return;
+    if (is_unknown_to_master(status)) {
+      s.unknown_count.fetch_add(1, std::memory_order_relaxed);
+      if (s.on_unknown) s.on_unknown(status);
+    }
+    // Most updates arrive while no round runs: no lock for them (the ingest
+    // path's cost; see bench_system toolkit).
+    if (!s.asking.load(std::memory_order_acquire)) return;
   }
+  std::optional<mesos::v1::scheduler::Call> call;
   {
     std::lock_guard lock(s.mutex);
     if (s.closed) return;
     switch (item.type) {
-      case client_event::kind::subscribed:
-        s.generation = item.generation;
-        call = s.follow(s.fsm.on_subscribed(s.tracker.live_tasks()));
-        break;
+      case client_event::kind::subscribed: call = s.follow(s.fsm.on_subscribed(s.tracker.live_tasks())); break;
       case client_event::kind::disconnected:
       case client_event::kind::closed:
         s.fsm.on_lost();
         s.asking.store(false, std::memory_order_release);
         s.timer.cancel();
         break;
-      case client_event::kind::event:
-        if (item.event && item.event->type() == mesos::v1::scheduler::Event::UPDATE) {
-          const auto& status = item.event->update().status();
-          if (is_unknown_to_master(status)) {
-            s.unknown_count.fetch_add(1, std::memory_order_relaxed);
-            unknown = true;
-          }
-          call = s.follow(s.fsm.on_update(status));
-        }
-        break;
+      case client_event::kind::event: call = s.follow(s.fsm.on_update(item.event->update().status())); break;
       case client_event::kind::connecting: break;
     }
   }
-  if (unknown && s.on_unknown) s.on_unknown(item.event->update().status());
   if (call) s.client.send(std::move(*call));
 }
 
