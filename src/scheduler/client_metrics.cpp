@@ -27,7 +27,9 @@ std::string_view disconnect_reason(std::error_code why, bool was_subscribed) {
       case error::bad_redirect: return "redirect";
       case error::not_subscribed: return "subscription_gone";
       case error::no_leader: return "leader_changed";
-      case error::framework_error: return "framework_error";
+      case error::framework_error:
+      case error::framework_removed:
+      case error::framework_failed_over: return "framework_error";  // an ERROR event, whatever it ended
       default: return "other";
     }
   }

@@ -37,6 +37,8 @@ TEST(ClientMetricsRules, DisconnectReasonsAreAFixedSmallSet) {
   EXPECT_EQ(disconnect_reason(make_error_code(error::not_subscribed), true), "subscription_gone");
   EXPECT_EQ(disconnect_reason(make_error_code(error::no_leader), true), "leader_changed");
   EXPECT_EQ(disconnect_reason(make_error_code(error::framework_error), true), "framework_error");
+  EXPECT_EQ(disconnect_reason(make_error_code(error::framework_removed), false), "framework_error");
+  EXPECT_EQ(disconnect_reason(make_error_code(error::framework_failed_over), true), "framework_error");
   EXPECT_EQ(disconnect_reason(make_error_code(error::queue_full), true), "other");
   const std::error_code refused = boost::system::error_code(boost::asio::error::connection_refused);
   EXPECT_EQ(disconnect_reason(refused, false), "connect_failed");
