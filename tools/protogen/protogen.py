@@ -23,6 +23,12 @@ import sys
 WANTED = {
     "mesos/v1/mesos.proto": "Common Mesos v1 types: ids, resources, tasks, offers, containers.",
     "mesos/v1/scheduler/scheduler.proto": "The v1 scheduler HTTP API: Call (scheduler -> master) and Event (master -> scheduler).",
+    "mesos/v1/executor/executor.proto": "The v1 executor HTTP API: Call (executor -> agent) and Event (agent -> executor).",
+    "mesos/v1/master/master.proto": "The v1 operator API of a master: Call, Response and the SUBSCRIBE stream's Event.",
+    "mesos/v1/agent/agent.proto": "The v1 operator API of an agent: Call and Response.",
+    "mesos/v1/maintenance/maintenance.proto": "Maintenance windows and schedules, as the master's operator API speaks them.",
+    "mesos/v1/quota/quota.proto": "Quota requests, configs and statuses, as the master's operator API speaks them.",
+    "mesos/v1/allocator/allocator.proto": "The allocator's view of inverse offers, used by maintenance.",
 }
 
 TOKEN = re.compile(r'\s*(?:(#[^\n]*)|([A-Za-z_][A-Za-z0-9_]*)|("(?:[^"\\]|\\.)*")|([-+0-9.][-+0-9.eE]*)|([{}:]))')
