@@ -7,7 +7,15 @@
 #      fuzz corpora replayed, soak
 #   2. ASan+UBSan (clang 14, -Werror): the whole suite
 #   3. TSan (clang 14): the concurrency tests (hub, client, simulator, soak)
-#   4. libFuzzer (clang 14, ASan+UBSan): every target for MESOSHTTP_FUZZ_SECONDS
+#   4. libFuzzer (clang 14, ASan+UBSan): every target for MESOSHTTP_FUZZ_SECONDS,
+#      built in stage 2's tree (its code carries the fuzzer's coverage
+#      instrumentation), so the library is not compiled a fourth time
+#
+# Compiling is most of the time on a 2-core machine, so the builds here carry
+# line tables only (-g1: file:line and function names in every sanitizer
+# report and backtrace, without the full debug info that made each object
+# three times larger and linking slow); the sanitized builds use -O1, as the
+# sanitizers' own documentation advises.
 #
 # MESOSHTTP_QUICK=1 runs stage 1 only (locally; ignored when CI=true).
 # MESOSHTTP_SOAK_SECONDS: soak length (default 10 s; 60 s under CI).
@@ -27,6 +35,8 @@ fi
 fuzz_seconds=${MESOSHTTP_FUZZ_SECONDS:-45}
 # Sanitized runs are several times slower; their soak is shorter but still faulty throughout.
 sanitized_soak=${MESOSHTTP_SANITIZED_SOAK_SECONDS:-20}
+optimized_flags="-O2 -g1 -DNDEBUG"
+sanitized_flags="-O1 -g1 -DNDEBUG"
 
 script_start=$SECONDS
 timings=()
@@ -48,7 +58,8 @@ trap 'rc=$?; if [ $rc -ne 0 ]; then echo; echo "== FAILED in stage: ${stage_name
 # --------------------------------------------------------------------------
 stage "build (g++, -Werror) + ctest"
 bash scripts/format.sh --check
-cmake -S . -B "$build_dir" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DMESOSHTTP_WERROR=ON
+cmake -S . -B "$build_dir" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+  "-DCMAKE_CXX_FLAGS_RELWITHDEBINFO=$optimized_flags" -DMESOSHTTP_WERROR=ON
 cmake --build "$build_dir" -j "$jobs"
 ctest --test-dir "$build_dir" --output-on-failure -j "$jobs"
 stage_done
@@ -59,8 +70,13 @@ if [ "$quick" = "1" ]; then
 else
   # ------------------------------------------------------------------------
   stage "ASan+UBSan (clang, -Werror): whole suite"
+  # Built with the fuzzer's coverage instrumentation and the libFuzzer targets,
+  # which stage 4 runs. With the targets built as fuzzers, their corpora are
+  # replayed by the fuzzers themselves (each run starts with the whole corpus)
+  # rather than by ctest here; stage 1 replays them too.
   cmake -S . -B build-asan-ci -G Ninja -DCMAKE_CXX_COMPILER=clang++ -DCMAKE_BUILD_TYPE=RelWithDebInfo \
-    -DMESOSHTTP_SANITIZE=address,undefined -DMESOSHTTP_WERROR=ON \
+    "-DCMAKE_CXX_FLAGS_RELWITHDEBINFO=$sanitized_flags" -DCMAKE_CXX_FLAGS=-fsanitize=fuzzer-no-link \
+    -DMESOSHTTP_SANITIZE=address,undefined -DMESOSHTTP_WERROR=ON -DMESOSHTTP_BUILD_FUZZERS=ON \
     -DMESOSHTTP_BUILD_TOOLS=OFF -DMESOSHTTP_BUILD_EXAMPLES=OFF
   cmake --build build-asan-ci -j "$jobs"
   # The install test builds an unsanitized consumer against the tree; it is
@@ -74,7 +90,7 @@ else
   # ------------------------------------------------------------------------
   stage "TSan (clang): client, TLS/auth, ZooKeeper, simulator and soak tests"
   cmake -S . -B build-tsan -G Ninja -DCMAKE_CXX_COMPILER=clang++ -DCMAKE_BUILD_TYPE=RelWithDebInfo \
-    -DMESOSHTTP_SANITIZE=thread -DMESOSHTTP_WERROR=ON \
+    "-DCMAKE_CXX_FLAGS_RELWITHDEBINFO=$sanitized_flags" -DMESOSHTTP_SANITIZE=thread -DMESOSHTTP_WERROR=ON \
     -DMESOSHTTP_BUILD_TOOLS=OFF -DMESOSHTTP_BUILD_EXAMPLES=OFF -DMESOSHTTP_BUILD_FUZZ_REPLAY=OFF
   tsan_targets="hub_test call_pool_test client_test tls_auth_test soak_test sim_protocol_test sim_cluster_test sim_faults_test sim_process_test"
   # The ZooKeeper tests exist when the ZooKeeper C client was found.
@@ -98,31 +114,27 @@ else
 
   # ------------------------------------------------------------------------
   stage "libFuzzer (clang, ASan+UBSan): ${fuzz_seconds}s per target"
-  cmake -S . -B build-fuzz -G Ninja -DCMAKE_CXX_COMPILER=clang++ -DCMAKE_BUILD_TYPE=RelWithDebInfo \
-    -DMESOSHTTP_SANITIZE=address,undefined -DCMAKE_CXX_FLAGS=-fsanitize=fuzzer-no-link \
-    -DMESOSHTTP_BUILD_FUZZERS=ON -DMESOSHTTP_WERROR=ON -DMESOSHTTP_BUILD_TESTS=OFF \
-    -DMESOSHTTP_BUILD_TOOLS=OFF -DMESOSHTTP_BUILD_EXAMPLES=OFF
-  cmake --build build-fuzz -j "$jobs"
+  fuzz_dir=build-asan-ci
   targets="recordio event_decode http_response sim_request"
   # The ZooKeeper target exists when the ZooKeeper component is built.
-  if [ -x build-fuzz/fuzz/fuzz_zk_master_info ]; then targets="$targets zk_master_info"; fi
+  if [ -x "$fuzz_dir/fuzz/fuzz_zk_master_info" ]; then targets="$targets zk_master_info"; fi
   for target in $targets; do
     # New inputs go to a scratch folder; the committed corpus is only read.
-    # A crash leaves its input in build-fuzz/artifacts/: add it to
+    # A crash leaves its input in $fuzz_dir/artifacts/: add it to
     # fuzz/corpus/<target>/ with a note once fixed.
-    scratch=build-fuzz/corpus-$target
-    mkdir -p "$scratch" build-fuzz/artifacts
+    scratch=$fuzz_dir/corpus-$target
+    mkdir -p "$scratch" "$fuzz_dir/artifacts"
     echo "-- fuzz_$target"
-    log=build-fuzz/fuzz-$target.log
+    log=$fuzz_dir/fuzz-$target.log
     rc=0
     ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
-      "build-fuzz/fuzz/fuzz_$target" -max_total_time="$fuzz_seconds" -print_final_stats=1 \
-      -rss_limit_mb=2048 -artifact_prefix="build-fuzz/artifacts/$target-" \
+      "$fuzz_dir/fuzz/fuzz_$target" -max_total_time="$fuzz_seconds" -print_final_stats=1 \
+      -rss_limit_mb=2048 -artifact_prefix="$fuzz_dir/artifacts/$target-" \
       "$scratch" "fuzz/corpus/$target" >"$log" 2>&1 || rc=$?
     grep -E '^#[0-9]+ +(INITED|DONE)|^stat::(number_of_executed_units|peak_rss_mb)' "$log" || true
     if [ "$rc" -ne 0 ]; then
       tail -n 60 "$log"
-      echo "fuzz_$target failed (exit $rc); the input is in build-fuzz/artifacts/"
+      echo "fuzz_$target failed (exit $rc); the input is in $fuzz_dir/artifacts/"
       exit 1
     fi
   done
