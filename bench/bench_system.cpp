@@ -7,9 +7,10 @@
 //   bench_system failover [--rounds R]
 //   bench_system memory   [--stall-seconds S]
 //   bench_system toolkit  [--events N] [--rounds R]
+//   bench_system mirror   [--tasks N] [--agents N] [--events N] [--rounds R]
 //
 // Each benchmark is in its own file (system_ingest.cpp, system_calls.cpp,
-// system_failover.cpp, system_memory.cpp, system_toolkit.cpp); this one reads
+// system_failover.cpp, system_memory.cpp, system_toolkit.cpp, system_mirror.cpp); this one reads
 // the command line.
 #include <iostream>
 #include <string>
@@ -18,7 +19,7 @@
 
 int main(int argc, char** argv) {
   if (argc < 2) {
-    std::cerr << "usage: bench_system ingest|calls|failover|memory|toolkit [--name value]...\n";
+    std::cerr << "usage: bench_system ingest|calls|failover|memory|toolkit|mirror [--name value]...\n";
     return 2;
   }
   for (int i = 2; i + 1 < argc; i += 2) bench_system::g_args[std::string(argv[i]).substr(2)] = argv[i + 1];
@@ -33,6 +34,8 @@ int main(int argc, char** argv) {
     bench_system::run_memory();
   else if (what == "toolkit")
     bench_system::run_toolkit();
+  else if (what == "mirror")
+    bench_system::run_mirror();
   else {
     std::cerr << "unknown benchmark " << what << "\n";
     return 2;

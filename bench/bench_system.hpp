@@ -84,5 +84,6 @@ void run_calls();     // system_calls.cpp
 void run_failover();  // system_failover.cpp
 void run_memory();    // system_memory.cpp
 void run_toolkit();   // system_toolkit.cpp
+void run_mirror();    // system_mirror.cpp
 
 }  // namespace bench_system

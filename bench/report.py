@@ -13,11 +13,11 @@ def load(name):
 
 
 decode = load("decode.json")
-ingest, calls, failover, memory, toolkit = (load(n) for n in ("ingest.json", "calls.json", "failover.json", "memory.json",
-                                                               "toolkit.json"))
+ingest, calls, failover, memory, toolkit, mirror = (load(n) for n in ("ingest.json", "calls.json", "failover.json",
+                                                                       "memory.json", "toolkit.json", "mirror.json"))
 with open(json_out, "w") as f:
     json.dump({"context": decode.get("context"), "decode": decode["benchmarks"], "ingest": ingest,
-               "calls": calls, "failover": failover, "memory": memory, "toolkit": toolkit}, f, indent=1)
+               "calls": calls, "failover": failover, "memory": memory, "toolkit": toolkit, "mirror": mirror}, f, indent=1)
 
 med = {}
 for b in decode["benchmarks"]:
@@ -105,6 +105,17 @@ for r in toolkit["results"]:
     lines.append(f"| {r['shape']} | {r['variant']} | {r['plain_events_per_s']:.0f} | {r['events_per_s']:.0f} | "
                  f"{r['ratio']:.3f} | {met(r['ratio'] >= goal)} |")
 lines.append("")
+
+lines += [f"## 7. The operator API's cluster mirror ({mirror['tasks']} tasks on {mirror['agents']} agents, "
+          f"{mirror['events']} TASK_UPDATED events, one thread, median of {mirror['rounds']} rounds) "
+          "[goal: >= 1M events/s]", "",
+          "| what | figure | floor | ratio | met |", "|---|---:|---:|---:|---|",
+          f"| TASK_UPDATED applied, events/s | {mirror['update_events_per_s']:.0f} | "
+          f"{mirror['floor_events_per_s']:.0f} (bare hash map) | {mirror['ratio']:.3f} | "
+          f"{met(mirror['update_events_per_s'] >= 1e6)} |",
+          f"| SUBSCRIBED snapshot applied, s | {mirror['snapshot_apply_s']:.3f} | | | |",
+          f"| heap kept per task, bytes | {mirror['bytes_per_task']:.0f} | | | |",
+          f"| the snapshot event itself, MiB | {mirror['snapshot_event_bytes']/1048576:.1f} | | | |", ""]
 
 profile = ""
 if os.path.exists(md_out):

@@ -18,9 +18,9 @@ cmake --build "$build_dir" -j "$jobs" --target bench_decode bench_system
 out=$(mktemp -d)
 trap 'rm -rf "$out"' EXIT
 if [ "${BENCH_QUICK:-0}" = "1" ]; then
-  min_time=0.1; reps=1; events=50000; rounds=1; seconds=2; stall=3
+  min_time=0.1; reps=1; events=50000; rounds=1; seconds=2; stall=3; mirror_tasks=20000
 else
-  min_time=0.5; reps=3; events=200000; rounds=3; seconds=3; stall=10
+  min_time=0.5; reps=3; events=200000; rounds=3; seconds=3; stall=10; mirror_tasks=100000
 fi
 
 echo "== decode"
@@ -34,6 +34,9 @@ echo "== failover"
 "$build_dir/bench/bench_system" failover --rounds 20 >"$out/failover.json"
 echo "== toolkit"
 "$build_dir/bench/bench_system" toolkit --events "$events" --rounds "$rounds" >"$out/toolkit.json"
+echo "== mirror"
+"$build_dir/bench/bench_system" mirror --tasks "$mirror_tasks" --agents 10000 --events 1000000 --rounds "$rounds" \
+  >"$out/mirror.json"
 echo "== memory"
 "$build_dir/bench/bench_system" memory --stall-seconds "$stall" >"$out/memory.json"
 
