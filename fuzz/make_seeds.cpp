@@ -7,6 +7,7 @@
 #include <string>
 
 #include "events.hpp"
+#include "mesos/v1/master/master.pb.h"
 #include "mesoshttp/calls.hpp"
 
 namespace {
@@ -129,6 +130,93 @@ int main(int argc, char** argv) {
           request(ct, ct, "0a1b2c3d-0000-4000-8000-000000000001", encoded(accept, enc)));
   }
   write("sim_request", "get", std::string("\x00GET\0/api/v1/scheduler\0\0\0\0", 26));
+
+  // Operator events: the encoding byte, then a RecordIO stream of a cluster's
+  // life: a snapshot, a framework running a task to its end, agents coming
+  // and going, and events naming what is not known.
+  {
+    namespace master = mesos::v1::master;
+    auto event = [](master::Event::Type type) {
+      master::Event e;
+      e.set_type(type);
+      return e;
+    };
+    auto resources = [](auto* out) {
+      *out->Add() = mesoshttp::calls::scalar("cpus", 0.5);
+      *out->Add() = mesoshttp::calls::scalar("mem", 64);
+    };
+    auto agent = [&](master::Response::GetAgents::Agent* a, const std::string& id) {
+      a->mutable_agent_info()->mutable_id()->set_value(id);
+      a->mutable_agent_info()->set_hostname(id + ".example");
+      a->set_active(true);
+      a->set_version("1.11.0");
+      resources(a->mutable_total_resources());
+    };
+    auto framework = [](master::Response::GetFrameworks::Framework* f, const std::string& id) {
+      f->mutable_framework_info()->mutable_id()->set_value(id);
+      f->mutable_framework_info()->set_name("seed");
+      f->mutable_framework_info()->set_user("root");
+      f->set_active(true);
+      f->set_connected(true);
+      f->set_recovered(false);
+    };
+    auto task = [&](mesos::v1::Task* t, const std::string& id, const std::string& agent_id,
+                    mesos::v1::TaskState state) {
+      t->set_name(id);
+      t->mutable_task_id()->set_value(id);
+      t->mutable_framework_id()->set_value("F1");
+      t->mutable_agent_id()->set_value(agent_id);
+      t->set_state(state);
+      resources(t->mutable_resources());
+    };
+    auto updated = [&](const std::string& id, mesos::v1::TaskState state) {
+      auto e = event(master::Event::TASK_UPDATED);
+      e.mutable_task_updated()->mutable_framework_id()->set_value("F1");
+      e.mutable_task_updated()->set_state(state);
+      e.mutable_task_updated()->mutable_status()->mutable_task_id()->set_value(id);
+      e.mutable_task_updated()->mutable_status()->set_state(state);
+      return e;
+    };
+    auto snapshot = event(master::Event::SUBSCRIBED);
+    auto* state = snapshot.mutable_subscribed()->mutable_get_state();
+    snapshot.mutable_subscribed()->set_heartbeat_interval_seconds(15);
+    agent(state->mutable_get_agents()->add_agents(), "S0");
+    framework(state->mutable_get_frameworks()->add_frameworks(), "F1");
+    framework(state->mutable_get_frameworks()->add_completed_frameworks(), "F0");
+    task(state->mutable_get_tasks()->add_tasks(), "t0", "S0", mesos::v1::TASK_RUNNING);
+    task(state->mutable_get_tasks()->add_completed_tasks(), "old", "S0", mesos::v1::TASK_FINISHED);
+    auto added = event(master::Event::TASK_ADDED);
+    task(added.mutable_task_added()->mutable_task(), "t1", "S1", mesos::v1::TASK_STAGING);
+    auto agent_added = event(master::Event::AGENT_ADDED);
+    agent(agent_added.mutable_agent_added()->mutable_agent(), "S1");
+    auto framework_added = event(master::Event::FRAMEWORK_ADDED);
+    framework(framework_added.mutable_framework_added()->mutable_framework(), "F2");
+    auto framework_removed = event(master::Event::FRAMEWORK_REMOVED);
+    framework_removed.mutable_framework_removed()->mutable_framework_info()->mutable_id()->set_value("F2");
+    framework_removed.mutable_framework_removed()->mutable_framework_info()->set_user("root");
+    framework_removed.mutable_framework_removed()->mutable_framework_info()->set_name("seed");
+    auto agent_removed = event(master::Event::AGENT_REMOVED);
+    agent_removed.mutable_agent_removed()->mutable_agent_id()->set_value("S1");
+    const master::Event life[] = {snapshot,
+                                  event(master::Event::HEARTBEAT),
+                                  framework_added,
+                                  added,
+                                  agent_added,
+                                  updated("t1", mesos::v1::TASK_RUNNING),
+                                  updated("t0", mesos::v1::TASK_FAILED),
+                                  updated("nobody", mesos::v1::TASK_RUNNING),
+                                  updated("t1", mesos::v1::TASK_FINISHED),
+                                  framework_removed,
+                                  agent_removed,
+                                  agent_removed,
+                                  snapshot};
+    for (auto enc : {encoding::protobuf, encoding::json}) {
+      std::string framed;
+      for (const auto& e : life) mesoshttp::recordio::encode(encoded(e, enc), framed);
+      write("operator_event", enc == encoding::json ? "life.json" : "life.pb",
+            std::string(1, enc == encoding::json ? '\1' : '\0') + framed);
+    }
+  }
 
   // ZooKeeper: a mode byte (0 URL, 1 MasterInfo JSON, 2 MasterInfo protobuf,
   // 3 the group's children, one a line), then the bytes.
