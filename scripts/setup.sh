@@ -13,7 +13,7 @@ packages=(
   build-essential cmake ninja-build g++ clang
   libclang-rt-14-dev llvm clang-format
   libboost1.81-dev libboost-url1.81-dev
-  libssl-dev
+  libssl-dev zlib1g-dev
   libprotobuf-dev protobuf-compiler
   libgtest-dev libgmock-dev googletest
   libbenchmark-dev

@@ -29,7 +29,10 @@ std::string redacted(std::string_view url) {
 std::string default_port(std::string_view scheme) { return scheme == "https" ? "443" : "5050"; }
 
 // Fills `out` from an absolute http(s) URL view.
-std::error_code from_url(const boost::urls::url_view& u, master_endpoint& out, bool keep_path, std::string* why) {
+// `path_less_target`: the request path when `u` has none (a configured
+// master, or a Location of only "//host:port").
+std::error_code from_url(const boost::urls::url_view& u, master_endpoint& out, bool keep_path,
+                         std::string_view path_less_target, std::string* why) {
   const std::string scheme(u.scheme());
   if (scheme != "http" && scheme != "https") {
     set_why(why, "unsupported scheme '" + scheme + "' (expected http or https)");
@@ -75,7 +78,7 @@ std::error_code from_url(const boost::urls::url_view& u, master_endpoint& out, b
     out.target = std::string(u.encoded_path());
     if (u.has_query()) out.target += "?" + std::string(u.encoded_query());
   } else {
-    out.target = std::string(scheduler_target);
+    out.target = std::string(path_less_target);
   }
   return {};
 }
@@ -101,7 +104,7 @@ std::error_code parse_master_url(std::string_view text, master_endpoint& out, st
     set_why(why, "'" + redacted(text) + "' is not a URL: " + parsed.error().message());
     return error::invalid_master_url;
   }
-  const auto ec = from_url(*parsed, out, false, why);
+  const auto ec = from_url(*parsed, out, false, scheduler_target, why);
   if (ec && why) *why = "'" + redacted(text) + "': " + *why;
   return ec;
 }
@@ -140,7 +143,8 @@ std::error_code leader_fsm::on_redirect(std::string_view location, std::string* 
   }
   master_endpoint next;
   std::string reason;
-  if (rv.has_error() || from_url(resolved, next, true, &reason)) {
+  // A Location without a path names the same API on another master.
+  if (rv.has_error() || from_url(resolved, next, true, current_.target, &reason)) {
     set_why(why, current_.url() + " redirected to an unusable Location '" + std::string(location) + "'" +
                      (reason.empty() ? "" : ": " + reason));
     return error::bad_redirect;

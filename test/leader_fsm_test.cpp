@@ -69,8 +69,16 @@ TEST(LeaderFsm, FollowsAbsoluteAndHostOnlyRedirects) {
   auto fsm2 = three_masters();
   ASSERT_FALSE(fsm2.on_redirect("//127.0.0.1:5052", &why)) << why;
   EXPECT_EQ(fsm2.current().port, "5052");
-  // No path: the scheduler endpoint of the base is kept by URL resolution rules.
-  EXPECT_FALSE(fsm2.current().target.empty());
+  // No path: the same API on the other master.
+  EXPECT_EQ(fsm2.current().target, "/api/v1/scheduler");
+  // Whatever API the masters serve: an operator's "/api/v1" stays "/api/v1".
+  auto op = parse("http://127.0.0.1:5050");
+  op.target = "/api/v1";
+  leader_fsm operator_fsm({op}, 4);
+  ASSERT_FALSE(operator_fsm.on_redirect("//127.0.0.1:5053", &why)) << why;
+  EXPECT_EQ(operator_fsm.current().url(), "http://127.0.0.1:5053/api/v1");
+  ASSERT_FALSE(operator_fsm.on_redirect("//127.0.0.1:5054/master/api/v1", &why)) << why;
+  EXPECT_EQ(operator_fsm.current().target, "/master/api/v1");
 }
 
 TEST(LeaderFsm, HttpsNeverRedirectsToHttp) {

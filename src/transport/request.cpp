@@ -27,6 +27,7 @@ std::string build_post(const post_request& r) {
   req += content_type(r.wire);
   req += "\r\nAccept: ";
   req += content_type(r.wire);
+  if (r.accept_gzip) req += "\r\nAccept-Encoding: gzip";
   req += "\r\nUser-Agent: ";
   req += r.user_agent;
   if (!r.stream_id.empty()) {

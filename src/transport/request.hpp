@@ -19,6 +19,9 @@ struct post_request {
   // The Authorization header value; empty for none. A secret: never logged.
   std::string_view authorization;
   std::string_view body;
+  // Accept-Encoding: gzip (the operator API's large answers; never for an
+  // event stream, which a master does not compress anyway).
+  bool accept_gzip = false;
 };
 
 // One HTTP/1.1 POST, head and body in one buffer so it goes out in one write

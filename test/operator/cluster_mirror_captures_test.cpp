@@ -132,6 +132,6 @@ TEST_P(ClusterMirrorCaptures, FollowsARealMastersStreamEventByEvent) {
 }
 
 INSTANTIATE_TEST_SUITE_P(Encodings, ClusterMirrorCaptures, ::testing::Values(encoding::protobuf, encoding::json),
-                         [](const auto& info) { return std::string(mesoshttp::to_string(info.param)); });
+                         [](const auto& p) { return std::string(mesoshttp::to_string(p.param)); });
 
 }  // namespace

@@ -9,6 +9,7 @@
 #include <boost/asio/streambuf.hpp>
 #include <boost/asio/write.hpp>
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <functional>
@@ -72,6 +73,11 @@ class scripted_master {
   unsigned short port() const { return port_; }
   std::string url() const { return "http://127.0.0.1:" + std::to_string(port_); }
   std::size_t requests() const { return count_.load(); }
+  // The bodies of the requests so far, in the order they were read.
+  std::vector<std::string> bodies() const {
+    std::lock_guard lock(bodies_mutex_);
+    return bodies_;
+  }
 
  private:
   void run() {
@@ -98,6 +104,12 @@ class scripted_master {
       const auto pos = head.find("Content-Length: ");
       if (pos != std::string::npos) length = std::stoul(head.substr(pos + 16));
       if (buf.size() < length) boost::asio::read(socket, buf, boost::asio::transfer_exactly(length - buf.size()), ec);
+      {
+        std::lock_guard lock(bodies_mutex_);
+        bodies_.emplace_back(
+            boost::asio::buffers_begin(buf.data()),
+            boost::asio::buffers_begin(buf.data()) + static_cast<std::ptrdiff_t>(std::min(length, buf.size())));
+      }
       buf.consume(length);
       const reply answer = script_(count_++, head);
       if (!answer.bytes.empty()) boost::asio::write(socket, boost::asio::buffer(answer.bytes), ec);
@@ -124,6 +136,9 @@ class scripted_master {
   std::thread thread_;
   std::mutex mutex_;
   std::vector<std::thread> workers_;
+  // Apart from mutex_, which the destructor holds while it joins the workers.
+  mutable std::mutex bodies_mutex_;
+  std::vector<std::string> bodies_;
 };
 
 }  // namespace mesoshttp::test
