@@ -63,6 +63,20 @@ std::string random_uuid_bytes() {
   return {bytes.begin(), bytes.end()};
 }
 
+std::optional<std::string> update_refusal(const v1::TaskStatus& status) {
+  if (!status.has_task_id() || status.task_id().value().empty()) return "the status has no task id";
+  if (!status.has_uuid()) return "the status has no uuid (the agent expects 'uuid' to be present)";
+  if (status.uuid().size() != 16) {
+    return "the status' uuid is " + std::to_string(status.uuid().size()) +
+           " bytes, not 16 (the agent answers 'Not a valid UUID')";
+  }
+  if (!status.has_source() || status.source() != v1::TaskStatus::SOURCE_EXECUTOR) {
+    return "the status' source is not SOURCE_EXECUTOR (the only source an agent takes from an executor)";
+  }
+  if (status.state() == v1::TASK_STAGING) return "TASK_STAGING is not a state an executor may report";
+  return std::nullopt;
+}
+
 v1::TaskStatus task_status(std::string_view task_id, v1::TaskState state, std::string_view executor_id,
                            const status_details& details, std::chrono::system_clock::time_point now) {
   v1::TaskStatus status;

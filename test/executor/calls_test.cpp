@@ -160,6 +160,35 @@ TEST(ExecutorCalls, UpdateAndMessageRoundTripInBothEncodings) {
   EXPECT_NE(json_of(update).find("\"source\":\"SOURCE_EXECUTOR\""), std::string::npos) << json_of(update);
 }
 
+TEST(ExecutorCalls, UpdateRefusalFollowsTheAgentsChecks) {
+  const auto good = exec::task_status("t", v1::TASK_RUNNING, "e");
+  EXPECT_EQ(exec::update_refusal(good), std::nullopt);
+  // Every state an executor reports, except STAGING, is taken.
+  for (auto state : {v1::TASK_STARTING, v1::TASK_FINISHED, v1::TASK_FAILED, v1::TASK_KILLING, v1::TASK_KILLED,
+                     v1::TASK_ERROR, v1::TASK_LOST}) {
+    EXPECT_EQ(exec::update_refusal(exec::task_status("t", state, "e")), std::nullopt) << v1::TaskState_Name(state);
+  }
+
+  auto s = good;
+  s.clear_uuid();
+  EXPECT_NE(exec::update_refusal(s).value_or("").find("no uuid"), std::string::npos);
+  s = good;
+  s.set_uuid("7Snp6cPwSiaeQGkOCmpkyw==");  // the base64 text instead of the bytes
+  EXPECT_NE(exec::update_refusal(s).value_or("").find("24 bytes, not 16"), std::string::npos);
+  s = good;
+  s.set_source(v1::TaskStatus::SOURCE_MASTER);
+  EXPECT_NE(exec::update_refusal(s).value_or("").find("SOURCE_EXECUTOR"), std::string::npos);
+  s = good;
+  s.clear_source();
+  EXPECT_NE(exec::update_refusal(s).value_or("").find("SOURCE_EXECUTOR"), std::string::npos);
+  s = good;
+  s.set_state(v1::TASK_STAGING);
+  EXPECT_NE(exec::update_refusal(s).value_or("").find("TASK_STAGING"), std::string::npos);
+  s = good;
+  s.clear_task_id();
+  EXPECT_NE(exec::update_refusal(s).value_or("").find("no task id"), std::string::npos);
+}
+
 TEST(ExecutorCalls, IdsComeFromTheConfig) {
   exec::executor_config config;
   config.framework_id = "fw";

@@ -260,6 +260,12 @@ TEST(MesosDuration, FractionsAreExact) {
   EXPECT_EQ(parse_mesos_duration("0.5ns"), std::chrono::nanoseconds(0));
   EXPECT_EQ(parse_mesos_duration("1.25days"), std::chrono::nanoseconds(30h));
   EXPECT_EQ(parse_mesos_duration("0.1weeks"), std::chrono::nanoseconds(60'480s));
+  // Where a double would round: 1.000000001 x 1e9 is 1000000000.9999999 in
+  // floating point, 0.999999999999999999 is 1.0, and 9223372035.999999999 has
+  // more digits than a double holds.
+  EXPECT_EQ(parse_mesos_duration("1.000000001secs"), std::chrono::nanoseconds(1'000'000'001));
+  EXPECT_EQ(parse_mesos_duration("0.999999999999999999secs"), std::chrono::nanoseconds(999'999'999));
+  EXPECT_EQ(parse_mesos_duration("9223372035.999999999secs"), std::chrono::nanoseconds(9'223'372'035'999'999'999));
 }
 
 TEST(MesosDuration, RefusesAnythingElse) {

@@ -181,6 +181,21 @@ TEST(ExecutorSessionFsm, ShutdownEndsAfterTheGracePeriodKillingTheTasks) {
   EXPECT_NE(a.reason.find("5.0 s"), std::string::npos) << a.reason;
 }
 
+TEST(ExecutorSessionFsm, ShutdownAnsweringAResubscriptionEndsToo) {
+  // An agent answers a resubscription that leaves out a task launched before
+  // any update with SHUTDOWN and no SUBSCRIBED (executor-answers.md).
+  const auto config = checkpointing();
+  executor_session_fsm fsm(config, 1);
+  fsm.on_start(t0);
+  fsm.on_subscribed(t0);
+  ASSERT_EQ(fsm.on_disconnected(t0 + 1s, "stream ended").what, kind::subscribe);
+  EXPECT_EQ(fsm.current(), state::subscribing);
+  const auto a = fsm.on_shutdown_event(t0 + 2s);
+  ASSERT_EQ(a.what, kind::shut_down);
+  EXPECT_TRUE(a.kill_tasks);
+  EXPECT_EQ(a.deadline, t0 + 7s);
+}
+
 TEST(ExecutorSessionFsm, AfterTheEndEveryInputIsIgnored) {
   const auto config = checkpointing();
   executor_session_fsm fsm(config, 1);

@@ -42,7 +42,7 @@ Call subscribe(const executor_ids& ids, std::vector<mesos::v1::TaskInfo> unackno
 
 // UPDATE with `status`. The agent refuses (400) a status without a 16-byte
 // uuid, with a source other than SOURCE_EXECUTOR, or in TASK_STAGING; build
-// it with task_status() to get those right.
+// it with task_status() to get those right; update_refusal() checks one.
 Call update(const executor_ids& ids, mesos::v1::TaskStatus status);
 
 // MESSAGE to the scheduler: opaque bytes, delivered as they are.
@@ -67,6 +67,13 @@ struct status_details {
 mesos::v1::TaskStatus task_status(std::string_view task_id, mesos::v1::TaskState state, std::string_view executor_id,
                                   const status_details& details = {},
                                   std::chrono::system_clock::time_point now = std::chrono::system_clock::now());
+
+// Why an agent would refuse an UPDATE with `status` (400 "Failed to validate
+// Executor::Call", executor-answers.md, "Bad executor requests"), or nullopt
+// if it would take it: a uuid that is not 16 bytes, a source other than
+// SOURCE_EXECUTOR, the state TASK_STAGING, or no task id. Checked before
+// sending, so the mistake is the executor's own error, not a 400 to decode.
+std::optional<std::string> update_refusal(const mesos::v1::TaskStatus& status);
 
 // 16 random bytes laid out as a version-4 (random) UUID.
 std::string random_uuid_bytes();
