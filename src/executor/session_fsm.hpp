@@ -27,6 +27,9 @@
 //   would get the same answer.
 // Every end kills the remaining tasks within the grace period: an executor
 // must not leave its tasks orphaned. Once ended, every input is ignored.
+// There is no heartbeat watchdog, unlike the scheduler's session: an agent
+// sends its executors no HEARTBEAT (none in 65 idle seconds,
+// executor-answers.md), so silence on the stream is not a loss.
 #pragma once
 
 #include <chrono>
@@ -68,6 +71,9 @@ class executor_session_fsm {
   };
 
   executor_session_fsm(const executor_config& config, std::uint64_t seed);
+  // Not copyable: backoff_ refers to backoff_config_.
+  executor_session_fsm(const executor_session_fsm&) = delete;
+  executor_session_fsm& operator=(const executor_session_fsm&) = delete;
 
   // The executor starts: subscribe at once.
   action on_start(clock::time_point now);
