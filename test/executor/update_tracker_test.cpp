@@ -5,6 +5,9 @@
 
 #include <gtest/gtest.h>
 
+#include <google/protobuf/util/message_differencer.h>
+
+#include <fstream>
 #include <string>
 #include <vector>
 
@@ -232,6 +235,61 @@ TEST(UpdateTracker, ResubscribeCarriesExactlyWhatIsOwedInBothEncodings) {
     EXPECT_EQ(back.subscribe().unacknowledged_updates(0).status().uuid(), s.status().uuid());
     EXPECT_EQ(back.subscribe().unacknowledged_tasks(1).name(), "name-silent");
   }
+}
+
+// The JSON records of a capture file, one a line, "---" between them.
+template <typename Message>
+std::vector<Message> captured(const std::string& file) {
+  std::ifstream in(std::string(MESOSHTTP_SHARED_DIR) + "/captures/" + file);
+  std::vector<Message> out;
+  std::string line;
+  while (std::getline(in, line)) {
+    auto arrow = line.find(" -> ");
+    if (arrow != std::string::npos) line.resize(arrow);
+    if (line.empty() || line == "---") continue;
+    Message m;
+    std::string why;
+    EXPECT_FALSE(mesoshttp::decode(line, mesoshttp::encoding::json, m, &why)) << why;
+    out.push_back(m);
+  }
+  return out;
+}
+
+// The captured session replayed: LAUNCH, the executor's two UPDATEs, the
+// agent's two ACKNOWLEDGED (executor-answers.md, "Order of the whole session").
+TEST(UpdateTracker, ReplaysTheCapturedSession) {
+  const auto events = captured<exec::Event>("executor-session-json.events.txt");
+  const auto calls = captured<Call>("executor-session-json.calls.txt");
+  if (events.empty() || calls.empty()) GTEST_SKIP() << "captures not found under " << MESOSHTTP_SHARED_DIR;
+  ASSERT_EQ(events.size(), 6u);
+  ASSERT_EQ(calls.size(), 4u);
+  ASSERT_EQ(events[1].type(), exec::Event::LAUNCH);
+  const exec::executor_ids captured_ids{calls[0].framework_id().value(), calls[0].executor_id().value()};
+
+  update_tracker tracker;
+  tracker.on_launch(events[1].launch().task());
+  // Lost now, before any update: the resubscription must carry the TaskInfo
+  // from LAUNCH, which the agent took back (SUBSCRIBED, task kept).
+  Call resubscribe = tracker.resubscribe_call(captured_ids);
+  ASSERT_EQ(resubscribe.subscribe().unacknowledged_tasks_size(), 1);
+  EXPECT_TRUE(google::protobuf::util::MessageDifferencer::Equals(resubscribe.subscribe().unacknowledged_tasks(0),
+                                                                 events[1].launch().task()));
+
+  tracker.on_update_sent(calls[1].update());  // TASK_RUNNING
+  tracker.on_update_sent(calls[2].update());  // TASK_FINISHED
+  resubscribe = tracker.resubscribe_call(captured_ids);
+  EXPECT_EQ(resubscribe.subscribe().unacknowledged_tasks_size(), 1);
+  EXPECT_EQ(resubscribe.subscribe().unacknowledged_updates_size(), 2);
+
+  ASSERT_EQ(events[2].type(), exec::Event::ACKNOWLEDGED);
+  EXPECT_EQ(tracker.on_acknowledged(events[2].acknowledged()), ack::acknowledged);
+  EXPECT_TRUE(tracker.unacknowledged_tasks().empty());
+  EXPECT_EQ(tracker.live_task_ids(), names{"cap-task-session"});
+  EXPECT_EQ(tracker.on_acknowledged(events[3].acknowledged()), ack::acknowledged);
+  // TASK_FINISHED acknowledged: nothing is owed and the task is forgotten.
+  EXPECT_TRUE(tracker.live_task_ids().empty());
+  EXPECT_TRUE(tracker.unacknowledged_updates().empty());
+  EXPECT_EQ(tracker.unknown_acknowledgements(), 0u);
 }
 
 TEST(UpdateTracker, NothingOwedGivesAPlainSubscribe) {
