@@ -48,6 +48,10 @@ class category final : public std::error_category {
       case error::framework_id_store: return "the framework id store failed";
       case error::framework_removed: return "the master removed the framework";
       case error::framework_failed_over: return "another scheduler took over the framework";
+      case error::invalid_executor_environment: return "the executor's environment is missing or malformed";
+      case error::agent_error_event: return "the agent sent the executor an ERROR event";
+      case error::agent_recovery_timed_out: return "the agent did not come back within the recovery timeout";
+      case error::agent_lost: return "the connection to the agent broke and the framework does not checkpoint";
     }
     return "unknown mesoshttp error";
   }

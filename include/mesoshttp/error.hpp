@@ -53,6 +53,11 @@ enum class error {
   framework_id_store,     // the framework-id store cannot be read or written, is corrupt or another framework's
   framework_removed,      // the master removed the framework (torn down, or its failover_timeout expired): final
   framework_failed_over,  // another scheduler subscribed with this framework id and took over: final
+  // The executor API (include/mesoshttp/executor/).
+  invalid_executor_environment,  // a MESOS_* variable an executor needs is missing or malformed
+  agent_error_event,             // the agent sent the executor an ERROR event: final
+  agent_recovery_timed_out,      // the agent was not back within the recovery timeout: final
+  agent_lost,                    // the connection to the agent broke and nothing will recover it: final
 };
 
 const std::error_category& error_category() noexcept;
