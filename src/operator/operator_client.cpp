@@ -34,6 +34,34 @@ operator_result<Response> typed(detail::raw_answer raw, encoding wire, const std
   return out;
 }
 
+// DRAIN_AGENT's max_grace_period is a google.protobuf.Duration, which
+// protobuf's JSON printer writes as "2s"; a real master refuses that ("Not
+// expecting a JSON string for field 'max_grace_period'") and takes the plain
+// message form {"seconds":2}. So the field is written by hand.
+std::error_code encode_for_master(const mesos::v1::master::Call& call, encoding wire, std::string& body,
+                                  std::string& why) {
+  if (wire != encoding::json || !call.drain_agent().has_max_grace_period()) return encode(call, wire, body, &why);
+  mesos::v1::master::Call without = call;
+  const auto period = without.drain_agent().max_grace_period();
+  without.mutable_drain_agent()->clear_max_grace_period();
+  if (auto err = encode(without, wire, body, &why)) return err;
+  const std::string key = "\"drain_agent\":{";
+  const auto at = body.find(key);
+  if (at == std::string::npos) {
+    why = "no drain_agent object in the JSON call";
+    return make_error_code(error::encode_failed);
+  }
+  // agent_id is required, so the object is never empty: a comma always follows.
+  body.insert(at + key.size(), "\"max_grace_period\":{\"seconds\":" + std::to_string(period.seconds()) +
+                                   ",\"nanos\":" + std::to_string(period.nanos()) + "},");
+  return {};
+}
+
+std::error_code encode_for_master(const mesos::v1::agent::Call& call, encoding wire, std::string& body,
+                                  std::string& why) {
+  return encode(call, wire, body, &why);
+}
+
 template <class Call, class Response>
 void call_with(const std::shared_ptr<detail::operator_caller>& caller, const Call& call,
                std::function<void(operator_result<Response>)> done) {
@@ -41,7 +69,7 @@ void call_with(const std::shared_ptr<detail::operator_caller>& caller, const Cal
   const std::string type = Call::Type_Name(call.type());
   std::string body;
   std::string why;
-  if (auto err = encode(call, wire, body, &why)) {
+  if (auto err = encode_for_master(call, wire, body, why)) {
     operator_result<Response> out;
     out.error = err;
     out.message = "cannot encode " + type + ": " + why;

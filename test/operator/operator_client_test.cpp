@@ -11,6 +11,7 @@
 
 #include "mesoshttp/codec.hpp"
 #include "mesoshttp/error.hpp"
+#include "mesoshttp/operator/operator_calls.hpp"
 #include "mesoshttp/operator/operator_client.hpp"
 #include "../support/scripted_master.hpp"
 
@@ -238,6 +239,26 @@ TEST_P(OperatorClient, CallsThatChangeSomethingCompleteWithTheStatusAlone) {
   EXPECT_EQ(r.status, 202u);
   EXPECT_EQ(sent_call(m, 0).deactivate_agent().agent_id().value(), "S0");
   EXPECT_EQ(sent_call(m, 1).type(), master::Call::RESERVE_RESOURCES);
+}
+
+TEST_P(OperatorClient, DrainAgentsGracePeriodGoesOutInTheFormARealMasterTakes) {
+  scripted_master m([&](std::size_t, const std::string&) { return http_answer("200 OK", "", ""); });
+  const auto r = call_master(config({m.url()}), calls::drain_agent("S0", std::chrono::seconds(2), true));
+  ASSERT_TRUE(r) << r.message;
+  const auto bodies = m.bodies();
+  ASSERT_EQ(bodies.size(), 1u);
+  if (wire() == encoding::json) {
+    // A real master refuses protobuf's "2s" for this google.protobuf.Duration.
+    EXPECT_NE(bodies[0].find("\"drain_agent\":{\"max_grace_period\":{\"seconds\":2,\"nanos\":0},"), std::string::npos)
+        << bodies[0];
+    EXPECT_EQ(bodies[0].find("\"2s\""), std::string::npos) << bodies[0];
+    EXPECT_NE(bodies[0].find("\"mark_gone\":true"), std::string::npos) << bodies[0];
+  } else {
+    const auto sent = sent_call(m, 0);
+    EXPECT_EQ(sent.drain_agent().agent_id().value(), "S0");
+    EXPECT_EQ(sent.drain_agent().max_grace_period().seconds(), 2);
+    EXPECT_TRUE(sent.drain_agent().mark_gone());
+  }
 }
 
 TEST_P(OperatorClient, AnUnreachableEndpointGivesWayToTheNext) {

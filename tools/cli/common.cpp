@@ -74,7 +74,10 @@ void add_connection_options(CLI::App& app, connection_options& o) {
       ->default_val(0);
   app.add_option("--user", o.user, "User the framework runs tasks as (default: you)");
   app.add_option("--framework-name", o.framework_name, "Framework name shown by the master");
+  add_security_options(app, o);
+}
 
+void add_security_options(CLI::App& app, connection_options& o) {
   app.add_option("--ca-file", o.ca_file, "PEM bundle of CAs trusted for https:// masters (default: the system's store)")
       ->check(CLI::ExistingFile)
       ->group("TLS");
@@ -243,6 +246,37 @@ std::optional<client_config> make_client_config(const connection_options& o, std
     return std::nullopt;
   }
 #endif
+  return cfg;
+}
+
+std::optional<operator_api::operator_config> make_operator_config(const connection_options& o,
+                                                                  std::vector<std::string> endpoints,
+                                                                  const std::string& subcommand) {
+  for (const auto& m : endpoints) {
+    if (m.rfind("zk://", 0) == 0) {
+      complain(subcommand, "--master " + m +
+                               ": the operator commands take http:// or https:// masters (any one "
+                               "of a cluster: non-leaders redirect), not zk:// yet");
+      return std::nullopt;
+    }
+    if (m.rfind("http://", 0) != 0 && m.rfind("https://", 0) != 0) {
+      complain(subcommand, "--master " + m + ": expected a URL starting with http:// or https://");
+      return std::nullopt;
+    }
+  }
+  client_config security;
+  if (!apply_security_options(o, security, subcommand)) return std::nullopt;
+  operator_api::operator_config cfg;
+  cfg.endpoints = std::move(endpoints);
+  cfg.tls = security.tls;
+  cfg.basic_credentials = security.credentials;
+  cfg.authorization = security.authorization;
+  cfg.connect_timeout = std::chrono::milliseconds(3000);
+  cfg.user_agent = "mesoshttp-cli";
+  cfg.log = [](log_level level, std::string_view text) {
+    if (level < log_level::warning) return;
+    std::cerr << "mesoshttp [" << to_string(level) << "] " << text << std::endl;
+  };
   return cfg;
 }
 

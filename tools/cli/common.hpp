@@ -14,6 +14,7 @@
 
 #include "mesoshttp/client.hpp"
 #include "mesoshttp/metrics_server.hpp"
+#include "mesoshttp/operator/operator_client.hpp"
 #include "mesoshttp/sim/cluster.hpp"
 
 namespace mesoshttp::cli {
@@ -44,11 +45,20 @@ struct connection_options {
 };
 
 void add_connection_options(CLI::App& app, connection_options& options);
+// The TLS and authentication options alone (part of the above; the operator
+// commands take these with their own --master).
+void add_security_options(CLI::App& app, connection_options& options);
 
 // A client configuration for `masters` (the --master values or the embedded
 // simulator's URL); nullopt and a message on stderr if an option is unusable.
 std::optional<client_config> make_client_config(const connection_options& options, std::vector<std::string> masters,
                                                 const std::string& subcommand);
+
+// An operator API configuration for `endpoints` with the TLS and
+// authentication options; nullopt and a message on stderr if unusable.
+std::optional<operator_api::operator_config> make_operator_config(const connection_options& options,
+                                                                  std::vector<std::string> endpoints,
+                                                                  const std::string& subcommand);
 
 // --metrics-address HOST:PORT (run, watch).
 void add_metrics_option(CLI::App& app, std::string& address);
@@ -101,5 +111,9 @@ command add_run(CLI::App& app);
 command add_watch(CLI::App& app);
 command add_sim(CLI::App& app);
 command add_call(CLI::App& app);
+command add_operator(CLI::App& app);     // operator.cpp
+command add_cluster(CLI::App& app);      // operator.cpp
+command add_agent(CLI::App& app);        // operator.cpp
+command add_maintenance(CLI::App& app);  // operator.cpp
 
 }  // namespace mesoshttp::cli

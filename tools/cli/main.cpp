@@ -6,14 +6,18 @@
 
 int main(int argc, char** argv) {
   CLI::App app{
-      "mesoshttp: talk to Apache Mesos masters through the v1 scheduler HTTP API.\n"
-      "Without --master, run/watch/call start a simulated master in this process."};
+      "mesoshttp: talk to Apache Mesos masters through the v1 scheduler and operator HTTP APIs.\n"
+      "Without --master, every command starts a simulated master in this process."};
   app.require_subcommand(1);
   std::map<std::string, mesoshttp::cli::command> commands;
   commands["run"] = mesoshttp::cli::add_run(app);
   commands["watch"] = mesoshttp::cli::add_watch(app);
   commands["sim"] = mesoshttp::cli::add_sim(app);
   commands["call"] = mesoshttp::cli::add_call(app);
+  commands["operator"] = mesoshttp::cli::add_operator(app);
+  commands["cluster"] = mesoshttp::cli::add_cluster(app);
+  commands["agent"] = mesoshttp::cli::add_agent(app);
+  commands["maintenance"] = mesoshttp::cli::add_maintenance(app);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
