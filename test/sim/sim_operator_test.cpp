@@ -202,7 +202,14 @@ TEST_P(SimOperator, TeardownRemovesTheFrameworkAndClosesItsStream) {
   auto tasks = call(op(master::Call::GET_TASKS));
   ASSERT_TRUE(tasks) << tasks.message;
   EXPECT_EQ(tasks.response->get_tasks().tasks_size(), 0);
-  EXPECT_EQ(tasks.response->get_tasks().completed_tasks_size(), 1);
+  ASSERT_EQ(tasks.response->get_tasks().completed_tasks_size(), 1);
+  // The running task ends with the master's own TASK_KILLED.
+  const auto& done = tasks.response->get_tasks().completed_tasks(0);
+  EXPECT_EQ(done.state(), mesos::v1::TASK_KILLED);
+  const auto& last = done.statuses(done.statuses_size() - 1);
+  EXPECT_EQ(last.source(), mesos::v1::TaskStatus::SOURCE_MASTER);
+  EXPECT_EQ(last.reason(), mesos::v1::TaskStatus::REASON_FRAMEWORK_REMOVED);
+  EXPECT_EQ(last.message(), "Framework " + fw->id + " removed");
 
   auto again = call(teardown);
   EXPECT_FALSE(again);
@@ -237,6 +244,53 @@ TEST_P(SimOperator, DeactivateAndReactivateAnAgent) {
   auto unknown = call(deactivate);
   EXPECT_EQ(unknown.status, 400u);
   EXPECT_NE(unknown.message.find("Unknown agent"), std::string::npos) << unknown.message;
+}
+
+TEST_P(SimOperator, DrainAgentKillsItsTasksThenIsDrained) {
+  auto [fw, agent_id] = running_task();
+  master::Call drain = op(master::Call::DRAIN_AGENT);
+  drain.mutable_drain_agent()->mutable_agent_id()->set_value(agent_id);
+  drain.mutable_drain_agent()->mutable_max_grace_period()->set_seconds(2);
+  if (GetParam() == encoding::json) {
+    // A master reads the Duration as a message ({"seconds":2}) and refuses
+    // protobuf's "2s", which is what the client's JSON printer writes.
+    auto r = raw(port(),
+                 R"({"type":"DRAIN_AGENT","drain_agent":{"agent_id":{"value":")" + agent_id +
+                     R"("},"max_grace_period":{"seconds":2}}})",
+                 json_headers());
+    ASSERT_TRUE(r);
+    ASSERT_EQ(r->status, 200u) << r->body;
+    EXPECT_EQ(r->body, "");
+  } else {
+    auto r = call(drain);
+    ASSERT_TRUE(r) << r.message;
+  }
+  auto killed = fw->next_of(Event::UPDATE);
+  while (killed && killed->update().status().state() != mesos::v1::TASK_KILLED) {
+    fw->acknowledge(killed->update().status());
+    killed = fw->next_of(Event::UPDATE);
+  }
+  ASSERT_TRUE(killed);
+  fw->acknowledge(killed->update().status());
+  ASSERT_TRUE(eventually([&] {
+    auto agents = call(op(master::Call::GET_AGENTS));
+    return agents && agents.response->get_agents().agents(0).drain_info().state() == mesos::v1::DRAINED;
+  }));
+  auto agents = call(op(master::Call::GET_AGENTS));
+  ASSERT_TRUE(agents) << agents.message;
+  const auto& a = agents.response->get_agents().agents(0);
+  EXPECT_FALSE(a.active());
+  EXPECT_TRUE(a.deactivated());
+  EXPECT_EQ(a.drain_info().config().max_grace_period().nanoseconds(), 2'000'000'000);
+  EXPECT_GT(a.estimated_drain_start_time().nanoseconds(), 0);
+
+  master::Call reactivate = op(master::Call::REACTIVATE_AGENT);
+  reactivate.mutable_reactivate_agent()->mutable_agent_id()->set_value(agent_id);
+  ASSERT_TRUE(call(reactivate));
+  agents = call(op(master::Call::GET_AGENTS));
+  ASSERT_TRUE(agents) << agents.message;
+  EXPECT_TRUE(agents.response->get_agents().agents(0).active());
+  EXPECT_FALSE(agents.response->get_agents().agents(0).has_drain_info());
 }
 
 TEST_P(SimOperator, MaintenanceScheduleStartAndStop) {
@@ -349,6 +403,21 @@ TEST(SimOperatorLeader, NonLeaderRedirectsAndTheClientFollows) {
   ASSERT_TRUE(none);
   EXPECT_EQ(none->status, 503u);
   EXPECT_EQ(none->body, "No leader elected");
+}
+
+TEST(SimOperatorLeader, CredentialsAreCheckedFirst) {
+  auto cfg = fast_config();
+  cfg.credentials = {{"ops", "secret"}};
+  cluster sim(cfg);
+  sim.start();
+  auto denied = raw(sim.port(0), R"({"type":"GET_HEALTH"})", json_headers());
+  ASSERT_TRUE(denied);
+  EXPECT_EQ(denied->status, 401u);
+  auto h = json_headers();
+  h.emplace_back("Authorization", "Basic b3BzOnNlY3JldA==");  // ops:secret
+  auto allowed = raw(sim.port(0), R"({"type":"GET_HEALTH"})", h);
+  ASSERT_TRUE(allowed);
+  EXPECT_EQ(allowed->status, 200u);
 }
 
 TEST(SimOperatorLeader, RecoveringMasterAnswers503) {
