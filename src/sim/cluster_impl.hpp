@@ -36,6 +36,7 @@
 #include "constraints.hpp"
 #include "outbox.hpp"
 #include "resources.hpp"
+#include "mesos/v1/master/master.pb.h"
 #include "mesos/v1/scheduler/scheduler.pb.h"
 
 namespace mesoshttp::sim {
@@ -87,7 +88,8 @@ struct sim_task {
   std::size_t agent = 0;
   detail::pool resources;
   TaskState state = mesos::v1::TASK_STAGING;
-  std::deque<TaskStatus> pending;  // head is sent; the rest wait for its ack
+  std::deque<TaskStatus> pending;    // head is sent; the rest wait for its ack
+  std::vector<TaskStatus> statuses;  // every update so far, oldest first (operator GET_TASKS)
   net::steady_timer retry;
   net::steady_timer progress;
   bool kill_requested = false;
@@ -130,6 +132,7 @@ struct sim_framework {
   // Operations with an id, by id, until their terminal status is acknowledged.
   std::map<std::string, std::unique_ptr<sim_operation>> operations;
   net::steady_timer failover;
+  double registered_time = detail::now_seconds();  // seconds since the epoch
 
   explicit sim_framework(net::io_context& ioc) : failover(ioc) {}
   std::vector<std::string> roles() const { return detail::roles_of(info); }
@@ -162,6 +165,18 @@ struct sim_agent {
   // get an inverse offer for it (once per framework and maintenance).
   std::optional<mesos::v1::Unavailability> maintenance;
   std::set<std::string> inverse_offered;  // framework ids
+  // The operator API's DEACTIVATE_AGENT / DRAIN_AGENT: no offers until
+  // REACTIVATE_AGENT. A drain is DRAINED once no task of the agent runs.
+  bool deactivated = false;
+  std::optional<mesos::v1::DrainConfig> drain;
+  double drain_started = 0;
+};
+
+// What the operator API still shows of a framework that was removed.
+struct sim_completed_framework {
+  mesos::v1::FrameworkInfo info;
+  double registered_time = 0;
+  double unregistered_time = 0;
 };
 
 struct sim_inverse_offer {
@@ -206,6 +221,16 @@ struct cluster::impl {
   std::vector<sim_agent> agents;
   std::map<std::string, std::unique_ptr<sim_framework>> frameworks;
   std::set<std::string> removed_frameworks;
+  // For the operator API: removed frameworks and finished tasks (with their
+  // framework's id), the newest last, bounded as a master bounds them.
+  std::deque<sim_completed_framework> completed_frameworks;
+  std::deque<std::pair<std::string, std::shared_ptr<sim_task>>> completed_tasks;
+  double start_time = detail::now_seconds();
+  // GET_LOGGING_LEVEL / SET_LOGGING_LEVEL (no expiry: nothing logs by level).
+  std::uint32_t logging_level = 0;
+  // The operator API's maintenance schedule and the machines in DOWN mode.
+  mesos::v1::maintenance::Schedule maintenance_schedule;
+  std::vector<mesos::v1::MachineID> down_machines;
   std::map<std::string, sim_offer> offers;
   std::map<std::string, sim_inverse_offer> inverse_offers;  // every one made, by id
   std::uint64_t next_framework = 0;
@@ -268,6 +293,14 @@ struct cluster::impl {
   // Ends the event streams of a master with a plain EOF (as a dying master's).
   void close_streams(std::size_t master);
   void for_each_stream(const std::function<void(connection&)>& f);
+
+  // operator_api.cpp: the operator API (POST /api/v1) from this model.
+  void handle_operator(const std::shared_ptr<connection>& c, const http::request<http::string_body>& req);
+  protocol::answer operator_call(const mesos::v1::master::Call& call, encoding enc, bool gzip_ok);
+  mesos::v1::master::Response::GetState operator_state() const;
+  // A task as the operator API shows it, and a finished one kept for it.
+  mesos::v1::Task operator_task(const std::string& framework_id, const sim_task& t) const;
+  void keep_completed_task(const std::string& framework_id, std::shared_ptr<sim_task> t);
 
   // frameworks.cpp: subscribe, failover, removal, calls.
   void subscribe(const std::shared_ptr<connection>& c, const protocol::parsed_call& pc);

@@ -149,6 +149,27 @@ void cluster::impl::remove_framework(const std::string& id) {
   }
   to_frameworks->end_stream(id);
   removed_frameworks.insert(id);
+  // The operator API lists it, and its tasks, as completed.
+  for (auto& [tid, t] : fw.tasks) {
+    if (!is_terminal(t->state) || !t->pending.empty()) {
+      // A live task, or one whose last update was not acknowledged, ends
+      // with the master's own TASK_KILLED, as a real master records it.
+      TaskStatus s;
+      *s.mutable_task_id() = t->info.task_id();
+      s.set_state(mesos::v1::TASK_KILLED);
+      s.set_message("Framework " + id + " removed");
+      s.set_source(TaskStatus::SOURCE_MASTER);
+      s.set_reason(TaskStatus::REASON_FRAMEWORK_REMOVED);
+      s.mutable_agent_id()->set_value(agents[t->agent].id);
+      s.set_timestamp(detail::now_seconds());
+      t->statuses.push_back(std::move(s));
+      t->state = mesos::v1::TASK_KILLED;
+      t->pending.clear();
+    }
+    keep_completed_task(id, t);
+  }
+  completed_frameworks.push_back({fw.info, fw.registered_time, detail::now_seconds()});
+  if (completed_frameworks.size() > 50) completed_frameworks.pop_front();
   frameworks.erase(it);
   schedule_allocation();
 }

@@ -1,6 +1,7 @@
 // The simulated masters' HTTP side: binding and accepting, routing a request
 // (the control endpoint /sim/..., redirects, the scheduler API with its
-// checks in a real master's order), and the control endpoint's faults.
+// checks in a real master's order, the operator API to operator_api.cpp),
+// and the control endpoint's faults.
 #include <google/protobuf/struct.pb.h>
 #include <google/protobuf/util/json_util.h>
 
@@ -8,6 +9,7 @@
 
 #include "cluster_impl.hpp"
 #include "connection.hpp"
+#include "operator_protocol.hpp"
 #include "mesoshttp/detail/auth.hpp"
 
 namespace mesoshttp::sim {
@@ -206,7 +208,8 @@ void cluster::impl::handle_request(const std::shared_ptr<connection>& c, http::r
     c->answer(a, keep_alive, false);
     return;
   }
-  if (!protocol::is_scheduler_path(target)) {
+  const bool operator_api = operator_protocol::is_operator_path(target);
+  if (!operator_api && !protocol::is_scheduler_path(target)) {
     c->answer(protocol::not_found(), keep_alive);
     return;
   }
@@ -221,13 +224,13 @@ void cluster::impl::handle_request(const std::shared_ptr<connection>& c, http::r
   if (answer_delay.count() > 0) {
     c->delay.expires_after(answer_delay);
     auto shared = std::make_shared<http::request<http::string_body>>(std::move(req));
-    c->delay.async_wait([this, c, shared](beast::error_code ec) {
+    c->delay.async_wait([this, c, shared, operator_api](beast::error_code ec) {
       if (ec || c->closed) return;
-      handle_scheduler(c, *shared);
+      operator_api ? handle_operator(c, *shared) : handle_scheduler(c, *shared);
     });
     return;
   }
-  handle_scheduler(c, req);
+  operator_api ? handle_operator(c, req) : handle_scheduler(c, req);
 }
 
 void cluster::impl::handle_scheduler(const std::shared_ptr<connection>& c,

@@ -71,6 +71,7 @@ TaskStatus cluster::impl::make_status(const sim_task& t, TaskState state, std::s
 
 void cluster::impl::update(sim_framework& fw, sim_task& t, TaskStatus status) {
   t.state = status.state();
+  t.statuses.push_back(status);
   t.pending.push_back(std::move(status));
   if (t.pending.size() == 1) send_head(fw, t);
 }
@@ -106,7 +107,10 @@ void cluster::impl::acknowledge(sim_framework& fw, const Call::Acknowledge& ack)
     return;
   }
   // A terminal, acknowledged task is forgotten (reconciliation then says LOST).
-  if (is_terminal(t.state) && t.pid < 0) fw.tasks.erase(it);
+  if (is_terminal(t.state) && t.pid < 0) {
+    keep_completed_task(fw.id, it->second);
+    fw.tasks.erase(it);
+  }
 }
 
 void cluster::impl::start_task(sim_framework& fw, const std::shared_ptr<sim_task>& t) {
