@@ -11,6 +11,7 @@
 #include "../support/scripted_master.hpp"
 #include "mesos/v1/master/master.pb.h"
 #include "mesoshttp/codec.hpp"
+#include "mesoshttp/sim/cluster.hpp"
 #include "subprocess.hpp"
 
 namespace {
@@ -202,6 +203,54 @@ TEST_P(CliOperator, SchedulingAWindowKeepsTheOthers) {
   const auto bad = cli({"maintenance", "start", "--machine", "/", "--master", m.url()});
   EXPECT_EQ(bad.code, 2);
   EXPECT_NE(bad.err.find("HOST"), std::string::npos) << bad.err;
+}
+
+// End to end on the simulator: a framework runs a task through the
+// scheduler API (`mesoshttp run`), and the operator commands see it through
+// /api/v1 on a master that is not the leader (307 followed).
+TEST_P(CliOperator, OnTheSimulatorTheOperatorCommandsSeeWhatAFrameworkDid) {
+  mesoshttp::sim::cluster_config cfg;
+  cfg.masters = 2;
+  cfg.offer_interval = 50ms;
+  cfg.task_run_time = 50ms;
+  mesoshttp::sim::cluster sim(cfg);
+  sim.start();
+  const auto ran = cli({"run", "--master", sim.url(0), "--encoding", wire(), "--name", "web-1", "--", "true"});
+  ASSERT_EQ(ran.code, 0) << ran.out << ran.err;
+
+  auto r = cli({"cluster", "--master", sim.url(1), "--encoding", wire()});
+  ASSERT_EQ(r.code, 0) << r.err;
+  EXPECT_NE(r.out.find("AGENTS (1)"), std::string::npos) << r.out;
+  // The framework was torn down and its finished task is kept as completed.
+  EXPECT_TRUE(std::regex_search(r.out, std::regex(R"(mesoshttp run +\* +completed)"))) << r.out;
+  EXPECT_TRUE(std::regex_search(r.out, std::regex(R"(web-1 +TASK_FINISHED)"))) << r.out;
+
+  // The agent's id, from the state as JSON; deactivate it and see it.
+  r = cli({"cluster", "--master", sim.url(0), "--encoding", wire(), "--json"});
+  ASSERT_EQ(r.code, 0) << r.err;
+  master::Response::GetState state;
+  ASSERT_FALSE(mesoshttp::decode(r.out, encoding::json, state)) << r.out;
+  ASSERT_EQ(state.get_agents().agents_size(), 1);
+  const std::string agent = state.get_agents().agents(0).agent_info().id().value();
+  r = cli({"agent", "deactivate", agent, "--master", sim.url(1), "--encoding", wire()});
+  EXPECT_EQ(r.code, 0) << r.err;
+  r = cli({"cluster", "--master", sim.url(0), "--encoding", wire()});
+  EXPECT_TRUE(std::regex_search(r.out, std::regex(agent + " +agent-0 +deactivated"))) << r.out;
+  r = cli({"agent", "reactivate", agent, "--master", sim.url(0), "--encoding", wire()});
+  EXPECT_EQ(r.code, 0) << r.err;
+  r = cli({"agent", "reactivate", agent, "--master", sim.url(0), "--encoding", wire()});
+  EXPECT_EQ(r.code, 1);
+  EXPECT_NE(r.err.find("Agent is not deactivated"), std::string::npos) << r.err;
+}
+
+TEST_P(CliOperator, WithoutAMasterTheEmbeddedSimulatorAnswers) {
+  auto r = cli({"operator", "--encoding", wire(), R"({"type":"GET_VERSION"})"});
+  EXPECT_EQ(r.code, 0) << r.err;
+  EXPECT_NE(r.out.find(R"("version":"1.11.0")"), std::string::npos) << r.out;
+  r = cli({"cluster", "--encoding", wire()});
+  EXPECT_EQ(r.code, 0) << r.err;
+  EXPECT_NE(r.out.find("AGENTS (1)"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("TASKS (0)"), std::string::npos) << r.out;
 }
 
 INSTANTIATE_TEST_SUITE_P(Encodings, CliOperator, ::testing::Values(encoding::protobuf, encoding::json),
