@@ -259,6 +259,8 @@ struct operator_caller::call_op : std::enable_shared_from_this<call_op> {
   }
 };
 
+void operator_caller::post(std::function<void()> f) { asio::post(strand_, std::move(f)); }
+
 void operator_caller::async_call(std::string call_type, std::string body, std::function<void(raw_answer)> done) {
   asio::dispatch(strand_, [self = shared_from_this(), type = std::move(call_type), b = std::move(body),
                            d = std::move(done)]() mutable {

@@ -46,6 +46,10 @@ class operator_caller : public std::enable_shared_from_this<operator_caller> {
   // `body`: the encoded call. `done` runs once, on the executor.
   void async_call(std::string call_type, std::string body, std::function<void(raw_answer)> done);
 
+  // Runs `f` on the executor, never inline: a call refused before it is sent
+  // still completes the way every other call does.
+  void post(std::function<void()> f);
+
   const operator_config& config() const noexcept { return config_; }
   const std::string& config_error() const noexcept { return config_error_; }
 

@@ -73,8 +73,8 @@ void call_with(const std::shared_ptr<detail::operator_caller>& caller, const Cal
     operator_result<Response> out;
     out.error = err;
     out.message = "cannot encode " + type + ": " + why;
-    caller->async_call(
-        type, {}, [out = std::move(out), done = std::move(done)](detail::raw_answer) mutable { done(std::move(out)); });
+    // Nothing is sent: the caller hears of it on the executor, as of any call.
+    caller->post([out = std::move(out), done = std::move(done)]() mutable { done(std::move(out)); });
     return;
   }
   caller->async_call(type, std::move(body), [wire, type, done = std::move(done)](detail::raw_answer raw) {

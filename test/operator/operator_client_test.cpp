@@ -261,6 +261,17 @@ TEST_P(OperatorClient, DrainAgentsGracePeriodGoesOutInTheFormARealMasterTakes) {
   }
 }
 
+TEST_P(OperatorClient, ACallThatCannotBeEncodedIsRefusedWithoutAWord) {
+  scripted_master m([&](std::size_t, const std::string&) { return http_answer("200 OK", "", ""); });
+  auto drain = call_of(master::Call::DRAIN_AGENT);
+  drain.mutable_drain_agent();  // agent_id is required and missing
+  const auto r = call_master(config({m.url()}), drain);
+  EXPECT_EQ(r.error, mesoshttp::error::encode_failed);
+  EXPECT_NE(r.message.find("DRAIN_AGENT"), std::string::npos) << r.message;
+  EXPECT_EQ(r.attempts, 0u);
+  EXPECT_EQ(m.requests(), 0u);
+}
+
 TEST_P(OperatorClient, AnUnreachableEndpointGivesWayToTheNext) {
   scripted_master m([&](std::size_t, const std::string&) { return ok(version_response()); });
   const auto r = call_master(config({"http://127.0.0.1:" + std::to_string(closed_port()), m.url()}),
