@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "bench_system.hpp"
+#include "mesoshttp/calls.hpp"
 #include "mesoshttp/operator/cluster_mirror.hpp"
 
 namespace bench_system {
@@ -23,15 +24,6 @@ namespace {
 
 namespace master = mesos::v1::master;
 using mesoshttp::operator_api::cluster_mirror;
-
-mesos::v1::Resource scalar(const char* name, double value) {
-  mesos::v1::Resource r;
-  r.set_name(name);
-  r.set_type(mesos::v1::Value::SCALAR);
-  r.mutable_scalar()->set_value(value);
-  r.mutable_allocation_info()->set_role("*");
-  return r;
-}
 
 std::string framework_id(std::size_t i) { return "2b1c6b6e-1f3e-4a7e-9d62-5f0a3c0b2d11-" + std::to_string(i % 20); }
 std::string task_id(std::size_t i) { return "task-" + std::to_string(i); }
@@ -59,8 +51,8 @@ master::Event snapshot(std::size_t agents, std::size_t tasks) {
     agent->mutable_agent_info()->set_hostname("agent-" + std::to_string(a) + ".example");
     agent->set_active(true);
     agent->set_version("1.11.0");
-    *agent->add_total_resources() = scalar("cpus", 64);
-    *agent->add_total_resources() = scalar("mem", 262144);
+    *agent->add_total_resources() = mesoshttp::calls::scalar("cpus", 64, "*");
+    *agent->add_total_resources() = mesoshttp::calls::scalar("mem", 262144, "*");
   }
   for (std::size_t f = 0; f < 20; ++f) {
     auto* fw = state->mutable_get_frameworks()->add_frameworks();
@@ -78,8 +70,8 @@ master::Event snapshot(std::size_t agents, std::size_t tasks) {
     task->mutable_framework_id()->set_value(framework_id(t));
     task->mutable_agent_id()->set_value(agent_id(t % agents));
     task->set_state(mesos::v1::TASK_RUNNING);
-    *task->add_resources() = scalar("cpus", 0.1);
-    *task->add_resources() = scalar("mem", 32);
+    *task->add_resources() = mesoshttp::calls::scalar("cpus", 0.1, "*");
+    *task->add_resources() = mesoshttp::calls::scalar("mem", 32, "*");
     *task->add_statuses() = status(t, mesos::v1::TASK_RUNNING, agents);
   }
   return e;

@@ -10,6 +10,7 @@
 
 #include "../support/scripted_master.hpp"
 #include "mesos/v1/master/master.pb.h"
+#include "mesoshttp/calls.hpp"
 #include "mesoshttp/codec.hpp"
 #include "mesoshttp/sim/cluster.hpp"
 #include "subprocess.hpp"
@@ -38,14 +39,6 @@ outcome cli(std::vector<std::string> args) {
 std::string http_answer(const std::string& status_line, const std::string& headers, const std::string& body) {
   return "HTTP/1.1 " + status_line + "\r\n" + headers + "Content-Length: " + std::to_string(body.size()) + "\r\n\r\n" +
          body;
-}
-
-mesos::v1::Resource scalar(const std::string& name, double v) {
-  mesos::v1::Resource r;
-  r.set_name(name);
-  r.set_type(mesos::v1::Value::SCALAR);
-  r.mutable_scalar()->set_value(v);
-  return r;
 }
 
 class CliOperator : public ::testing::TestWithParam<encoding> {
@@ -113,8 +106,8 @@ TEST_P(CliOperator, ClusterShowsAgentsFrameworksAndTasksAsTables) {
   agent->mutable_agent_info()->set_hostname("node-1.example");
   agent->set_active(true);
   agent->set_version("1.11.0");
-  *agent->add_total_resources() = scalar("cpus", 4);
-  *agent->add_total_resources() = scalar("mem", 8192);
+  *agent->add_total_resources() = mesoshttp::calls::scalar("cpus", 4);
+  *agent->add_total_resources() = mesoshttp::calls::scalar("mem", 8192);
   auto* fw = s->mutable_get_frameworks()->add_frameworks();
   fw->mutable_framework_info()->mutable_id()->set_value("F0");
   fw->mutable_framework_info()->set_name("web-service");
@@ -130,8 +123,8 @@ TEST_P(CliOperator, ClusterShowsAgentsFrameworksAndTasksAsTables) {
     t->mutable_framework_id()->set_value("F0");
     t->mutable_agent_id()->set_value("S0");
     t->set_state(std::string(id) == "t-done" ? mesos::v1::TASK_FINISHED : mesos::v1::TASK_RUNNING);
-    *t->add_resources() = scalar("cpus", 0.5);
-    *t->add_resources() = scalar("mem", 256);
+    *t->add_resources() = mesoshttp::calls::scalar("cpus", 0.5);
+    *t->add_resources() = mesoshttp::calls::scalar("mem", 256);
   }
   scripted_master m([&](std::size_t, const std::string&) { return ok(state); });
   auto r = cli({"cluster", "--master", m.url(), "--encoding", wire()});

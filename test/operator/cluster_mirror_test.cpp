@@ -6,6 +6,7 @@
 #include <string>
 #include <thread>
 
+#include "mesoshttp/calls.hpp"
 #include "mesoshttp/operator/cluster_mirror.hpp"
 
 namespace {
@@ -14,22 +15,14 @@ using namespace mesoshttp::operator_api;
 namespace master = mesos::v1::master;
 using mesos::v1::TaskState;
 
-mesos::v1::Resource scalar(const std::string& name, double value) {
-  mesos::v1::Resource r;
-  r.set_name(name);
-  r.set_type(mesos::v1::Value::SCALAR);
-  r.mutable_scalar()->set_value(value);
-  return r;
-}
-
 master::Response::GetAgents::Agent agent(const std::string& id, const std::string& host, double cpus, double mem) {
   master::Response::GetAgents::Agent a;
   a.mutable_agent_info()->mutable_id()->set_value(id);
   a.mutable_agent_info()->set_hostname(host);
   a.set_active(true);
   a.set_version("1.11.0");
-  *a.add_total_resources() = scalar("cpus", cpus);
-  *a.add_total_resources() = scalar("mem", mem);
+  *a.add_total_resources() = mesoshttp::calls::scalar("cpus", cpus);
+  *a.add_total_resources() = mesoshttp::calls::scalar("mem", mem);
   return a;
 }
 
@@ -53,8 +46,8 @@ mesos::v1::Task task(const std::string& framework_id, const std::string& id, con
   t.mutable_framework_id()->set_value(framework_id);
   t.mutable_agent_id()->set_value(agent_id);
   t.set_state(state);
-  *t.add_resources() = scalar("cpus", cpus);
-  *t.add_resources() = scalar("mem", mem);
+  *t.add_resources() = mesoshttp::calls::scalar("cpus", cpus);
+  *t.add_resources() = mesoshttp::calls::scalar("mem", mem);
   return t;
 }
 
