@@ -127,6 +127,7 @@ void subscription::on_head(std::uint64_t generation, beast::error_code ec) {
                             ? std::optional<std::uint64_t>(*conn_->parser().content_length())
                             : std::nullopt,
       .can_refresh_authorization = authorization_.can_refresh() && !authorization_refreshed_,
+      .stream_id_required = settings_.stream_id_required,
   });
   switch (decision.action) {
     case subscribe_action::follow_redirect: {
@@ -173,6 +174,11 @@ void subscription::on_head(std::uint64_t generation, beast::error_code ec) {
 }
 
 void subscription::refused(unsigned status, const std::string& text) {
+  if (hooks_.after_loss) {
+    log_(log_level::warning, text);
+    drop(make_error_code(error::subscribe_rejected), text);
+    return api_decides(make_error_code(error::subscribe_rejected), text, status);
+  }
   if (classify_subscribe_refusal(status) == refusal_outcome::retry) {
     return attempt_failed(make_error_code(error::subscribe_rejected), text);
   }
@@ -296,6 +302,7 @@ void subscription::lost(std::error_code why, const std::string& text) {
   }
   log_(log_level::warning, text);
   drop(why, text);
+  if (hooks_.after_loss) return api_decides(why, text, 0);
   const auto now = std::chrono::steady_clock::now();
   follow(meaning == stream_end_meaning::subscription_lost
              ? reconnect_.on_lost(now)
@@ -313,6 +320,7 @@ void subscription::attempt_failed(std::error_code why, const std::string& text, 
   if (closed_) return;
   log_(log_level::warning, text);
   drop(why, text);
+  if (hooks_.after_loss) return api_decides(why, text, 0);
   // A leader named by the detector or by a 307 that cannot be reached is
   // "leader unknown" (see reconnect_fsm), not a failure of the budget's.
   const bool named_leader = unreachable && (settings_.detector || leader_.hops() > 0);
@@ -335,6 +343,12 @@ void subscription::follow(const reconnect_fsm::action& next) {
     return hooks_.on_give_up(make_error_code(error::reconnect_attempts_exhausted), next.reason);
   }
   retry_after(next.wait);
+}
+
+void subscription::api_decides(std::error_code why, const std::string& text, unsigned refusal_status) {
+  if (closed_) return;
+  const auto wait = hooks_.after_loss(why, text, refusal_status);
+  if (wait && !closed_) retry_after(*wait);
 }
 
 void subscription::retry_after(std::chrono::milliseconds wait) {

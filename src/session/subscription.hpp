@@ -22,6 +22,7 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <system_error>
@@ -45,6 +46,9 @@ class subscription : public std::enable_shared_from_this<subscription> {
     std::size_t max_record_size = 0;
     unsigned heartbeat_tolerance = 5;  // silent heartbeat intervals before the stream counts as lost
     bool detector = false;             // a detector names the leader (it may name none)
+    // Whether a 200 must carry Mesos-Stream-Id: the scheduler's does; an
+    // agent's answer to an executor's SUBSCRIBE has none (executor-answers.md).
+    bool stream_id_required = true;
   };
 
   // How the API layer takes part. Called on the strand.
@@ -67,6 +71,15 @@ class subscription : public std::enable_shared_from_this<subscription> {
     // (waking waiting readers or not).
     std::function<bool()> consumers_full;
     std::function<void(bool wake)> flush;
+    // Optional: the API decides what follows a loss, instead of
+    // reconnect_fsm (the executor API: its recovery timeout, no reconnect
+    // without checkpointing). Called after on_down for a broken stream, a
+    // failed attempt or a refused SUBSCRIBE (`refusal_status`: its HTTP
+    // status; 0 otherwise). Returns the wait before the next attempt, or
+    // nullopt for none: the API ends itself (or already has).
+    std::function<std::optional<std::chrono::milliseconds>(std::error_code why, const std::string& text,
+                                                           unsigned refusal_status)>
+        after_loss;
   };
 
   subscription(boost::asio::strand<boost::asio::any_io_executor> strand, settings config, hooks api, leader_fsm leader,
@@ -115,6 +128,7 @@ class subscription : public std::enable_shared_from_this<subscription> {
   void attempt_failed(std::error_code why, const std::string& text, bool unreachable = false);
   void drop(std::error_code why, const std::string& text, bool announce = true);
   void follow(const reconnect_fsm::action& next);
+  void api_decides(std::error_code why, const std::string& text, unsigned refusal_status);
   void retry_after(std::chrono::milliseconds wait);
 
   boost::asio::strand<boost::asio::any_io_executor> strand_;

@@ -14,6 +14,7 @@
 #include <chrono>
 #include <functional>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <thread>
 #include <vector>
@@ -35,15 +36,29 @@ class scripted_master {
     // Written `pause` after `bytes` (a stream that breaks a while after it began).
     std::string then = {};
     std::chrono::milliseconds pause{0};
+    // After `bytes` (and `then`): called again and again, each result
+    // written as it comes, until it returns nullopt (or the server stops,
+    // which `stopping` says; it should then return soon). An event stream
+    // that a test feeds as it goes (see test/executor/executor_client_test.cpp).
+    std::function<std::optional<std::string>(const std::atomic<bool>& stopping)> more = {};
   };
   using reply_script = std::function<reply(std::size_t index, const std::string& head)>;
+  // The same, with the request's body.
+  using body_script = std::function<reply(std::size_t index, const std::string& head, const std::string& body)>;
+  struct with_body_t {};
+  static constexpr with_body_t with_body{};
 
   explicit scripted_master(script s, bool close_after = true)
       : scripted_master(reply_script([s = std::move(s), close_after](std::size_t i, const std::string& h) {
           return reply{s(i, h), !close_after};
         })) {}
 
-  explicit scripted_master(reply_script s) : script_(std::move(s)), acceptor_(io_) {
+  explicit scripted_master(reply_script s)
+      : scripted_master(with_body, [s = std::move(s)](std::size_t i, const std::string& h, const std::string&) {
+          return s(i, h);
+        }) {}
+
+  scripted_master(with_body_t, body_script s) : script_(std::move(s)), acceptor_(io_) {
     using boost::asio::ip::tcp;
     tcp::endpoint ep(boost::asio::ip::make_address("127.0.0.1"), 0);
     acceptor_.open(ep.protocol());
@@ -104,14 +119,15 @@ class scripted_master {
       const auto pos = head.find("Content-Length: ");
       if (pos != std::string::npos) length = std::stoul(head.substr(pos + 16));
       if (buf.size() < length) boost::asio::read(socket, buf, boost::asio::transfer_exactly(length - buf.size()), ec);
+      std::string body(
+          boost::asio::buffers_begin(buf.data()),
+          boost::asio::buffers_begin(buf.data()) + static_cast<std::ptrdiff_t>(std::min(length, buf.size())));
       {
         std::lock_guard lock(bodies_mutex_);
-        bodies_.emplace_back(
-            boost::asio::buffers_begin(buf.data()),
-            boost::asio::buffers_begin(buf.data()) + static_cast<std::ptrdiff_t>(std::min(length, buf.size())));
+        bodies_.push_back(body);
       }
       buf.consume(length);
-      const reply answer = script_(count_++, head);
+      const reply answer = script_(count_++, head, body);
       if (!answer.bytes.empty()) boost::asio::write(socket, boost::asio::buffer(answer.bytes), ec);
       if (!ec && !answer.then.empty()) {
         for (auto waited = std::chrono::milliseconds(0); waited < answer.pause && !stopping_;
@@ -120,6 +136,11 @@ class scripted_master {
         }
         boost::asio::write(socket, boost::asio::buffer(answer.then), ec);
       }
+      while (!ec && answer.more && !stopping_) {
+        const auto next = answer.more(stopping_);
+        if (!next) break;
+        boost::asio::write(socket, boost::asio::buffer(*next), ec);
+      }
       if (ec || !answer.keep_open) {
         socket.shutdown(boost::asio::ip::tcp::socket::shutdown_both, ec);
         return;
@@ -127,7 +148,7 @@ class scripted_master {
     }
   }
 
-  reply_script script_;
+  body_script script_;
   boost::asio::io_context io_;
   boost::asio::ip::tcp::acceptor acceptor_;
   unsigned short port_ = 0;

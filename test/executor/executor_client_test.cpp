@@ -1,0 +1,549 @@
+// The executor client over real sockets on 127.0.0.1, in both encodings,
+// against a scripted agent (test/support/scripted_master.hpp) that answers as
+// a Mesos 1.11.0 agent does (executor-answers.md): SUBSCRIBE with a chunked
+// RecordIO stream without Mesos-Stream-Id, one record per chunk; calls with
+// 202 and no body; refusals as text/plain.
+#include "mesoshttp/executor/executor_client.hpp"
+
+#include <gtest/gtest.h>
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/use_future.hpp>
+#include <boost/asio/executor_work_guard.hpp>
+
+#include <condition_variable>
+#include <deque>
+#include <future>
+#include <mutex>
+#include <sstream>
+#include <thread>
+
+#include "../support/scripted_master.hpp"
+
+namespace {
+
+namespace v1 = mesos::v1;
+namespace exec = mesoshttp::executor;
+using namespace std::chrono_literals;
+using exec::Call;
+using exec::Event;
+using exec::executor_event;
+using mesoshttp::encoding;
+using kind = executor_event::kind;
+
+// What the test writes on one SUBSCRIBE's stream, as it goes; nullopt cuts it.
+class stream_channel {
+ public:
+  void push(std::optional<std::string> bytes) {
+    std::lock_guard lock(mutex_);
+    queue_.push_back(std::move(bytes));
+    cv_.notify_all();
+  }
+  std::optional<std::string> pop(const std::atomic<bool>& stopping) {
+    std::unique_lock lock(mutex_);
+    while (queue_.empty()) {
+      if (stopping) return std::nullopt;
+      cv_.wait_for(lock, 10ms);
+    }
+    auto next = std::move(queue_.front());
+    queue_.pop_front();
+    return next;
+  }
+
+ private:
+  std::mutex mutex_;
+  std::condition_variable cv_;
+  std::deque<std::optional<std::string>> queue_;
+};
+
+std::string mime(encoding wire) {
+  return wire == encoding::json ? "application/json" : "application/x-protobuf";
+}
+
+// One HTTP chunk holding one RecordIO record, as an agent writes them.
+std::string chunk(const Event& event, encoding wire) {
+  std::string bytes;
+  EXPECT_FALSE(mesoshttp::encode(event, wire, bytes));
+  const std::string record = std::to_string(bytes.size()) + "\n" + bytes;
+  std::ostringstream hex;
+  hex << std::hex << record.size();
+  return hex.str() + "\r\n" + record + "\r\n";
+}
+
+// A scripted agent: SUBSCRIBEs get a stream the test feeds (stream(n) for
+// the n-th SUBSCRIBE), or the refusal set with refuse_subscribe_from();
+// other calls get 202. Every call is kept, decoded.
+class fake_agent {
+ public:
+  explicit fake_agent(encoding wire)
+      : wire_(wire),
+        server_(mesoshttp::test::scripted_master::with_body,
+                [this](std::size_t, const std::string& head, const std::string& body) { return answer(head, body); }) {}
+
+  std::shared_ptr<stream_channel> stream(std::size_t n) {
+    std::lock_guard lock(mutex_);
+    while (streams_.size() <= n) streams_.push_back(std::make_shared<stream_channel>());
+    return streams_[n];
+  }
+  void send(std::size_t n, const Event& event) { stream(n)->push(chunk(event, wire_)); }
+  void cut(std::size_t n) { stream(n)->push(std::nullopt); }
+
+  // SUBSCRIBEs from the n-th on are answered with `raw` (empty: the
+  // connection closes without an answer, an agent that is down).
+  void refuse_subscribe_from(std::size_t n, std::string raw) {
+    std::lock_guard lock(mutex_);
+    refuse_from_ = n;
+    refusal_ = std::move(raw);
+  }
+
+  std::vector<Call> subscribes() const {
+    std::lock_guard lock(mutex_);
+    return subscribes_;
+  }
+  std::vector<Call> calls() const {
+    std::lock_guard lock(mutex_);
+    return calls_;
+  }
+  std::vector<std::string> subscribe_heads() const {
+    std::lock_guard lock(mutex_);
+    return heads_;
+  }
+  std::string endpoint() const { return "127.0.0.1:" + std::to_string(server_.port()); }
+
+ private:
+  using reply = mesoshttp::test::scripted_master::reply;
+
+  reply answer(const std::string& head, const std::string& body) {
+    Call call;
+    std::string why;
+    if (mesoshttp::decode(body, wire_, call, &why)) {
+      ADD_FAILURE() << "undecodable call: " << why;
+      return {"HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\n\r\n", false};
+    }
+    std::lock_guard lock(mutex_);
+    if (call.type() != Call::SUBSCRIBE) {
+      calls_.push_back(call);
+      return {"HTTP/1.1 202 Accepted\r\nContent-Length: 0\r\n\r\n", true};
+    }
+    const std::size_t n = subscribes_.size();
+    subscribes_.push_back(call);
+    heads_.push_back(head);
+    if (n >= refuse_from_) return {refusal_, false};
+    while (streams_.size() <= n) streams_.push_back(std::make_shared<stream_channel>());
+    auto channel = streams_[n];
+    return {"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\nContent-Type: " + mime(wire_) + "\r\n\r\n",
+            false,
+            {},
+            0ms,
+            [channel](const std::atomic<bool>& stopping) { return channel->pop(stopping); }};
+  }
+
+  encoding wire_;
+  mutable std::mutex mutex_;
+  std::vector<std::shared_ptr<stream_channel>> streams_;
+  std::vector<Call> subscribes_;
+  std::vector<Call> calls_;
+  std::vector<std::string> heads_;
+  std::size_t refuse_from_ = static_cast<std::size_t>(-1);
+  std::string refusal_;
+  mesoshttp::test::scripted_master server_;  // last: stopped first, while the rest still stands
+};
+
+Event subscribed() {
+  Event e;
+  e.set_type(Event::SUBSCRIBED);
+  auto* s = e.mutable_subscribed();
+  s->mutable_executor_info()->mutable_executor_id()->set_value("ex-1");
+  s->mutable_framework_info()->set_user("root");
+  s->mutable_framework_info()->set_name("fw");
+  s->mutable_agent_info()->set_hostname("127.0.0.1");
+  s->mutable_container_id()->set_value("container-1");
+  return e;
+}
+
+v1::TaskInfo task(const std::string& id) {
+  v1::TaskInfo t;
+  t.set_name("name-" + id);
+  t.mutable_task_id()->set_value(id);
+  t.mutable_agent_id()->set_value("S0");
+  return t;
+}
+
+Event launch(const std::string& id) {
+  Event e;
+  e.set_type(Event::LAUNCH);
+  *e.mutable_launch()->mutable_task() = task(id);
+  return e;
+}
+
+Event acknowledged(const std::string& id, const std::string& uuid) {
+  Event e;
+  e.set_type(Event::ACKNOWLEDGED);
+  e.mutable_acknowledged()->mutable_task_id()->set_value(id);
+  e.mutable_acknowledged()->set_uuid(uuid);
+  return e;
+}
+
+Event of_type(Event::Type type) {
+  Event e;
+  e.set_type(type);
+  if (type == Event::MESSAGE) e.mutable_message()->set_data("hello-executor");
+  if (type == Event::KILL) e.mutable_kill()->mutable_task_id()->set_value("t1");
+  if (type == Event::ERROR) e.mutable_error()->set_message("the agent is confused");
+  return e;
+}
+
+class ExecutorClientTest : public ::testing::TestWithParam<encoding> {
+ protected:
+  ExecutorClientTest() : agent(GetParam()) {
+    config.agent_endpoint = agent.endpoint();
+    config.framework_id = "fw-1";
+    config.executor_id = "ex-1";
+    config.shutdown_grace_period = 300ms;
+    config.subscription_backoff_initial = 20ms;
+    config.subscription_backoff_max = 50ms;
+    config.subscription_backoff_jitter = 0.0;
+    options.wire_encoding = GetParam();
+    options.seed = 1;
+  }
+  ~ExecutorClientTest() override {
+    if (client) {
+      client->abort();
+      eventually([&] { return client->state() == mesoshttp::connection_state::closed; });
+    }
+    client.reset();
+    work.reset();
+    io.stop();
+    if (thread.joinable()) thread.join();
+  }
+
+  void start() {
+    client = std::make_unique<exec::executor_client>(io.get_executor(), config, options);
+    events = client->events();
+    client->start();
+    thread = std::thread([this] { io.run(); });
+  }
+
+  // The next item (failing the test if none comes within 5 s).
+  executor_event next() {
+    std::error_code ec;
+    auto item = events.next(5s, &ec);
+    if (!item) {
+      ADD_FAILURE() << "no item: " << ec.message();
+      return {};
+    }
+    return *item;
+  }
+  // Items until one of `k` (returned), the others skipped.
+  executor_event until(kind k) {
+    for (int i = 0; i < 50; ++i) {
+      auto item = next();
+      if (item.type == k) return item;
+      if (item.type == kind::closed && k != kind::closed) {
+        ADD_FAILURE() << "closed: " << item.message;
+        return item;
+      }
+    }
+    ADD_FAILURE() << "not found";
+    return {};
+  }
+  // Items until an agent event of `type`.
+  std::shared_ptr<const Event> until_event(Event::Type type) {
+    for (int i = 0; i < 50; ++i) {
+      auto item = next();
+      if (item.type == kind::event && item.event->type() == type) return item.event;
+      if (item.type == kind::closed) {
+        ADD_FAILURE() << "closed: " << item.message;
+        return nullptr;
+      }
+    }
+    ADD_FAILURE() << "not found";
+    return nullptr;
+  }
+
+  bool eventually(const std::function<bool()>& what) {
+    for (int i = 0; i < 500; ++i) {
+      if (what()) return true;
+      std::this_thread::sleep_for(10ms);
+    }
+    return what();
+  }
+
+  fake_agent agent;
+  exec::executor_config config;
+  exec::executor_client_options options;
+  boost::asio::io_context io;
+  std::optional<boost::asio::executor_work_guard<boost::asio::io_context::executor_type>> work{io.get_executor()};
+  std::thread thread;
+  std::unique_ptr<exec::executor_client> client;
+  exec::executor_event_stream events;
+};
+
+TEST_P(ExecutorClientTest, SubscribesAndDeliversEveryEventInOrder) {
+  config.authentication_token = "secret-token";
+  agent.send(0, subscribed());
+  agent.send(0, launch("t1"));
+  for (auto type : {Event::ACKNOWLEDGED, Event::MESSAGE, Event::KILL, Event::HEARTBEAT}) {
+    agent.send(0, type == Event::ACKNOWLEDGED ? acknowledged("t1", std::string(16, 'u')) : of_type(type));
+  }
+  start();
+  EXPECT_EQ(next().type, kind::connecting);
+  EXPECT_EQ(next().type, kind::subscribed);
+  std::vector<Event::Type> seen;
+  std::shared_ptr<const Event> message;
+  for (int i = 0; i < 6; ++i) {
+    auto item = next();
+    ASSERT_EQ(item.type, kind::event);
+    seen.push_back(item.event->type());
+    if (item.event->type() == Event::MESSAGE) message = item.event;
+  }
+  EXPECT_EQ(seen, (std::vector<Event::Type>{Event::SUBSCRIBED, Event::LAUNCH, Event::ACKNOWLEDGED, Event::MESSAGE,
+                                            Event::KILL, Event::HEARTBEAT}));
+  ASSERT_TRUE(message);
+  EXPECT_EQ(message->message().data(), "hello-executor");
+  EXPECT_EQ(client->state(), mesoshttp::connection_state::subscribed);
+
+  const auto subs = agent.subscribes();
+  ASSERT_EQ(subs.size(), 1u);
+  EXPECT_EQ(subs[0].framework_id().value(), "fw-1");
+  EXPECT_EQ(subs[0].executor_id().value(), "ex-1");
+  EXPECT_TRUE(subs[0].has_subscribe());
+  EXPECT_EQ(subs[0].subscribe().unacknowledged_tasks_size(), 0);
+  EXPECT_EQ(subs[0].subscribe().unacknowledged_updates_size(), 0);
+  const auto head = agent.subscribe_heads().at(0);
+  EXPECT_EQ(head.rfind("POST /api/v1/executor HTTP/1.1\r\n", 0), 0u) << head;
+  EXPECT_NE(head.find("Authorization: Bearer secret-token\r\n"), std::string::npos) << head;
+  EXPECT_NE(head.find("Content-Type: " + mime(GetParam())), std::string::npos) << head;
+  EXPECT_EQ(head.find("Mesos-Stream-Id"), std::string::npos) << head;
+}
+
+TEST_P(ExecutorClientTest, AnUpdateGetsAFreshUuidAndIsKeptUntilAcknowledged) {
+  agent.send(0, subscribed());
+  agent.send(0, launch("t1"));
+  start();
+  until_event(Event::LAUNCH);
+
+  auto status = exec::task_status("t1", v1::TASK_RUNNING, "ex-1", {.message = "running", .data = "payload", .healthy = std::nullopt, .reason = std::nullopt});
+  const std::string stale_uuid = status.uuid();
+  auto answer = client->async_update(status, boost::asio::use_future).get();
+  ASSERT_TRUE(answer.ok()) << answer.message;
+  EXPECT_EQ(answer.status, 202u);
+  auto calls = agent.calls();
+  ASSERT_EQ(calls.size(), 1u);
+  ASSERT_EQ(calls[0].type(), Call::UPDATE);
+  const auto& sent = calls[0].update().status();
+  EXPECT_EQ(sent.task_id().value(), "t1");
+  EXPECT_EQ(sent.state(), v1::TASK_RUNNING);
+  EXPECT_EQ(sent.source(), v1::TaskStatus::SOURCE_EXECUTOR);
+  EXPECT_EQ(sent.uuid().size(), 16u);
+  EXPECT_NE(sent.uuid(), stale_uuid);  // fresh, whatever the status carried
+  EXPECT_EQ(sent.message(), "running");
+  EXPECT_EQ(sent.data(), "payload");
+  EXPECT_EQ(calls[0].framework_id().value(), "fw-1");
+  EXPECT_EQ(calls[0].executor_id().value(), "ex-1");
+  EXPECT_EQ(client->unacknowledged_updates(), 1u);
+
+  agent.send(0, acknowledged("t1", sent.uuid()));
+  until_event(Event::ACKNOWLEDGED);
+  EXPECT_EQ(client->unacknowledged_updates(), 0u);
+
+  auto m = client->async_message("to the scheduler", boost::asio::use_future).get();
+  ASSERT_TRUE(m.ok()) << m.message;
+  calls = agent.calls();
+  ASSERT_EQ(calls.size(), 2u);
+  EXPECT_EQ(calls[1].type(), Call::MESSAGE);
+  EXPECT_EQ(calls[1].message().data(), "to the scheduler");
+}
+
+TEST_P(ExecutorClientTest, AnUpdateTheAgentWouldRefuseIsNotSent) {
+  agent.send(0, subscribed());
+  start();
+  until(kind::subscribed);
+  auto answer =
+      client->async_update(exec::task_status("t1", v1::TASK_STAGING, "ex-1"), boost::asio::use_future).get();
+  EXPECT_EQ(answer.error, mesoshttp::error::invalid_argument);
+  EXPECT_NE(answer.message.find("TASK_STAGING"), std::string::npos) << answer.message;
+  EXPECT_TRUE(agent.calls().empty());
+  EXPECT_EQ(client->unacknowledged_updates(), 0u);
+}
+
+TEST_P(ExecutorClientTest, WithCheckpointingACutStreamIsResubscribedCarryingWhatIsUnacknowledged) {
+  config.checkpoint = true;
+  agent.send(0, subscribed());
+  agent.send(0, launch("t1"));
+  agent.send(0, launch("t2"));
+  agent.send(0, launch("t3"));
+  start();
+  until_event(Event::LAUNCH);
+  until_event(Event::LAUNCH);
+  until_event(Event::LAUNCH);
+  // t1: acknowledged; t2: an update waits for its ACKNOWLEDGED; t3: none sent.
+  auto a = client->async_update(exec::task_status("t1", v1::TASK_RUNNING, "ex-1"), boost::asio::use_future).get();
+  auto b = client->async_update(exec::task_status("t2", v1::TASK_RUNNING, "ex-1"), boost::asio::use_future).get();
+  ASSERT_TRUE(a.ok() && b.ok()) << a.message << b.message;
+  const auto calls = agent.calls();
+  ASSERT_EQ(calls.size(), 2u);
+  agent.send(0, acknowledged("t1", calls[0].update().status().uuid()));
+  until_event(Event::ACKNOWLEDGED);
+
+  agent.send(1, subscribed());
+  agent.cut(0);
+  auto down = until(kind::disconnected);
+  EXPECT_TRUE(down.error) << down.message;
+  EXPECT_EQ(next().type, kind::connecting);
+  EXPECT_EQ(next().type, kind::subscribed);
+  EXPECT_EQ(client->state(), mesoshttp::connection_state::subscribed);
+
+  const auto subs = agent.subscribes();
+  ASSERT_EQ(subs.size(), 2u);
+  const auto& again = subs[1].subscribe();
+  std::vector<std::string> tasks;
+  for (const auto& t : again.unacknowledged_tasks()) tasks.push_back(t.task_id().value());
+  EXPECT_EQ(tasks, (std::vector<std::string>{"t2", "t3"}));
+  ASSERT_EQ(again.unacknowledged_updates_size(), 1);
+  EXPECT_EQ(again.unacknowledged_updates(0).status().task_id().value(), "t2");
+  EXPECT_EQ(again.unacknowledged_updates(0).status().uuid(), calls[1].update().status().uuid());
+  EXPECT_EQ(subs[1].framework_id().value(), "fw-1");
+
+  // Calls flow on the new subscription.
+  auto c = client->async_message("after", boost::asio::use_future).get();
+  EXPECT_TRUE(c.ok()) << c.message;
+}
+
+TEST_P(ExecutorClientTest, WithoutCheckpointingACutStreamEndsTheExecutorAfterTheGracePeriod) {
+  agent.send(0, subscribed());
+  agent.send(0, launch("t1"));
+  agent.send(0, launch("t2"));
+  start();
+  until_event(Event::LAUNCH);
+  until_event(Event::LAUNCH);
+  ASSERT_TRUE(
+      client->async_update(exec::task_status("t2", v1::TASK_FINISHED, "ex-1"), boost::asio::use_future).get().ok());
+  agent.cut(0);
+  const auto before = std::chrono::steady_clock::now();
+  auto end = until(kind::shutdown);
+  EXPECT_EQ(end.error, mesoshttp::error::agent_lost) << end.message;
+  EXPECT_EQ(end.tasks_to_kill, std::vector<std::string>{"t1"});  // t2 reported its end
+  EXPECT_GE(end.deadline, before + 250ms);
+  auto closed = until(kind::closed);
+  EXPECT_EQ(closed.error, mesoshttp::error::agent_lost);
+  EXPECT_GE(std::chrono::steady_clock::now(), end.deadline);
+  EXPECT_EQ(agent.subscribes().size(), 1u);  // no second attempt
+  EXPECT_EQ(client->state(), mesoshttp::connection_state::closed);
+  std::error_code ec;
+  EXPECT_FALSE(events.next(1s, &ec));
+  EXPECT_EQ(ec, mesoshttp::error::agent_lost);
+}
+
+TEST_P(ExecutorClientTest, AnAgentNotBackWithinTheRecoveryTimeoutEndsTheExecutor) {
+  config.checkpoint = true;
+  config.recovery_timeout = 400ms;
+  agent.send(0, subscribed());
+  agent.refuse_subscribe_from(1, "");  // the agent is down: connections close unanswered
+  start();
+  until(kind::subscribed);
+  agent.cut(0);
+  auto end = until(kind::shutdown);
+  EXPECT_EQ(end.error, mesoshttp::error::agent_recovery_timed_out) << end.message;
+  EXPECT_NE(end.message.find("recovery timeout"), std::string::npos) << end.message;
+  EXPECT_GE(agent.subscribes().size(), 3u);  // it did try again, with backoff, for 400 ms
+  EXPECT_LE(agent.subscribes().size(), 25u);
+  EXPECT_EQ(until(kind::closed).error, mesoshttp::error::agent_recovery_timed_out);
+}
+
+TEST_P(ExecutorClientTest, AnAgentRefusingSubscribeEndsTheExecutorQuotingIt) {
+  const std::string text = "Framework cannot be found";
+  agent.refuse_subscribe_from(0, "HTTP/1.1 400 Bad Request\r\nContent-Type: text/plain; charset=utf-8\r\n"
+                                 "Content-Length: " +
+                                     std::to_string(text.size()) + "\r\n\r\n" + text);
+  start();
+  auto end = until(kind::shutdown);
+  EXPECT_EQ(end.error, mesoshttp::error::subscribe_rejected);
+  EXPECT_NE(end.message.find("400"), std::string::npos) << end.message;
+  EXPECT_NE(end.message.find(text), std::string::npos) << end.message;
+  auto closed = until(kind::closed);
+  EXPECT_EQ(closed.error, mesoshttp::error::subscribe_rejected);
+  EXPECT_EQ(agent.subscribes().size(), 1u);
+}
+
+TEST_P(ExecutorClientTest, ShutdownAsksToKillTheRunningTasksAndUpdatesStillGoOutWithinTheGracePeriod) {
+  config.shutdown_grace_period = 2s;
+  agent.send(0, subscribed());
+  agent.send(0, launch("t1"));
+  agent.send(0, launch("t2"));
+  start();
+  until_event(Event::LAUNCH);
+  until_event(Event::LAUNCH);
+  agent.send(0, of_type(Event::SHUTDOWN));
+  until_event(Event::SHUTDOWN);
+  auto end = next();
+  ASSERT_EQ(end.type, kind::shutdown);
+  EXPECT_FALSE(end.error) << end.message;
+  EXPECT_EQ(end.tasks_to_kill, (std::vector<std::string>{"t1", "t2"}));
+  EXPECT_NE(end.message.find("SHUTDOWN"), std::string::npos) << end.message;
+  for (const auto& id : end.tasks_to_kill) {
+    auto r = client->async_update(exec::task_status(id, v1::TASK_KILLED, "ex-1"), boost::asio::use_future).get();
+    EXPECT_TRUE(r.ok()) << r.message;
+  }
+  EXPECT_EQ(agent.calls().size(), 2u);
+  client->shutdown();  // done before the deadline
+  auto closed = until(kind::closed);
+  EXPECT_FALSE(closed.error);
+  EXPECT_LT(std::chrono::steady_clock::now(), end.deadline);
+}
+
+TEST_P(ExecutorClientTest, AnErrorEventEndsTheExecutorWithTheAgentsMessage) {
+  config.checkpoint = true;
+  agent.send(0, subscribed());
+  agent.send(0, of_type(Event::ERROR));
+  start();
+  until_event(Event::ERROR);
+  auto end = next();
+  ASSERT_EQ(end.type, kind::shutdown);
+  EXPECT_EQ(end.error, mesoshttp::error::agent_error_event);
+  EXPECT_NE(end.message.find("the agent is confused"), std::string::npos) << end.message;
+  EXPECT_EQ(until(kind::closed).error, mesoshttp::error::agent_error_event);
+  EXPECT_EQ(agent.subscribes().size(), 1u);
+}
+
+TEST_P(ExecutorClientTest, CallbackConsumersSeeTheSameItems) {
+  agent.send(0, subscribed());
+  agent.send(0, launch("t1"));
+  std::mutex mutex;
+  std::vector<kind> kinds;
+  client = std::make_unique<exec::executor_client>(io.get_executor(), config, options);
+  auto sub = client->on_event([&](const executor_event& item) {
+    std::lock_guard lock(mutex);
+    kinds.push_back(item.type);
+  });
+  client->start();
+  thread = std::thread([this] { io.run(); });
+  ASSERT_TRUE(eventually([&] {
+    std::lock_guard lock(mutex);
+    return kinds.size() >= 4;
+  }));
+  std::lock_guard lock(mutex);
+  EXPECT_EQ(kinds, (std::vector<kind>{kind::connecting, kind::subscribed, kind::event, kind::event}));
+}
+
+TEST(ExecutorClient, AConfigurationWithoutAnAgentEndsAtStart) {
+  boost::asio::io_context io;
+  exec::executor_config config;
+  config.framework_id = "fw";
+  config.executor_id = "ex";
+  exec::executor_client client(io.get_executor(), config);
+  auto events = client.events();
+  client.start();
+  io.run_for(1s);
+  std::error_code ec;
+  auto item = events.next(1s, &ec);
+  ASSERT_TRUE(item);
+  EXPECT_EQ(item->type, kind::closed);
+  EXPECT_EQ(item->error, mesoshttp::error::invalid_argument);
+  EXPECT_NE(item->message.find("MESOS_AGENT_ENDPOINT"), std::string::npos) << item->message;
+}
+
+INSTANTIATE_TEST_SUITE_P(Encodings, ExecutorClientTest, ::testing::Values(encoding::protobuf, encoding::json),
+                         [](const auto& p) { return p.param == encoding::json ? "json" : "protobuf"; });
+
+}  // namespace
