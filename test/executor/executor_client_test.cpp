@@ -56,9 +56,7 @@ class stream_channel {
   std::deque<std::optional<std::string>> queue_;
 };
 
-std::string mime(encoding wire) {
-  return wire == encoding::json ? "application/json" : "application/x-protobuf";
-}
+std::string mime(encoding wire) { return wire == encoding::json ? "application/json" : "application/x-protobuf"; }
 
 // One HTTP chunk holding one RecordIO record, as an agent writes them.
 std::string chunk(const Event& event, encoding wire) {
@@ -323,7 +321,9 @@ TEST_P(ExecutorClientTest, AnUpdateGetsAFreshUuidAndIsKeptUntilAcknowledged) {
   start();
   until_event(Event::LAUNCH);
 
-  auto status = exec::task_status("t1", v1::TASK_RUNNING, "ex-1", {.message = "running", .data = "payload", .healthy = std::nullopt, .reason = std::nullopt});
+  auto status =
+      exec::task_status("t1", v1::TASK_RUNNING, "ex-1",
+                        {.message = "running", .data = "payload", .healthy = std::nullopt, .reason = std::nullopt});
   const std::string stale_uuid = status.uuid();
   auto answer = client->async_update(status, boost::asio::use_future).get();
   ASSERT_TRUE(answer.ok()) << answer.message;
@@ -353,14 +353,42 @@ TEST_P(ExecutorClientTest, AnUpdateGetsAFreshUuidAndIsKeptUntilAcknowledged) {
   ASSERT_EQ(calls.size(), 2u);
   EXPECT_EQ(calls[1].type(), Call::MESSAGE);
   EXPECT_EQ(calls[1].message().data(), "to the scheduler");
+
+  // Fire and forget: the uuid returned is the one sent, and kept.
+  const auto uuid = client->update(exec::task_status("t1", v1::TASK_FINISHED, "ex-1"));
+  ASSERT_TRUE(eventually([&] { return agent.calls().size() == 3; }));
+  EXPECT_EQ(agent.calls()[2].update().status().uuid(), uuid);
+  EXPECT_EQ(agent.calls()[2].update().status().state(), v1::TASK_FINISHED);
+  EXPECT_EQ(client->unacknowledged_updates(), 1u);
+}
+
+TEST_P(ExecutorClientTest, TasksOfALaunchGroupAreCarriedByAResubscription) {
+  config.checkpoint = true;
+  agent.send(0, subscribed());
+  Event group;
+  group.set_type(Event::LAUNCH_GROUP);
+  *group.mutable_launch_group()->mutable_task_group()->add_tasks() = task("g1");
+  *group.mutable_launch_group()->mutable_task_group()->add_tasks() = task("g2");
+  agent.send(0, group);
+  agent.send(1, subscribed());
+  start();
+  until_event(Event::LAUNCH_GROUP);
+  agent.cut(0);
+  until(kind::disconnected);
+  until(kind::subscribed);
+  const auto subs = agent.subscribes();
+  ASSERT_EQ(subs.size(), 2u);
+  ASSERT_EQ(subs[1].subscribe().unacknowledged_tasks_size(), 2);
+  EXPECT_EQ(subs[1].subscribe().unacknowledged_tasks(0).task_id().value(), "g1");
+  EXPECT_EQ(subs[1].subscribe().unacknowledged_tasks(1).task_id().value(), "g2");
+  EXPECT_EQ(subs[1].subscribe().unacknowledged_updates_size(), 0);
 }
 
 TEST_P(ExecutorClientTest, AnUpdateTheAgentWouldRefuseIsNotSent) {
   agent.send(0, subscribed());
   start();
   until(kind::subscribed);
-  auto answer =
-      client->async_update(exec::task_status("t1", v1::TASK_STAGING, "ex-1"), boost::asio::use_future).get();
+  auto answer = client->async_update(exec::task_status("t1", v1::TASK_STAGING, "ex-1"), boost::asio::use_future).get();
   EXPECT_EQ(answer.error, mesoshttp::error::invalid_argument);
   EXPECT_NE(answer.message.find("TASK_STAGING"), std::string::npos) << answer.message;
   EXPECT_TRUE(agent.calls().empty());
@@ -453,9 +481,10 @@ TEST_P(ExecutorClientTest, AnAgentNotBackWithinTheRecoveryTimeoutEndsTheExecutor
 
 TEST_P(ExecutorClientTest, AnAgentRefusingSubscribeEndsTheExecutorQuotingIt) {
   const std::string text = "Framework cannot be found";
-  agent.refuse_subscribe_from(0, "HTTP/1.1 400 Bad Request\r\nContent-Type: text/plain; charset=utf-8\r\n"
-                                 "Content-Length: " +
-                                     std::to_string(text.size()) + "\r\n\r\n" + text);
+  agent.refuse_subscribe_from(0,
+                              "HTTP/1.1 400 Bad Request\r\nContent-Type: text/plain; charset=utf-8\r\n"
+                              "Content-Length: " +
+                                  std::to_string(text.size()) + "\r\n\r\n" + text);
   start();
   auto end = until(kind::shutdown);
   EXPECT_EQ(end.error, mesoshttp::error::subscribe_rejected);
