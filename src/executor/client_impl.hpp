@@ -53,7 +53,7 @@ inline master_endpoint agent_endpoint_of(const executor_config& config, std::str
     return ep;
   }
   const std::string url = config.agent_endpoint.find("://") == std::string::npos ? "http://" + config.agent_endpoint
-                                                                                  : config.agent_endpoint;
+                                                                                 : config.agent_endpoint;
   if (mesoshttp::detail::parse_master_url(url, ep, &why)) {
     why = "agent endpoint '" + config.agent_endpoint + "': " + why;
     return ep;
@@ -93,7 +93,8 @@ class executor_client_impl : public std::enable_shared_from_this<executor_client
     asio::dispatch(strand_, [self = shared_from_this()] {
       if (self->started_ || self->closed_) return;
       self->started_ = true;
-      if (!self->config_error_.empty()) return self->close(make_error_code(error::invalid_argument), self->config_error_);
+      if (!self->config_error_.empty())
+        return self->close(make_error_code(error::invalid_argument), self->config_error_);
       const auto first = self->fsm_.on_start(clock::now());
       self->log(log_level::info, first.reason);
       self->session_->start();
@@ -317,8 +318,10 @@ class executor_client_impl : public std::enable_shared_from_this<executor_client
     item.message = end.reason;
     publish(item);
     grace_timer_.expires_at(end.deadline);
-    grace_timer_.async_wait([self = shared_from_this(), error = end.error, reason = end.reason](
-                                boost::system::error_code ec) { if (!ec) self->close(error, reason); });
+    grace_timer_.async_wait(
+        [self = shared_from_this(), error = end.error, reason = end.reason](boost::system::error_code ec) {
+          if (!ec) self->close(error, reason);
+        });
   }
 
   // ---------------------------------------------------------------- calls
@@ -339,8 +342,8 @@ class executor_client_impl : public std::enable_shared_from_this<executor_client
     h.decode_response = [](call_result&, encoding) { return std::string(); };
     h.on_subscription_gone = [weak = weak_from_this()](unsigned status) {
       if (auto self = weak.lock()) {
-        self->session_->lost(make_error_code(error::not_subscribed),
-                             "a call was answered " + std::to_string(status) + ": the agent no longer has us subscribed");
+        self->session_->lost(make_error_code(error::not_subscribed), "a call was answered " + std::to_string(status) +
+                                                                         ": the agent no longer has us subscribed");
       }
     };
     return h;
@@ -373,7 +376,7 @@ class executor_client_impl : public std::enable_shared_from_this<executor_client
   authorizer auth_;
   executor_ids ids_;
   master_endpoint endpoint_;
-  std::string config_error_;  // set: start() closes the client with it
+  std::string config_error_;    // set: start() closes the client with it
   reconnect_config reconnect_;  // the subscription's own reconnect_fsm is not consulted (after_loss)
   executor_session_fsm fsm_;
   update_tracker tracker_;

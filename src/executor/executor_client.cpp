@@ -44,8 +44,7 @@ executor_event_stream::~executor_event_stream() { detach(); }
 
 void executor_event_stream::detach() { release(consumer_); }
 
-void executor_event_stream::initiate_next(
-    asio::any_completion_handler<void(std::error_code, executor_event)> handler) {
+void executor_event_stream::initiate_next(asio::any_completion_handler<void(std::error_code, executor_event)> handler) {
   if (!consumer_) {
     asio::post(asio::system_executor(),
                asio::append(std::move(handler), make_error_code(error::not_attached), executor_event{}));
@@ -79,8 +78,8 @@ void executor_event_subscription::detach() { release(consumer_); }
 executor_client::executor_client(asio::any_io_executor executor, executor_config config,
                                  executor_client_options options)
     : config_(config),
-      impl_(std::make_shared<detail::executor_client_impl>(std::move(executor), std::move(config),
-                                                           std::move(options))) {
+      impl_(
+          std::make_shared<detail::executor_client_impl>(std::move(executor), std::move(config), std::move(options))) {
   impl_->wire_up();
 }
 
@@ -110,9 +109,9 @@ mesos::v1::TaskStatus executor_client::prepare(mesos::v1::TaskStatus status, std
 void executor_client::initiate_update(mesos::v1::TaskStatus status,
                                       asio::any_completion_handler<void(call_result)> handler) {
   if (auto why = update_refusal(status)) {
-    asio::post(impl_->executor(), asio::append(std::move(handler),
-                                               refusal(make_error_code(error::invalid_argument),
-                                                       "UPDATE not sent: the agent would refuse it: " + *why)));
+    asio::post(impl_->executor(),
+               asio::append(std::move(handler), refusal(make_error_code(error::invalid_argument),
+                                                        "UPDATE not sent: the agent would refuse it: " + *why)));
     return;
   }
   impl_->submit_update(executor::update(impl_->ids(), std::move(status)), std::move(handler), false);
@@ -125,7 +124,8 @@ std::string executor_client::update(mesos::v1::TaskStatus status) {
     impl_->warn("UPDATE not sent: the agent would refuse it: " + *why);
     return uuid;
   }
-  impl_->submit_update(executor::update(impl_->ids(), std::move(prepared)), [](call_result) {}, true);
+  impl_->submit_update(
+      executor::update(impl_->ids(), std::move(prepared)), [](call_result) {}, true);
   return uuid;
 }
 
@@ -134,7 +134,8 @@ void executor_client::initiate_message(std::string data, asio::any_completion_ha
 }
 
 void executor_client::message(std::string data) {
-  impl_->submit(executor::message(impl_->ids(), std::move(data)), [](call_result) {}, true);
+  impl_->submit(
+      executor::message(impl_->ids(), std::move(data)), [](call_result) {}, true);
 }
 
 void executor_client::shutdown() { impl_->close_from_outside({}, "shut down"); }

@@ -115,7 +115,8 @@ class executor_event_stream {
 
  private:
   friend class executor_client;
-  explicit executor_event_stream(std::shared_ptr<detail::executor_consumer> consumer) : consumer_(std::move(consumer)) {}
+  explicit executor_event_stream(std::shared_ptr<detail::executor_consumer> consumer)
+      : consumer_(std::move(consumer)) {}
   void initiate_next(boost::asio::any_completion_handler<void(std::error_code, executor_event)> handler);
   std::shared_ptr<detail::executor_consumer> consumer_;
 };
@@ -141,8 +142,7 @@ class [[nodiscard]] executor_event_subscription {
 class executor_client {
  public:
   // Runs on `executor` (serialised on a strand of it); the caller runs it.
-  executor_client(boost::asio::any_io_executor executor, executor_config config,
-                  executor_client_options options = {});
+  executor_client(boost::asio::any_io_executor executor, executor_config config, executor_client_options options = {});
   // Aborts if still running.
   ~executor_client();
   executor_client(const executor_client&) = delete;
