@@ -13,7 +13,9 @@
 
 #include <condition_variable>
 #include <deque>
+#include <fstream>
 #include <future>
+#include <map>
 #include <mutex>
 #include <sstream>
 #include <thread>
@@ -94,6 +96,18 @@ class fake_agent {
     refusal_ = std::move(raw);
   }
 
+  // The n-th SUBSCRIBE is answered with these bytes (head and chunks as
+  // they are), then with what stream(n) is fed.
+  void answer_subscribe_with(std::size_t n, std::string raw) {
+    std::lock_guard lock(mutex_);
+    raw_[n] = std::move(raw);
+  }
+  // Calls (not SUBSCRIBE) are answered with `raw` from now on.
+  void answer_calls_with(std::string raw) {
+    std::lock_guard lock(mutex_);
+    call_answer_ = std::move(raw);
+  }
+
   std::vector<Call> subscribes() const {
     std::lock_guard lock(mutex_);
     return subscribes_;
@@ -121,7 +135,7 @@ class fake_agent {
     std::lock_guard lock(mutex_);
     if (call.type() != Call::SUBSCRIBE) {
       calls_.push_back(call);
-      return {"HTTP/1.1 202 Accepted\r\nContent-Length: 0\r\n\r\n", true};
+      return {call_answer_, true};
     }
     const std::size_t n = subscribes_.size();
     subscribes_.push_back(call);
@@ -129,7 +143,10 @@ class fake_agent {
     if (n >= refuse_from_) return {refusal_, false};
     while (streams_.size() <= n) streams_.push_back(std::make_shared<stream_channel>());
     auto channel = streams_[n];
-    return {"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\nContent-Type: " + mime(wire_) + "\r\n\r\n",
+    const auto raw = raw_.find(n);
+    return {raw != raw_.end()
+                ? raw->second
+                : "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\nContent-Type: " + mime(wire_) + "\r\n\r\n",
             false,
             {},
             0ms,
@@ -144,6 +161,9 @@ class fake_agent {
   std::vector<std::string> heads_;
   std::size_t refuse_from_ = static_cast<std::size_t>(-1);
   std::string refusal_;
+  std::map<std::size_t, std::string> raw_;
+  std::string call_answer_ =
+      "HTTP/1.1 202 Accepted\r\nDate: Mon, 30 Nov 2026 19:51:10 GMT\r\nContent-Length: 0\r\n\r\n";
   mesoshttp::test::scripted_master server_;  // last: stopped first, while the rest still stands
 };
 
@@ -555,6 +575,62 @@ TEST_P(ExecutorClientTest, CallbackConsumersSeeTheSameItems) {
   EXPECT_EQ(kinds, (std::vector<kind>{kind::connecting, kind::subscribed, kind::event, kind::event}));
 }
 
+// The bytes a real Mesos 1.11.0 agent sent a JSON executor (head, chunk
+// framing and all; captures/executor-session-json.wire), served as they are.
+// The capture is JSON: this suite runs in that encoding only.
+class ExecutorClientCaptureTest : public ExecutorClientTest {};
+
+TEST_P(ExecutorClientCaptureTest, AReal1_11AgentsStreamIsReadAsItCame) {
+  std::ifstream in(std::string(MESOSHTTP_SHARED_DIR) + "/captures/executor-session-json.wire", std::ios::binary);
+  if (!in) GTEST_SKIP() << "no captures in " << MESOSHTTP_SHARED_DIR;
+  agent.answer_subscribe_with(0, std::string(std::istreambuf_iterator<char>(in), {}));
+  start();
+  EXPECT_EQ(next().type, kind::connecting);
+  EXPECT_EQ(next().type, kind::subscribed);
+  std::vector<Event::Type> seen;
+  std::vector<std::shared_ptr<const Event>> events_seen;
+  for (int i = 0; i < 6; ++i) {
+    auto item = next();
+    ASSERT_EQ(item.type, kind::event);
+    seen.push_back(item.event->type());
+    events_seen.push_back(item.event);
+  }
+  EXPECT_EQ(seen, (std::vector<Event::Type>{Event::SUBSCRIBED, Event::LAUNCH, Event::ACKNOWLEDGED, Event::ACKNOWLEDGED,
+                                            Event::MESSAGE, Event::SHUTDOWN}));
+  EXPECT_EQ(events_seen[0]->subscribed().container_id().value(), "cccda5ad-2f19-424f-b317-90513e1e878e");
+  EXPECT_EQ(events_seen[1]->launch().task().task_id().value(), "cap-task-session");
+  EXPECT_EQ(events_seen[4]->message().data(), "hello-executor");
+  auto end = next();
+  ASSERT_EQ(end.type, kind::shutdown);
+  EXPECT_FALSE(end.error) << end.message;
+  // Its ACKNOWLEDGEDs were for updates this client never sent: the task has
+  // no acknowledged update and still runs.
+  EXPECT_EQ(end.tasks_to_kill, std::vector<std::string>{"cap-task-session"});
+}
+
+TEST_P(ExecutorClientTest, ACallTheAgentRefusesFailsWithItsStatusAndWords) {
+  agent.send(0, subscribed());
+  start();
+  until(kind::subscribed);
+  const std::string text = "Failed to validate Executor::Call: Expecting 'message' to be present";
+  agent.answer_calls_with("HTTP/1.1 400 Bad Request\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Length: " +
+                          std::to_string(text.size()) + "\r\n\r\n" + text);
+  auto r = client->async_message("x", boost::asio::use_future).get();
+  EXPECT_EQ(r.error, mesoshttp::error::call_rejected);
+  EXPECT_EQ(r.status, 400u);
+  EXPECT_NE(r.message.find(text), std::string::npos) << r.message;
+  EXPECT_EQ(r.attempts, 1u);  // a MESSAGE is not sent again
+  EXPECT_EQ(client->state(), mesoshttp::connection_state::subscribed);
+}
+
+TEST_P(ExecutorClientTest, AsyncNextDeliversTheSameItems) {
+  agent.send(0, subscribed());
+  start();
+  std::vector<kind> kinds;
+  for (int i = 0; i < 3; ++i) kinds.push_back(std::get<1>(events.async_next(boost::asio::use_future).get()).type);
+  EXPECT_EQ(kinds, (std::vector<kind>{kind::connecting, kind::subscribed, kind::event}));
+}
+
 TEST(ExecutorClient, AConfigurationWithoutAnAgentEndsAtStart) {
   boost::asio::io_context io;
   exec::executor_config config;
@@ -572,6 +648,8 @@ TEST(ExecutorClient, AConfigurationWithoutAnAgentEndsAtStart) {
   EXPECT_NE(item->message.find("MESOS_AGENT_ENDPOINT"), std::string::npos) << item->message;
 }
 
+INSTANTIATE_TEST_SUITE_P(Json, ExecutorClientCaptureTest, ::testing::Values(encoding::json),
+                         [](const auto&) { return "json"; });
 INSTANTIATE_TEST_SUITE_P(Encodings, ExecutorClientTest, ::testing::Values(encoding::protobuf, encoding::json),
                          [](const auto& p) { return p.param == encoding::json ? "json" : "protobuf"; });
 
