@@ -22,6 +22,7 @@
 #include <boost/asio/strand.hpp>
 
 #include <atomic>
+#include <map>
 #include <random>
 
 #include "mesoshttp/detail/leader_fsm.hpp"
@@ -115,15 +116,21 @@ class executor_client_impl : public std::enable_shared_from_this<executor_client
   void submit_update(Call call, asio::any_completion_handler<void(call_result)> handler, bool fire_and_forget) {
     asio::dispatch(strand_, [self = shared_from_this(), call = std::move(call), handler = std::move(handler),
                              fire_and_forget]() mutable {
-      if (!self->closed_) {
-        self->tracker_.on_update_sent(call.update());
-        self->unacknowledged_.store(self->tracker_.unacknowledged_updates().size());
-      }
-      self->submit(std::move(call), std::move(handler), fire_and_forget);
+      if (self->closed_) return self->submit(std::move(call), std::move(handler), fire_and_forget);
+      self->tracker_.on_update_sent(call.update());
+      self->unacknowledged_.store(self->tracker_.unacknowledged_updates().size());
+      update_key key{call.update().status().task_id(), call.update().status().uuid()};
+      self->submit(std::move(call), std::move(handler), fire_and_forget, std::move(key));
     });
   }
 
-  void submit(Call call, asio::any_completion_handler<void(call_result)> handler, bool fire_and_forget) {
+  // An UPDATE's task id and uuid.
+  using update_key = std::pair<mesos::v1::TaskID, std::string>;
+
+  // `key`: an UPDATE kept by the tracker (on the strand only), watched until
+  // it completes. MESSAGE: from any thread.
+  void submit(Call call, asio::any_completion_handler<void(call_result)> handler, bool fire_and_forget,
+              std::optional<update_key> key = std::nullopt) {
     const auto type = call.type();
     auto encoder = [call = std::move(call)](encoding wire, std::string& body, std::string& why) {
       return encode(call, wire, body, &why);
@@ -134,6 +141,8 @@ class executor_client_impl : public std::enable_shared_from_this<executor_client
                                              std::move(handler));
     pc->fire_and_forget = fire_and_forget;
     pc->submitted = clock::now();
+    // Before the pool sees it: on the strand, the pool admits (or refuses) it at once.
+    if (key) updates_in_flight_[pc.get()] = std::move(*key);
     pool_->submit(std::move(pc));
   }
 
@@ -340,6 +349,25 @@ class executor_client_impl : public std::enable_shared_from_this<executor_client
     // The agent answers executor calls 202 without a body; a 200's body is
     // not an executor API message and is left in call_result::body.
     h.decode_response = [](call_result&, encoding) { return std::string(); };
+    // An UPDATE the agent refused (400: it failed the agent's checks) will
+    // never be acknowledged: a resubscription must not carry it. 401 and
+    // 403 are about the client, not the update (403: not subscribed; the
+    // pool sends it again after resubscribing).
+    h.on_completed = [weak = weak_from_this()](const pending_call& call, const call_result& result) {
+      auto self = weak.lock();
+      if (!self) return;
+      const auto it = self->updates_in_flight_.find(&call);
+      if (it == self->updates_in_flight_.end()) return;
+      const auto refused = result.status >= 400 && result.status < 500 && result.status != 401 && result.status != 403;
+      if (refused && self->tracker_.on_update_refused(it->second.first, it->second.second)) {
+        self->log(log_level::warning, [&] {
+          return "the agent refused the UPDATE of task " + it->second.first.value() +
+                 "; it is not kept: " + result.message;
+        });
+        self->unacknowledged_.store(self->tracker_.unacknowledged_updates().size());
+      }
+      self->updates_in_flight_.erase(it);
+    };
     h.on_subscription_gone = [weak = weak_from_this()](unsigned status) {
       if (auto self = weak.lock()) {
         self->session_->lost(make_error_code(error::not_subscribed), "a call was answered " + std::to_string(status) +
@@ -380,6 +408,8 @@ class executor_client_impl : public std::enable_shared_from_this<executor_client
   reconnect_config reconnect_;  // the subscription's own reconnect_fsm is not consulted (after_loss)
   executor_session_fsm fsm_;
   update_tracker tracker_;
+  // UPDATEs in the pool: their task id and uuid, by the pool's call.
+  std::map<const pending_call*, update_key> updates_in_flight_;
   asio::steady_timer grace_timer_;
 
   bool started_ = false;

@@ -59,6 +59,20 @@ update_tracker::ack_result update_tracker::on_acknowledged(const Event::Acknowle
   return on_acknowledged(acknowledged.task_id(), acknowledged.uuid());
 }
 
+bool update_tracker::on_update_refused(const mesos::v1::TaskID& task_id, const std::string& uuid) {
+  auto it = std::find_if(updates_.begin(), updates_.end(), [&](const Call::Update& u) {
+    return u.status().uuid() == uuid && u.status().task_id().value() == task_id.value();
+  });
+  if (it == updates_.end()) return false;
+  updates_.erase(it);
+  if (task_entry* task = find_task(task_id.value()); task != nullptr && !task->terminal_acknowledged) {
+    task->terminal_sent = std::any_of(updates_.begin(), updates_.end(), [&](const Call::Update& u) {
+      return u.status().task_id().value() == task_id.value() && calls::is_terminal(u.status().state());
+    });
+  }
+  return true;
+}
+
 void update_tracker::forget_if_done(std::string_view id) {
   const task_entry* task = find_task(id);
   if (task == nullptr || !task->terminal_acknowledged) return;

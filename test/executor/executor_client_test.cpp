@@ -623,6 +623,31 @@ TEST_P(ExecutorClientTest, ACallTheAgentRefusesFailsWithItsStatusAndWords) {
   EXPECT_EQ(client->state(), mesoshttp::connection_state::subscribed);
 }
 
+TEST_P(ExecutorClientTest, AnUpdateTheAgentRefusesIsNotKeptNorCarriedByAResubscription) {
+  config.checkpoint = true;
+  agent.send(0, subscribed());
+  agent.send(0, launch("t1"));
+  agent.send(1, subscribed());
+  start();
+  until_event(Event::LAUNCH);
+  const std::string text = "Failed to validate Executor::Call: Not a valid UUID";
+  agent.answer_calls_with("HTTP/1.1 400 Bad Request\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Length: " +
+                          std::to_string(text.size()) + "\r\n\r\n" + text);
+  auto r = client->async_update(exec::task_status("t1", v1::TASK_RUNNING, "ex-1"), boost::asio::use_future).get();
+  EXPECT_EQ(r.error, mesoshttp::error::call_rejected);
+  EXPECT_EQ(r.status, 400u);
+  EXPECT_NE(r.message.find(text), std::string::npos) << r.message;
+  EXPECT_EQ(client->unacknowledged_updates(), 0u);
+  agent.cut(0);
+  until(kind::disconnected);
+  until(kind::subscribed);
+  const auto subs = agent.subscribes();
+  ASSERT_EQ(subs.size(), 2u);
+  EXPECT_EQ(subs[1].subscribe().unacknowledged_updates_size(), 0);
+  ASSERT_EQ(subs[1].subscribe().unacknowledged_tasks_size(), 1);  // the task still has no acknowledged update
+  EXPECT_EQ(subs[1].subscribe().unacknowledged_tasks(0).task_id().value(), "t1");
+}
+
 TEST_P(ExecutorClientTest, AsyncNextDeliversTheSameItems) {
   agent.send(0, subscribed());
   start();

@@ -301,3 +301,24 @@ TEST(UpdateTracker, NothingOwedGivesAPlainSubscribe) {
 }
 
 }  // namespace
+
+namespace {
+
+TEST(UpdateTracker, ARefusedUpdateIsNotKeptAndNoLongerCountsAsTerminal) {
+  update_tracker tracker;
+  tracker.on_launch(task("t1"));
+  const auto running = update("t1", v1::TASK_RUNNING);
+  const auto finished = update("t1", v1::TASK_FINISHED);
+  tracker.on_update_sent(running);
+  tracker.on_update_sent(finished);
+  EXPECT_TRUE(tracker.terminal_update_sent("t1"));
+  EXPECT_TRUE(tracker.on_update_refused(task_id("t1"), finished.status().uuid()));
+  EXPECT_FALSE(tracker.on_update_refused(task_id("t1"), finished.status().uuid()));  // gone already
+  EXPECT_FALSE(tracker.on_update_refused(task_id("t2"), running.status().uuid()));   // task id must match
+  EXPECT_FALSE(tracker.terminal_update_sent("t1"));
+  EXPECT_EQ(uuids(tracker.unacknowledged_updates()), names{running.status().uuid()});
+  EXPECT_EQ(task_ids(tracker.unacknowledged_tasks()), names{"t1"});
+  EXPECT_EQ(tracker.unknown_acknowledgements(), 0u);
+}
+
+}  // namespace

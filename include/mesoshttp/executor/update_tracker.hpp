@@ -50,6 +50,12 @@ class update_tracker {
   ack_result on_acknowledged(const mesos::v1::TaskID& task_id, const std::string& uuid);
   ack_result on_acknowledged(const Event::Acknowledged& acknowledged);
 
+  // The agent refused the UPDATE with this task id and uuid (a 400: it
+  // failed the agent's checks): it will never be acknowledged, and a
+  // resubscription must not carry it. The task's terminal_update_sent()
+  // then counts only the updates still kept. Returns whether it was kept.
+  bool on_update_refused(const mesos::v1::TaskID& task_id, const std::string& uuid);
+
   // Launched tasks without an acknowledged update, in launch order.
   std::vector<mesos::v1::TaskInfo> unacknowledged_tasks() const;
   // Sent updates without an ACKNOWLEDGED, in the order sent.
