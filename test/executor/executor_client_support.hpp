@@ -54,7 +54,9 @@ class stream_channel {
   std::deque<std::optional<std::string>> queue_;
 };
 
-inline std::string mime(encoding wire) { return wire == encoding::json ? "application/json" : "application/x-protobuf"; }
+inline std::string mime(encoding wire) {
+  return wire == encoding::json ? "application/json" : "application/x-protobuf";
+}
 
 // One HTTP chunk holding one RecordIO record, as an agent writes them.
 inline std::string chunk(const Event& event, encoding wire) {
