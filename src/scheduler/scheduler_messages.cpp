@@ -1,8 +1,8 @@
 #include "scheduler/scheduler_messages.hpp"
 
-#include <google/protobuf/arena.h>
-
 #include <algorithm>
+
+#include "stream/arena_message.hpp"
 
 namespace mesoshttp::detail {
 
@@ -44,20 +44,7 @@ Call subscribe_call(const client_config& config, const std::optional<mesos::v1::
   return subscribe;
 }
 
-std::shared_ptr<Event> make_arena_event(std::size_t wire_size) {
-  struct arena_event {
-    explicit arena_event(const google::protobuf::ArenaOptions& options) : arena(options) {}
-    google::protobuf::Arena arena;
-  };
-  google::protobuf::ArenaOptions options;
-  // Decoded messages take a few times their wire size; one block is enough
-  // for most events, and small ones do not reserve much.
-  options.start_block_size = std::clamp<std::size_t>(wire_size * 4, 256, 1u << 20);
-  options.max_block_size = 4u << 20;
-  auto holder = std::make_shared<arena_event>(options);
-  Event* event = google::protobuf::Arena::CreateMessage<Event>(&holder->arena);
-  return std::shared_ptr<Event>(std::move(holder), event);
-}
+std::shared_ptr<Event> make_arena_event(std::size_t wire_size) { return make_arena_message<Event>(wire_size); }
 
 error_event_meaning classify_error_event(std::string_view message) {
   // The texts of Mesos 1.x masters (src/master/master.cpp).

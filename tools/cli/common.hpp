@@ -115,5 +115,6 @@ command add_operator(CLI::App& app);     // operator.cpp
 command add_cluster(CLI::App& app);      // operator.cpp
 command add_agent(CLI::App& app);        // operator.cpp
 command add_maintenance(CLI::App& app);  // operator.cpp
+command add_events(CLI::App& app);       // events.cpp
 
 }  // namespace mesoshttp::cli

@@ -18,6 +18,7 @@ int main(int argc, char** argv) {
   commands["cluster"] = mesoshttp::cli::add_cluster(app);
   commands["agent"] = mesoshttp::cli::add_agent(app);
   commands["maintenance"] = mesoshttp::cli::add_maintenance(app);
+  commands["events"] = mesoshttp::cli::add_events(app);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
