@@ -92,6 +92,24 @@ TEST_P(SimOperatorStream, SubscribedThenHeartbeatWithARealMastersHeadOnBothPaths
   EXPECT_EQ(sim->subscribers(), 0u) << "operator streams are not frameworks' streams";
 }
 
+TEST_P(SimOperatorStream, BadSubscribeRequestsGetTheTextsOfEveryOperatorCall) {
+  start();
+  const std::string body = R"({"type":"SUBSCRIBE"})";
+  auto not_acceptable = raw(port(), body, json_headers("text/plain"));
+  ASSERT_TRUE(not_acceptable);
+  EXPECT_EQ(not_acceptable->status, 406u);
+  EXPECT_EQ(not_acceptable->body, "Expecting 'Accept' to allow 'application/x-protobuf' or 'application/json'");
+  auto no_type = raw(port(), body, {{"Accept", std::string(mesoshttp::content_type(GetParam()))}});
+  ASSERT_TRUE(no_type);
+  EXPECT_EQ(no_type->status, 400u);
+  EXPECT_EQ(no_type->body, "Expecting 'Content-Type' to be present");
+  auto get = raw(port(), body, json_headers(), "/api/v1", "GET");
+  ASSERT_TRUE(get);
+  EXPECT_EQ(get->status, 405u);
+  EXPECT_EQ(get->body, "405 Method Not Allowed. Expecting one of { 'POST' }, but received 'GET'.");
+  EXPECT_EQ(sim->operator_subscribers(), 0u);
+}
+
 TEST_P(SimOperatorStream, DefaultHeartbeatIntervalIsFifteenSeconds) {
   start(cluster_config{});
   auto s = subscribe();
