@@ -190,7 +190,17 @@ std::size_t cluster::subscribers() const {
     std::size_t n = 0;
     for (const auto& m : impl_->masters)
       for (const auto& [id, weak] : m->connections)
-        if (auto c = weak.lock(); c && c->streaming && !c->closed) ++n;
+        if (auto c = weak.lock(); c && c->streaming && !c->operator_stream && !c->closed) ++n;
+    return n;
+  });
+}
+
+std::size_t cluster::operator_subscribers() const {
+  return impl_->run_sync([&] {
+    std::size_t n = 0;
+    for (const auto& m : impl_->masters)
+      for (const auto& [id, weak] : m->connections)
+        if (auto c = weak.lock(); c && c->streaming && c->operator_stream && !c->closed) ++n;
     return n;
   });
 }

@@ -133,6 +133,7 @@ struct sim_framework {
   std::map<std::string, std::unique_ptr<sim_operation>> operations;
   net::steady_timer failover;
   double registered_time = detail::now_seconds();  // seconds since the epoch
+  double reregistered_time = registered_time;      // its last SUBSCRIBE (the first one's time at first)
 
   explicit sim_framework(net::io_context& ioc) : failover(ioc) {}
   std::vector<std::string> roles() const { return detail::roles_of(info); }
@@ -207,7 +208,8 @@ struct cluster::impl {
   net::io_context ioc;  // first member: destroyed last, after everything using it
   cluster_config cfg;
   std::unique_ptr<outbox> connections_outbox = make_stream_outbox(*this);
-  // What the rules emit goes here: connections_outbox, or a test's recording outbox.
+  // What the rules emit goes here (to frameworks and to operator
+  // subscribers): connections_outbox, or a test's recording outbox.
   outbox* to_frameworks = connections_outbox.get();
   std::optional<net::ssl::context> tls;  // set when cfg names a certificate
   std::thread thread;
@@ -301,6 +303,18 @@ struct cluster::impl {
   // A task as the operator API shows it, and a finished one kept for it.
   mesos::v1::Task operator_task(const std::string& framework_id, const sim_task& t) const;
   void keep_completed_task(const std::string& framework_id, std::shared_ptr<sim_task> t);
+
+  // operator_stream.cpp: the operator event stream (SUBSCRIBE on /api/v1):
+  // the stream's start, and the events the rules emit as the model changes.
+  void operator_subscribe(const std::shared_ptr<connection>& c, encoding enc);
+  mesos::v1::master::Event operator_subscribed() const;
+  // A framework as FRAMEWORK_ADDED and FRAMEWORK_UPDATED carry it.
+  mesos::v1::master::Response::GetFrameworks::Framework operator_framework(const sim_framework& fw) const;
+  void emit_framework_added(const sim_framework& fw);
+  void emit_framework_updated(const sim_framework& fw);
+  void emit_framework_removed(const mesos::v1::FrameworkInfo& info);
+  void emit_task_added(const sim_framework& fw, const sim_task& t);
+  void emit_task_updated(const std::string& framework_id, const sim_task& t, const TaskStatus& status);
 
   // frameworks.cpp: subscribe, failover, removal, calls.
   void subscribe(const std::shared_ptr<connection>& c, const protocol::parsed_call& pc);

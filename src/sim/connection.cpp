@@ -206,10 +206,10 @@ void connection::close() {
   out.clear();
   flood_left = 0;
   sim.masters[master]->connections.erase(id);
-  if (streaming) sim.stream_closed(*this);
+  if (streaming && !operator_stream) sim.stream_closed(*this);
 }
 
-void connection::send_event(const Event& event) {
+void connection::send_event(const google::protobuf::Message& event) {
   // Text a framework sent in protobuf may hold bytes that are not UTF-8 (a
   // task name, a label). A real master's JSON writer passes them through
   // raw, and JSON readers reject the whole event; here they go out as '?'
@@ -233,9 +233,15 @@ void connection::arm_heartbeat() {
   heartbeat.async_wait([self = shared_from_this()](beast::error_code ec) {
     if (ec || self->closed) return;
     if (!self->sim.heartbeats_paused) {
-      Event e;
-      e.set_type(Event::HEARTBEAT);
-      self->send_event(e);
+      if (self->operator_stream) {
+        mesos::v1::master::Event e;
+        e.set_type(mesos::v1::master::Event::HEARTBEAT);
+        self->send_event(e);
+      } else {
+        Event e;
+        e.set_type(Event::HEARTBEAT);
+        self->send_event(e);
+      }
     }
     self->arm_heartbeat();
   });

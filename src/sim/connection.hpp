@@ -39,8 +39,10 @@ struct connection : std::enable_shared_from_this<connection> {
   bool closed = false;
   std::string batch;
 
-  // A SUBSCRIBE stream.
+  // A SUBSCRIBE stream: a framework's, or, with `operator_stream`, an
+  // operator API subscriber's (master::Event records, no framework).
   bool streaming = false;
+  bool operator_stream = false;
   std::string framework_id;
   std::string stream_id;
   encoding enc = encoding::json;
@@ -74,9 +76,9 @@ struct connection : std::enable_shared_from_this<connection> {
   void graceful_close();
   void reset();
   void close();
-  // Encodes as the stream's encoding; a failure is reported and the event
-  // not sent.
-  void send_event(const Event& event);
+  // Encodes as the stream's encoding (a scheduler Event, or a master::Event
+  // on an operator stream); a failure is reported and the event not sent.
+  void send_event(const google::protobuf::Message& event);
   void arm_heartbeat();
 };
 

@@ -54,7 +54,8 @@ void cluster::impl::subscribe(const std::shared_ptr<connection>& c, const protoc
   info.mutable_id()->set_value(fw_id);
 
   auto it = frameworks.find(fw_id);
-  if (it == frameworks.end()) {
+  const bool added = it == frameworks.end();
+  if (added) {
     auto fw = std::make_unique<sim_framework>(ioc);
     fw->id = fw_id;
     it = frameworks.emplace(fw_id, std::move(fw)).first;
@@ -72,6 +73,14 @@ void cluster::impl::subscribe(const std::shared_ptr<connection>& c, const protoc
   fw.suppressed = std::set<std::string>(pc.call.subscribe().suppressed_roles().begin(),
                                         pc.call.subscribe().suppressed_roles().end());
   fw.constraints = std::move(std::get<detail::offer_constraints>(constraints));
+  // Operator subscribers hear of it: a new framework, or one that failed
+  // over or came back (with its new reregistered_time).
+  if (added) {
+    emit_framework_added(fw);
+  } else {
+    fw.reregistered_time = detail::now_seconds();
+    emit_framework_updated(fw);
+  }
 
   c->streaming = true;
   c->framework_id = fw_id;
@@ -162,12 +171,15 @@ void cluster::impl::remove_framework(const std::string& id) {
       s.set_reason(TaskStatus::REASON_FRAMEWORK_REMOVED);
       s.mutable_agent_id()->set_value(agents[t->agent].id);
       s.set_timestamp(detail::now_seconds());
-      t->statuses.push_back(std::move(s));
+      t->statuses.push_back(s);
       t->state = mesos::v1::TASK_KILLED;
       t->pending.clear();
+      emit_task_updated(id, *t, s);
     }
     keep_completed_task(id, t);
   }
+  // After its tasks' TASK_UPDATEDs, as a real master sends them.
+  emit_framework_removed(fw.info);
   completed_frameworks.push_back({fw.info, fw.registered_time, detail::now_seconds()});
   if (completed_frameworks.size() > 50) completed_frameworks.pop_front();
   frameworks.erase(it);
@@ -269,6 +281,7 @@ protocol::answer cluster::impl::on_call(sim_framework& fw, const protocol::parse
       }
       for (const auto& id : stale) return_offer(id, true);
       std::erase_if(fw.filters, [&](const auto& f) { return !fw.has_role(f.first.first); });
+      emit_framework_updated(fw);
       schedule_allocation();
       return protocol::empty(200);
     }

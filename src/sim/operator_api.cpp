@@ -1,8 +1,9 @@
 // The operator API (POST /api/v1, /master/api/v1) of the simulated master:
 // the leader checks of the scheduler path, the request checks of
 // operator_protocol, then each call answered from the simulator's model with
-// a real 1.11 master's shapes and error texts (operator-answers.md). Calls
-// the model has nothing for answer 501 (operator_protocol::unsupported).
+// a real 1.11 master's shapes and error texts (operator-answers.md); SUBSCRIBE
+// starts the operator event stream (operator_stream.cpp). Calls the model has
+// nothing for answer 501 (operator_protocol::unsupported).
 #include <google/protobuf/util/json_util.h>
 
 #include <cmath>
@@ -83,6 +84,12 @@ void cluster::impl::handle_operator(const std::shared_ptr<connection>& c, const 
   view.accept = header(http::field::accept);
   view.body = req.body();
   auto parsed = operator_protocol::parse_request(view, header(http::field::accept_encoding));
+  if (const auto* pc = std::get_if<operator_protocol::parsed_call>(&parsed);
+      pc && pc->call.type() == master::Call::SUBSCRIBE) {
+    // The operator event stream (operator_stream.cpp): never compressed.
+    operator_subscribe(c, pc->answer_encoding);
+    return;
+  }
   protocol::answer a =
       std::holds_alternative<protocol::answer>(parsed) ? std::get<protocol::answer>(std::move(parsed)) : [&] {
         const auto& pc = std::get<operator_protocol::parsed_call>(parsed);
@@ -149,7 +156,7 @@ Response::GetState cluster::impl::operator_state() const {
     f->set_connected(fw->connected);
     f->set_recovered(false);
     *f->mutable_registered_time() = time_info(fw->registered_time);
-    *f->mutable_reregistered_time() = time_info(fw->registered_time);
+    *f->mutable_reregistered_time() = time_info(fw->reregistered_time);
     const std::string role = fw->roles().front();
     for (const auto& [tid, t] : fw->tasks) {
       *(is_terminal(t->state) ? tasks.add_completed_tasks() : tasks.add_tasks()) = operator_task(id, *t);
@@ -503,8 +510,8 @@ protocol::answer cluster::impl::operator_call(const master::Call& call, encoding
       return ok();
     }
     default:
-      // SUBSCRIBE (the operator event stream), weights, reservations,
-      // volumes, quota changes, MARK_AGENT_GONE: nothing in the model yet.
+      // Weights, reservations, volumes, quota changes, MARK_AGENT_GONE:
+      // nothing in the model yet. (SUBSCRIBE never gets here: handle_operator.)
       return protocol::text(501, operator_protocol::unsupported(master::Call::Type_Name(call.type())));
   }
 }

@@ -1,12 +1,15 @@
 // Where the simulated master's rules put what they emit, instead of writing
-// to connections: an event for a framework's stream, or the end of that
-// stream. The server's outbox (server.cpp) writes to the framework's current
-// connection; the model's tests record what was emitted, without sockets.
+// to connections: an event for a framework's stream, the end of that stream,
+// or an operator event for every operator API subscriber (SUBSCRIBE on
+// /api/v1). The server's outbox (server.cpp) writes to the framework's
+// current connection and to the leader's operator streams; the model's tests
+// record what was emitted, without sockets.
 #pragma once
 
 #include <memory>
 #include <string>
 
+#include "mesos/v1/master/master.pb.h"
 #include "mesos/v1/scheduler/scheduler.pb.h"
 
 namespace mesoshttp::sim {
@@ -19,6 +22,9 @@ class outbox {
   // The framework's stream ends as a master ends it: the last chunk, then
   // the connection closes.
   virtual void end_stream(const std::string& framework_id) = 0;
+  // An operator event (TASK_ADDED, FRAMEWORK_UPDATED, ...) on every operator
+  // event stream of the leading master; dropped when there is none.
+  virtual void operator_event(const mesos::v1::master::Event& event) = 0;
 };
 
 }  // namespace mesoshttp::sim

@@ -28,6 +28,16 @@ class stream_outbox final : public outbox {
     if (auto s = stream_of(framework_id)) s->end_stream();
   }
 
+  void operator_event(const mesos::v1::master::Event& event) override {
+    // Operator streams live on the leader only: losing leadership ends them.
+    if (!sim_.leader_index) return;
+    auto conns = sim_.masters[*sim_.leader_index]->connections;
+    for (auto& [id, weak] : conns) {
+      auto c = weak.lock();
+      if (c && c->operator_stream && c->streaming && !c->closed) c->send_event(event);
+    }
+  }
+
  private:
   std::shared_ptr<connection> stream_of(const std::string& framework_id) const {
     const auto it = sim_.frameworks.find(framework_id);
@@ -345,7 +355,8 @@ void cluster::impl::for_each_stream(const std::function<void(connection&)>& f) {
   auto conns = masters[*leader_index]->connections;
   for (auto& [id, weak] : conns) {
     auto c = weak.lock();
-    if (c && c->streaming && !c->closed) f(*c);
+    // The faults are the scheduler API's: operator streams are left alone.
+    if (c && c->streaming && !c->operator_stream && !c->closed) f(*c);
   }
 }
 

@@ -52,6 +52,7 @@ void cluster::impl::launch(sim_framework& fw, std::size_t agent, detail::pool& p
   t->resources = needed;
   t->container_id = protocol::random_uuid();
   fw.tasks[task.task_id().value()] = t;
+  emit_task_added(fw, *t);
   start_task(fw, t);
 }
 
@@ -72,6 +73,8 @@ TaskStatus cluster::impl::make_status(const sim_task& t, TaskState state, std::s
 void cluster::impl::update(sim_framework& fw, sim_task& t, TaskStatus status) {
   t.state = status.state();
   t.statuses.push_back(status);
+  // Every update the master learns goes to operator subscribers.
+  emit_task_updated(fw.id, t, status);
   t.pending.push_back(std::move(status));
   if (t.pending.size() == 1) send_head(fw, t);
 }

@@ -18,6 +18,7 @@
 
 #include "mesoshttp/codec.hpp"
 #include "mesoshttp/recordio.hpp"
+#include "mesos/v1/master/master.pb.h"
 #include "mesos/v1/scheduler/scheduler.pb.h"
 
 namespace simtest {
@@ -143,13 +144,17 @@ inline std::optional<reply> post(std::uint16_t port, const std::string& body, co
 }
 
 // A SUBSCRIBE stream: the response head, then decoded events one by one.
-class event_stream {
+// Scheduler events (event_stream) or the operator API's (operator_stream,
+// with the operator endpoint as `target`).
+template <class Ev>
+class basic_event_stream {
  public:
-  event_stream(std::uint16_t port, const std::string& body, mesoshttp::encoding content,
-               std::optional<std::string> accept = std::nullopt, header_list extra = {})
+  basic_event_stream(std::uint16_t port, const std::string& body, mesoshttp::encoding content,
+                     std::optional<std::string> accept = std::nullopt, header_list extra = {},
+                     const std::string& target = "/api/v1/scheduler")
       : socket_(ioc_) {
     socket_.connect(tcp::endpoint(net::ip::make_address("127.0.0.1"), port));
-    http::request<http::string_body> req{http::verb::post, "/api/v1/scheduler", 11};
+    http::request<http::string_body> req{http::verb::post, target, 11};
     req.set(http::field::host, "127.0.0.1");
     req.set(http::field::content_type, std::string(mesoshttp::content_type(content)));
     if (accept) req.set(http::field::accept, *accept);
@@ -185,7 +190,7 @@ class event_stream {
   mesoshttp::encoding encoding() const { return enc_; }
 
   // The next event, or nullopt when the stream ended (or the deadline passed).
-  std::optional<mesos::v1::scheduler::Event> next(std::chrono::steady_clock::duration limit = deadline) {
+  std::optional<Ev> next(std::chrono::steady_clock::duration limit = deadline) {
     const auto end = std::chrono::steady_clock::now() + limit;
     while (events_.empty() && !ended_ && !decoder_.failed()) {
       const auto now = std::chrono::steady_clock::now();
@@ -199,8 +204,7 @@ class event_stream {
   }
 
   // The next event of `type`, skipping others (HEARTBEATs, offers...).
-  std::optional<mesos::v1::scheduler::Event> next_of(mesos::v1::scheduler::Event::Type type,
-                                                     std::chrono::steady_clock::duration limit = deadline) {
+  std::optional<Ev> next_of(typename Ev::Type type, std::chrono::steady_clock::duration limit = deadline) {
     const auto end = std::chrono::steady_clock::now() + limit;
     for (;;) {
       const auto now = std::chrono::steady_clock::now();
@@ -252,7 +256,7 @@ class event_stream {
     if (body.size() > consumed_) {
       const std::string_view fresh(body.data() + consumed_, body.size() - consumed_);
       decoder_.feed(fresh, [&](std::string_view record) {
-        mesos::v1::scheduler::Event e;
+        Ev e;
         if (mesoshttp::decode(record, enc_, e))
           ++decode_errors_;
         else
@@ -278,11 +282,14 @@ class event_stream {
   mesoshttp::encoding enc_ = mesoshttp::encoding::json;
   mesoshttp::recordio::decoder decoder_;
   std::size_t consumed_ = 0;
-  std::deque<mesos::v1::scheduler::Event> events_;
+  std::deque<Ev> events_;
   bool ended_ = false;
   beast::error_code end_reason_;
   std::size_t decode_errors_ = 0;
 };
+
+using event_stream = basic_event_stream<mesos::v1::scheduler::Event>;
+using operator_stream = basic_event_stream<mesos::v1::master::Event>;
 
 // Encodes a Call in `e`.
 inline std::string encode_call(const mesos::v1::scheduler::Call& call, mesoshttp::encoding e) {

@@ -1,6 +1,7 @@
 // The simulated master's rules without sockets: cluster::impl driven
 // directly (no start(), nothing bound), with a recording outbox in place of
 // the connections, asserting what the rules emit.
+#include <google/protobuf/util/message_differencer.h>
 #include <gtest/gtest.h>
 
 #include "cluster_impl.hpp"
@@ -26,9 +27,18 @@ class recording_outbox final : public outbox {
   };
   std::vector<sent> events;
   std::vector<std::string> ended;
+  std::vector<mesos::v1::master::Event> operator_events;
 
   void send(const std::string& framework_id, const Event& event) override { events.push_back({framework_id, event}); }
   void end_stream(const std::string& framework_id) override { ended.push_back(framework_id); }
+  void operator_event(const mesos::v1::master::Event& event) override { operator_events.push_back(event); }
+
+  // The operator events' types, in order ("TASK_ADDED", ...).
+  std::vector<std::string> operator_types() const {
+    std::vector<std::string> out;
+    for (const auto& e : operator_events) out.push_back(mesos::v1::master::Event::Type_Name(e.type()));
+    return out;
+  }
 
   std::vector<Event> of_type(Event::Type type) const {
     std::vector<Event> out;
@@ -367,6 +377,146 @@ TEST_F(SimModel, UpdateFrameworkDroppingARoleRescindsItsOffers) {
   ASSERT_EQ(rescinds.size(), 1u);
   EXPECT_EQ(rescinds[0].rescind().offer_id().value(), offer.id().value());
   EXPECT_TRUE(sim->offers.empty());
+}
+
+// ------------------------------------------------ the operator event stream
+
+using OpEvent = mesos::v1::master::Event;
+using strings = std::vector<std::string>;
+
+TEST_F(SimModel, LaunchTellsOperatorsTaskAddedThenEveryUpdate) {
+  auto& fw = add_framework("fw");
+  sim->allocate();
+  launch(fw, only_offer(), task("t1", 1));
+  // The model learns STARTING and RUNNING at once; the scheduler gets RUNNING
+  // only after acknowledging STARTING, operators hear of both now.
+  ASSERT_EQ(out.operator_types(), (strings{"TASK_ADDED", "TASK_UPDATED", "TASK_UPDATED"}));
+  const auto& added = out.operator_events[0].task_added().task();
+  EXPECT_EQ(added.task_id().value(), "t1");
+  EXPECT_EQ(added.framework_id().value(), "fw");
+  EXPECT_EQ(added.agent_id().value(), sim->agents[0].id);
+  EXPECT_EQ(added.state(), mesos::v1::TASK_STAGING);
+  EXPECT_EQ(added.statuses_size(), 0) << "TASK_ADDED carries no statuses";
+  EXPECT_FALSE(added.has_executor_id()) << "a command task has no executor id in the master's view";
+  ASSERT_EQ(added.resources_size(), 1);
+  EXPECT_EQ(added.resources(0).allocation_info().role(), "*");
+
+  const auto& starting = out.operator_events[1].task_updated();
+  EXPECT_EQ(starting.framework_id().value(), "fw");
+  EXPECT_EQ(starting.state(), mesos::v1::TASK_STARTING);
+  EXPECT_EQ(starting.status().state(), mesos::v1::TASK_STARTING);
+  // The very status the scheduler gets (same uuid).
+  ASSERT_EQ(updates().size(), 1u);
+  EXPECT_EQ(starting.status().uuid(), updates()[0].uuid());
+  EXPECT_EQ(out.operator_events[2].task_updated().state(), mesos::v1::TASK_RUNNING);
+
+  out.operator_events.clear();
+  acknowledge(fw, updates().at(0));  // an acknowledgement changes nothing an operator sees
+  EXPECT_TRUE(out.operator_events.empty());
+  Call kill;
+  kill.set_type(Call::KILL);
+  kill.mutable_kill()->mutable_task_id()->set_value("t1");
+  EXPECT_EQ(call(fw, kill).status, 202u);
+  ASSERT_EQ(out.operator_types(), strings{"TASK_UPDATED"});
+  EXPECT_EQ(out.operator_events[0].task_updated().state(), mesos::v1::TASK_KILLED);
+  EXPECT_EQ(out.operator_events[0].task_updated().status().task_id().value(), "t1");
+}
+
+TEST_F(SimModel, InvalidLaunchTellsOperatorsNothing) {
+  auto& fw = add_framework("fw");
+  sim->allocate();
+  launch(fw, only_offer(), task("too-big", 64));
+  EXPECT_EQ(out.of_type(Event::UPDATE).size(), 1u);  // TASK_ERROR to the scheduler
+  EXPECT_TRUE(out.operator_events.empty()) << "the task never existed in the master";
+}
+
+TEST_F(SimModel, TeardownKillsLiveTasksForOperatorsThenRemovesTheFramework) {
+  auto& fw = add_framework("fw");
+  sim->allocate();
+  launch(fw, only_offer(), task("t1", 1));
+  out.operator_events.clear();
+  Call teardown;
+  teardown.set_type(Call::TEARDOWN);
+  EXPECT_EQ(call(fw, teardown).status, 202u);
+  ASSERT_EQ(out.operator_types(), (strings{"TASK_UPDATED", "FRAMEWORK_REMOVED"}));
+  const auto& killed = out.operator_events[0].task_updated();
+  EXPECT_EQ(killed.framework_id().value(), "fw");
+  EXPECT_EQ(killed.state(), mesos::v1::TASK_KILLED);
+  EXPECT_EQ(killed.status().source(), mesos::v1::TaskStatus::SOURCE_MASTER);
+  EXPECT_EQ(killed.status().reason(), mesos::v1::TaskStatus::REASON_FRAMEWORK_REMOVED);
+  EXPECT_FALSE(killed.status().has_uuid()) << "the master's own update has no uuid";
+  const auto& info = out.operator_events[1].framework_removed().framework_info();
+  EXPECT_EQ(info.id().value(), "fw");
+  EXPECT_EQ(info.name(), "fw");
+  // Written by the master even when the scheduler did not send them.
+  EXPECT_TRUE(info.has_checkpoint());
+  EXPECT_TRUE(info.has_failover_timeout());
+}
+
+TEST_F(SimModel, TeardownAfterAFinishedAcknowledgedTaskOnlyRemovesTheFramework) {
+  auto& fw = add_framework("fw");
+  sim->allocate();
+  launch(fw, only_offer(), task("t1", 1));
+  Call kill;
+  kill.set_type(Call::KILL);
+  kill.mutable_kill()->mutable_task_id()->set_value("t1");
+  call(fw, kill);
+  for (std::size_t i = 0; i < 3; ++i) acknowledge(fw, updates().at(i));  // STARTING, RUNNING, KILLED
+  out.operator_events.clear();
+  sim->remove_framework("fw");
+  EXPECT_EQ(out.operator_types(), strings{"FRAMEWORK_REMOVED"});
+}
+
+TEST_F(SimModel, UpdateFrameworkTellsOperators) {
+  auto& fw = add_framework("fw");
+  Call update;
+  update.set_type(Call::UPDATE_FRAMEWORK);
+  auto* info = update.mutable_update_framework()->mutable_framework_info();
+  info->set_name("renamed");
+  info->set_role("*");
+  EXPECT_EQ(call(fw, update).status, 200u);
+  ASSERT_EQ(out.operator_types(), strings{"FRAMEWORK_UPDATED"});
+  const auto& f = out.operator_events[0].framework_updated().framework();
+  EXPECT_EQ(f.framework_info().name(), "renamed");
+  EXPECT_EQ(f.framework_info().id().value(), "fw");
+  EXPECT_TRUE(f.active());
+  EXPECT_TRUE(f.connected());
+  EXPECT_FALSE(f.recovered());
+  // As a real master's event: unregistered_time 0 and no offer_constraints.
+  EXPECT_TRUE(f.has_unregistered_time());
+  EXPECT_EQ(f.unregistered_time().nanoseconds(), 0);
+  EXPECT_FALSE(f.has_offer_constraints());
+  EXPECT_EQ(f.registered_time().nanoseconds(), f.reregistered_time().nanoseconds());
+
+  // A refused update tells operators nothing.
+  out.operator_events.clear();
+  update.mutable_update_framework()->add_suppressed_roles("not-mine");
+  EXPECT_EQ(call(fw, update).status, 400u);
+  EXPECT_TRUE(out.operator_events.empty());
+}
+
+TEST_F(SimModel, DisconnectTellsOperatorsNothingAndTheFailoverTimeoutRemovesTheFramework) {
+  auto& fw = add_framework("fw");
+  fw.info.set_failover_timeout(0.02);
+  sim->disconnect(fw);
+  EXPECT_TRUE(out.operator_events.empty()) << "a real master sends nothing when a scheduler disconnects";
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
+  while (sim->frameworks.count("fw") && std::chrono::steady_clock::now() < deadline)
+    sim->ioc.run_one_for(std::chrono::milliseconds(10));
+  EXPECT_EQ(out.operator_types(), strings{"FRAMEWORK_REMOVED"});
+}
+
+TEST_F(SimModel, SubscribedCarriesTheStateOfGetStateAndTheHeartbeatInterval) {
+  auto& fw = add_framework("fw");
+  sim->allocate();
+  launch(fw, only_offer(), task("t1", 1));
+  sim->cfg.heartbeat_interval = std::chrono::milliseconds(1500);
+  const OpEvent e = sim->operator_subscribed();
+  EXPECT_EQ(e.type(), OpEvent::SUBSCRIBED);
+  EXPECT_DOUBLE_EQ(e.subscribed().heartbeat_interval_seconds(), 1.5);
+  EXPECT_TRUE(google::protobuf::util::MessageDifferencer::Equals(e.subscribed().get_state(), sim->operator_state()));
+  ASSERT_EQ(e.subscribed().get_state().get_tasks().tasks_size(), 1);
+  EXPECT_EQ(e.subscribed().get_state().get_agents().agents_size(), 1);
 }
 
 }  // namespace

@@ -206,7 +206,9 @@ class cluster {
   };
   std::vector<call_record> calls() const;
   void clear_calls();
-  std::size_t subscribers() const;  // open SUBSCRIBE streams on all masters
+  std::size_t subscribers() const;  // open scheduler SUBSCRIBE streams on all masters
+  // Open operator event streams (SUBSCRIBE on /api/v1) on all masters.
+  std::size_t operator_subscribers() const;
 
   struct framework_record {
     std::string id;

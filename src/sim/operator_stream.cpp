@@ -1,0 +1,113 @@
+// The operator event stream of the simulated master (SUBSCRIBE on /api/v1
+// and /master/api/v1), as a real 1.11 master serves it (operator-answers.md,
+// "The operator event stream"): 200 with Transfer-Encoding chunked and the
+// Content-Type of Accept (never compressed, no Mesos-Stream-Id), RecordIO
+// records of master::Event, SUBSCRIBED with the state GET_STATE answers and
+// the heartbeat interval, a HEARTBEAT right after it and then every interval,
+// and the events the rules emit as the model changes (through the outbox, so
+// the model's tests see them without sockets). The stream ends when its
+// master stops leading (close_streams, close_master), with no final event.
+#include <cmath>
+
+#include "cluster_impl.hpp"
+#include "connection.hpp"
+
+namespace mesoshttp::sim {
+
+namespace {
+
+namespace master = mesos::v1::master;
+
+mesos::v1::TimeInfo time_info(double seconds) {
+  mesos::v1::TimeInfo t;
+  t.set_nanoseconds(static_cast<std::int64_t>(std::llround(seconds * 1e9)));
+  return t;
+}
+
+// A FrameworkInfo as the master shows it: with the fields it writes even
+// when the scheduler did not send them.
+mesos::v1::FrameworkInfo shown_info(mesos::v1::FrameworkInfo info) {
+  if (!info.has_checkpoint()) info.set_checkpoint(false);
+  if (!info.has_failover_timeout()) info.set_failover_timeout(0);
+  return info;
+}
+
+}  // namespace
+
+void cluster::impl::operator_subscribe(const std::shared_ptr<connection>& c, encoding enc) {
+  c->send("HTTP/1.1 200 OK\r\nDate: " + detail::http_date() +
+          "\r\nTransfer-Encoding: chunked\r\nContent-Type: " + std::string(content_type(enc)) + "\r\n\r\n");
+  c->streaming = true;
+  c->operator_stream = true;
+  c->enc = enc;
+  c->send_event(operator_subscribed());
+  master::Event heartbeat;
+  heartbeat.set_type(master::Event::HEARTBEAT);
+  if (!heartbeats_paused) c->send_event(heartbeat);
+  c->arm_heartbeat();
+  c->watch_stream();
+}
+
+master::Event cluster::impl::operator_subscribed() const {
+  master::Event e;
+  e.set_type(master::Event::SUBSCRIBED);
+  *e.mutable_subscribed()->mutable_get_state() = operator_state();
+  e.mutable_subscribed()->set_heartbeat_interval_seconds(std::chrono::duration<double>(cfg.heartbeat_interval).count());
+  return e;
+}
+
+master::Response::GetFrameworks::Framework cluster::impl::operator_framework(const sim_framework& fw) const {
+  // Unlike GET_FRAMEWORKS: unregistered_time 0, no offer_constraints, no
+  // resources (as a real master's createFrameworkAdded/Updated).
+  master::Response::GetFrameworks::Framework f;
+  *f.mutable_framework_info() = shown_info(fw.info);
+  f.mutable_framework_info()->mutable_id()->set_value(fw.id);
+  f.set_active(fw.connected);
+  f.set_connected(fw.connected);
+  f.set_recovered(false);
+  *f.mutable_registered_time() = time_info(fw.registered_time);
+  *f.mutable_reregistered_time() = time_info(fw.reregistered_time);
+  f.mutable_unregistered_time()->set_nanoseconds(0);
+  return f;
+}
+
+void cluster::impl::emit_framework_added(const sim_framework& fw) {
+  master::Event e;
+  e.set_type(master::Event::FRAMEWORK_ADDED);
+  *e.mutable_framework_added()->mutable_framework() = operator_framework(fw);
+  to_frameworks->operator_event(e);
+}
+
+void cluster::impl::emit_framework_updated(const sim_framework& fw) {
+  master::Event e;
+  e.set_type(master::Event::FRAMEWORK_UPDATED);
+  *e.mutable_framework_updated()->mutable_framework() = operator_framework(fw);
+  to_frameworks->operator_event(e);
+}
+
+void cluster::impl::emit_framework_removed(const mesos::v1::FrameworkInfo& info) {
+  master::Event e;
+  e.set_type(master::Event::FRAMEWORK_REMOVED);
+  *e.mutable_framework_removed()->mutable_framework_info() = shown_info(info);
+  to_frameworks->operator_event(e);
+}
+
+void cluster::impl::emit_task_added(const sim_framework& fw, const sim_task& t) {
+  master::Event e;
+  e.set_type(master::Event::TASK_ADDED);
+  // At launch: TASK_STAGING and no statuses yet.
+  *e.mutable_task_added()->mutable_task() = operator_task(fw.id, t);
+  to_frameworks->operator_event(e);
+}
+
+void cluster::impl::emit_task_updated(const std::string& framework_id, const sim_task& t, const TaskStatus& status) {
+  master::Event e;
+  e.set_type(master::Event::TASK_UPDATED);
+  auto& u = *e.mutable_task_updated();
+  u.mutable_framework_id()->set_value(framework_id);
+  *u.mutable_status() = status;
+  u.set_state(t.state);
+  to_frameworks->operator_event(e);
+}
+
+}  // namespace mesoshttp::sim
