@@ -92,7 +92,7 @@ else
   cmake -S . -B build-tsan -G Ninja -DCMAKE_CXX_COMPILER=clang++ -DCMAKE_BUILD_TYPE=RelWithDebInfo \
     "-DCMAKE_CXX_FLAGS_RELWITHDEBINFO=$sanitized_flags" -DMESOSHTTP_SANITIZE=thread -DMESOSHTTP_WERROR=ON \
     -DMESOSHTTP_BUILD_TOOLS=OFF -DMESOSHTTP_BUILD_EXAMPLES=OFF -DMESOSHTTP_BUILD_FUZZ_REPLAY=OFF
-  tsan_targets="hub_test call_pool_test client_test executor_client_test tls_auth_test soak_test sim_protocol_test sim_cluster_test sim_faults_test sim_process_test"
+  tsan_targets="hub_test call_pool_test client_test executor_client_test operator_test tls_auth_test soak_test sim_protocol_test sim_cluster_test sim_faults_test sim_process_test sim_operator_stream_test"
   # The ZooKeeper tests exist when the ZooKeeper C client was found.
   if grep -q '^MESOSHTTP_WITH_ZOOKEEPER:BOOL=ON' build-tsan/CMakeCache.txt; then tsan_targets="$tsan_targets zk_detector_test"; fi
   # shellcheck disable=SC2086

@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include <regex>
+#include <sstream>
 #include <string>
 #include <vector>
 
@@ -234,6 +235,61 @@ TEST_P(CliOperator, OnTheSimulatorTheOperatorCommandsSeeWhatAFrameworkDid) {
   r = cli({"agent", "reactivate", agent, "--master", sim.url(0), "--encoding", wire()});
   EXPECT_EQ(r.code, 1);
   EXPECT_NE(r.err.find("Agent is not deactivated"), std::string::npos) << r.err;
+}
+
+// `mesoshttp events` on a master that is not the leader (307 followed) sees
+// a framework run one task: the operator event stream end to end.
+TEST_P(CliOperator, EventsPrintsTheOperatorStreamOfAFrameworksTask) {
+  mesoshttp::sim::cluster_config cfg;
+  cfg.masters = 2;
+  cfg.offer_interval = 50ms;
+  cfg.task_run_time = 50ms;
+  mesoshttp::sim::cluster sim(cfg);
+  sim.start();
+  // SUBSCRIBED, HEARTBEAT, FRAMEWORK_ADDED, TASK_ADDED, three TASK_UPDATEDs
+  // (STARTING, RUNNING, FINISHED) and FRAMEWORK_REMOVED.
+  subprocess events({MESOSHTTP_CLI, "events", "--master", sim.url(1), "--encoding", wire(), "--count", "8"}, {});
+  ASSERT_TRUE(events.wait_for_output("HEARTBEAT", 30s)) << events.out << events.err;
+  const auto ran = cli({"run", "--master", sim.url(0), "--encoding", wire(), "--name", "web-1", "--", "true"});
+  ASSERT_EQ(ran.code, 0) << ran.out << ran.err;
+  const auto code = events.wait(60s);
+  ASSERT_TRUE(code) << "events did not end: " << events.out << events.err;
+  EXPECT_EQ(*code, 0) << events.err;
+  const std::vector<std::string> expected = {R"(^SUBSCRIBED: 1 agents, 0 frameworks)",
+                                             R"(\nHEARTBEAT\n)",
+                                             R"(\nFRAMEWORK_ADDED \S+ \(mesoshttp run\)\n)",
+                                             R"(\nTASK_ADDED \S+ \(web-1\) of framework )",
+                                             R"(\nTASK_UPDATED \S+ of framework \S+: TASK_RUNNING)",
+                                             R"(\nTASK_UPDATED \S+ of framework \S+: TASK_FINISHED)",
+                                             R"(\nFRAMEWORK_REMOVED \S+ \(mesoshttp run\)\n)"};
+  for (const auto& e : expected) EXPECT_TRUE(std::regex_search(events.out, std::regex(e))) << e << "\n" << events.out;
+  EXPECT_NE(events.err.find("subscribed at " + sim.url(0)), std::string::npos) << events.err;
+}
+
+TEST_P(CliOperator, EventsAsJsonLinesAndWithoutAMaster) {
+  auto r = cli({"events", "--encoding", wire(), "--format", "json", "--count", "2"});
+  ASSERT_EQ(r.code, 0) << r.err;
+  std::istringstream lines(r.out);
+  std::string line;
+  std::vector<master::Event> seen;
+  while (std::getline(lines, line)) {
+    master::Event e;
+    ASSERT_FALSE(mesoshttp::decode(line, encoding::json, e)) << line;
+    seen.push_back(e);
+  }
+  ASSERT_EQ(seen.size(), 2u) << r.out;
+  EXPECT_EQ(seen[0].type(), master::Event::SUBSCRIBED);
+  EXPECT_EQ(seen[0].subscribed().get_state().get_agents().agents_size(), 1);
+  EXPECT_EQ(seen[1].type(), master::Event::HEARTBEAT);
+}
+
+TEST_P(CliOperator, EventsGivesUpOnARefusalThatWillNotChange) {
+  scripted_master m([&](std::size_t, const std::string&) {
+    return http_answer("401 Unauthorized", "WWW-Authenticate: Basic realm=\"mesos\"\r\n", "");
+  });
+  const auto r = cli({"events", "--master", m.url(), "--encoding", wire()});
+  EXPECT_EQ(r.code, 1) << r.out << r.err;
+  EXPECT_NE(r.err.find("401"), std::string::npos) << r.err;
 }
 
 TEST_P(CliOperator, WithoutAMasterTheEmbeddedSimulatorAnswers) {
