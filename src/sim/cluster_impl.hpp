@@ -304,6 +304,11 @@ struct cluster::impl {
   mesos::v1::Task operator_task(const std::string& framework_id, const sim_task& t) const;
   void keep_completed_task(const std::string& framework_id, std::shared_ptr<sim_task> t);
 
+  // classic_endpoints.cpp: GET /master/state (/state), /version, /health,
+  // /master/health, /metrics/snapshot as a real master serves them; nothing
+  // for other paths.
+  std::optional<protocol::answer> classic_endpoint(std::size_t master, std::string_view path, std::string_view query);
+
   // operator_stream.cpp: the operator event stream (SUBSCRIBE on /api/v1):
   // the stream's start, and the events the rules emit as the model changes.
   void operator_subscribe(const std::shared_ptr<connection>& c, encoding enc);

@@ -218,6 +218,15 @@ void cluster::impl::handle_request(const std::shared_ptr<connection>& c, http::r
     c->answer(a, keep_alive, false);
     return;
   }
+  // The classic JSON endpoints are read-only and, as a master started without
+  // --authenticate_http_readonly serves them, need no credentials.
+  if (req.method() == http::verb::get) {
+    const auto query = path.size() < target.size() ? target.substr(path.size() + 1) : std::string_view{};
+    if (auto a = classic_endpoint(c->master, path, query)) {
+      c->answer(*a, keep_alive);
+      return;
+    }
+  }
   const bool operator_api = operator_protocol::is_operator_path(target);
   if (!operator_api && !protocol::is_scheduler_path(target)) {
     c->answer(protocol::not_found(), keep_alive);
