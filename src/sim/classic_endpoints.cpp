@@ -291,8 +291,8 @@ std::optional<protocol::answer> cluster::impl::classic_endpoint(std::size_t mast
     std::map<std::string, double> metrics{{"master/elected", 0},
                                           {"master/uptime_secs", detail::now_seconds() - start_time}};
     if (leading) {
-      for (const auto& m : read_call(*this, master_call::GET_METRICS).get_metrics().metrics())
-        metrics[m.name()] = m.value();
+      const auto answer = read_call(*this, master_call::GET_METRICS);  // held: the loop reads into it
+      for (const auto& m : answer.get_metrics().metrics()) metrics[m.name()] = m.value();
     }
     json_writer w;
     w.begin_object();
@@ -306,7 +306,8 @@ std::optional<protocol::answer> cluster::impl::classic_endpoint(std::size_t mast
   const auto state = leading ? operator_state() : Response::GetState{};
   std::map<std::string, std::string> flags;
   if (leading) {
-    for (const auto& f : read_call(*this, master_call::GET_FLAGS).get_flags().flags()) flags[f.name()] = f.value();
+    const auto answer = read_call(*this, master_call::GET_FLAGS);  // held: the loop reads into it
+    for (const auto& f : answer.get_flags().flags()) flags[f.name()] = f.value();
   }
   std::size_t active = 0, deactivated = 0;
   for (const auto& a : state.get_agents().agents()) (a.deactivated() ? deactivated : active) += 1;

@@ -109,7 +109,7 @@ TEST_P(SimClassic, StateShowsAgentsFrameworksAndTasksWithARealMastersKeys) {
   const auto& slaves = at(state, "slaves").list_value();
   ASSERT_EQ(slaves.values_size(), 1);
   const auto& agent = slaves.values(0).struct_value();
-  expect_keys_in_order(r->body, {"\"slaves\"", "hostname", "port", "attributes", "pid", "registered_time", "resources",
+  expect_keys_in_order(r->body, {"slaves", "hostname", "port", "attributes", "pid", "registered_time", "resources",
                                  "used_resources", "offered_resources", "reserved_resources", "unreserved_resources",
                                  "active", "deactivated", "version", "capabilities"});
   const auto& total = at(agent, "resources").struct_value();
