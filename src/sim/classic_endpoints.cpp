@@ -4,8 +4,9 @@
 // keys, their order and their value types a real Mesos 1.11.0 master used
 // (../shared/mesos-api/operator-answers.md, "Classic JSON endpoints").
 //
-// They are views of what the operator API answers (GET_STATE, GET_FLAGS,
-// GET_METRICS, GET_VERSION, GET_MASTER), so the two can never disagree. A
+// They are views of what the operator API answers (operator_state(),
+// operator_flags(), operator_metrics(), master_info()), so the two can never
+// disagree. A
 // master that is not leading knows no agents or frameworks, and says who leads.
 #include <charconv>
 #include <cmath>
@@ -18,7 +19,6 @@ namespace mesoshttp::sim {
 namespace {
 
 using mesos::v1::master::Response;
-using master_call = mesos::v1::master::Call;
 
 // A JSON text written in order: the classic endpoints' key order is part of
 // what tools (and people) see, so nothing here sorts or reorders.
@@ -260,16 +260,6 @@ protocol::answer json_answer(std::string body, std::string_view query) {
 
 }  // namespace
 
-// What the operator API answers to a read call, as a Response.
-static Response read_call(cluster::impl& sim, master_call::Type type) {
-  master_call call;
-  call.set_type(type);
-  Response r;
-  const auto answer = sim.operator_call(call, encoding::protobuf, false);
-  r.ParseFromString(answer.body);
-  return r;
-}
-
 std::optional<protocol::answer> cluster::impl::classic_endpoint(std::size_t master, std::string_view path,
                                                                 std::string_view query) {
   const bool leading = leader_index && *leader_index == master;
@@ -290,10 +280,7 @@ std::optional<protocol::answer> cluster::impl::classic_endpoint(std::size_t mast
   if (path == "/metrics/snapshot") {
     std::map<std::string, double> metrics{{"master/elected", 0},
                                           {"master/uptime_secs", detail::now_seconds() - start_time}};
-    if (leading) {
-      const auto answer = read_call(*this, master_call::GET_METRICS);  // held: the loop reads into it
-      for (const auto& m : answer.get_metrics().metrics()) metrics[m.name()] = m.value();
-    }
+    if (leading) metrics = operator_metrics();
     json_writer w;
     w.begin_object();
     for (const auto& [name, value] : metrics) w.key(name).value(value);  // a std::map: sorted, as Mesos sorts
@@ -304,11 +291,7 @@ std::optional<protocol::answer> cluster::impl::classic_endpoint(std::size_t mast
 
   const auto self = master_info(master);
   const auto state = leading ? operator_state() : Response::GetState{};
-  std::map<std::string, std::string> flags;
-  if (leading) {
-    const auto answer = read_call(*this, master_call::GET_FLAGS);  // held: the loop reads into it
-    for (const auto& f : answer.get_flags().flags()) flags[f.name()] = f.value();
-  }
+  const auto flags = leading ? operator_flags() : std::map<std::string, std::string>{};
   std::size_t active = 0, deactivated = 0;
   for (const auto& a : state.get_agents().agents()) (a.deactivated() ? deactivated : active) += 1;
 

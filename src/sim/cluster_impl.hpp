@@ -56,6 +56,8 @@ namespace detail {
 
 // Seconds since the epoch, as TaskStatus.timestamp carries them.
 double now_seconds();
+// Seconds since the epoch as the operator API's TimeInfo (nanoseconds).
+mesos::v1::TimeInfo time_info(double seconds);
 
 // The roles a framework is offered resources for: FrameworkInfo.roles (with
 // MULTI_ROLE; also accepted without it), else the legacy FrameworkInfo.role
@@ -300,6 +302,9 @@ struct cluster::impl {
   void handle_operator(const std::shared_ptr<connection>& c, const http::request<http::string_body>& req);
   protocol::answer operator_call(const mesos::v1::master::Call& call, encoding enc, bool gzip_ok);
   mesos::v1::master::Response::GetState operator_state() const;
+  // GET_FLAGS and GET_METRICS by name (shared with the classic endpoints).
+  std::map<std::string, std::string> operator_flags() const;
+  std::map<std::string, double> operator_metrics() const;
   // A task as the operator API shows it, and a finished one kept for it.
   mesos::v1::Task operator_task(const std::string& framework_id, const sim_task& t) const;
   void keep_completed_task(const std::string& framework_id, std::shared_ptr<sim_task> t);

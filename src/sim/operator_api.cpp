@@ -19,12 +19,6 @@ namespace {
 namespace master = mesos::v1::master;
 using master::Response;
 
-mesos::v1::TimeInfo time_info(double seconds) {
-  mesos::v1::TimeInfo t;
-  t.set_nanoseconds(static_cast<std::int64_t>(std::llround(seconds * 1e9)));
-  return t;
-}
-
 // Resources as a master reports them to the operator: with the role they are
 // allocated to, and the deprecated role field ("*" when unreserved).
 void add_allocated(google::protobuf::RepeatedPtrField<mesos::v1::Resource>& out, const detail::pool& pool,
@@ -155,8 +149,8 @@ Response::GetState cluster::impl::operator_state() const {
     f->set_active(fw->connected);
     f->set_connected(fw->connected);
     f->set_recovered(false);
-    *f->mutable_registered_time() = time_info(fw->registered_time);
-    *f->mutable_reregistered_time() = time_info(fw->reregistered_time);
+    *f->mutable_registered_time() = detail::time_info(fw->registered_time);
+    *f->mutable_reregistered_time() = detail::time_info(fw->reregistered_time);
     const std::string role = fw->roles().front();
     for (const auto& [tid, t] : fw->tasks) {
       *(is_terminal(t->state) ? tasks.add_completed_tasks() : tasks.add_tasks()) = operator_task(id, *t);
@@ -186,9 +180,9 @@ Response::GetState cluster::impl::operator_state() const {
     f->set_active(false);
     f->set_connected(false);
     f->set_recovered(false);
-    *f->mutable_registered_time() = time_info(c.registered_time);
-    *f->mutable_reregistered_time() = time_info(c.registered_time);
-    *f->mutable_unregistered_time() = time_info(c.unregistered_time);
+    *f->mutable_registered_time() = detail::time_info(c.registered_time);
+    *f->mutable_reregistered_time() = detail::time_info(c.registered_time);
+    *f->mutable_unregistered_time() = detail::time_info(c.unregistered_time);
     f->mutable_offer_constraints();
   }
   for (const auto& [fw_id, t] : completed_tasks) *tasks.add_completed_tasks() = operator_task(fw_id, *t);
@@ -205,7 +199,7 @@ Response::GetState cluster::impl::operator_state() const {
     out->set_deactivated(a.deactivated);
     out->set_version(cfg.version);
     out->set_pid("slave(1)@" + cfg.host + ":5051");
-    *out->mutable_registered_time() = time_info(start_time);
+    *out->mutable_registered_time() = detail::time_info(start_time);
     for (const auto& r : a.total) {
       auto* x = out->add_total_resources();
       *x = r;
@@ -222,12 +216,73 @@ Response::GetState cluster::impl::operator_state() const {
       // DRAINED once nothing runs there any more.
       drain.set_state(allocated[i].empty() ? mesos::v1::DRAINED : mesos::v1::DRAINING);
       *drain.mutable_config() = *a.drain;
-      *out->mutable_estimated_drain_start_time() = time_info(a.drain_started);
+      *out->mutable_estimated_drain_start_time() = detail::time_info(a.drain_started);
     }
   }
   // A fresh master writes these lists even when they are empty; protobuf
   // has no empty list, so nothing more to do here.
   return state;
+}
+
+// GET_FLAGS: a plausible subset of a master's flags, from the simulator's
+// settings (also the "flags" of /master/state).
+std::map<std::string, std::string> cluster::impl::operator_flags() const {
+  const auto ms = [](auto d) {
+    return std::to_string(std::chrono::duration_cast<std::chrono::milliseconds>(d).count()) + "ms";
+  };
+  return {
+      {"agent_ping_timeout", "15secs"},
+      {"allocation_interval", ms(cfg.offer_interval)},
+      {"authenticate_http_frameworks", cfg.credentials.empty() && cfg.bearer_tokens.empty() ? "false" : "true"},
+      {"authenticate_http_readonly", "false"},
+      {"authenticate_http_readwrite", "false"},
+      {"hostname", cfg.host},
+      {"max_completed_frameworks", "50"},
+      {"max_completed_tasks_per_framework", "1000"},
+      {"max_operator_event_stream_subscribers", "1000"},
+      {"offer_timeout", "none"},
+      {"port", std::to_string(masters[leader_index.value_or(0)]->port)},
+      {"quorum", std::to_string(masters.size() / 2 + 1)},
+      {"recovery_agent_removal_limit", "100%"},
+      {"registry", "in_memory"},
+      {"work_dir", sandbox_root.empty() ? "/var/lib/mesos" : sandbox_root.string()},
+      {"zk_session_timeout", "10secs"},
+  };
+}
+
+// GET_METRICS, by name (also /metrics/snapshot on the leader).
+std::map<std::string, double> cluster::impl::operator_metrics() const {
+  std::size_t active_fw = 0, tasks_running = 0, tasks_staging = 0, agents_active = 0;
+  for (const auto& [id, fw] : frameworks) {
+    active_fw += fw->connected;
+    for (const auto& [tid, t] : fw->tasks) {
+      tasks_running += t->state == mesos::v1::TASK_RUNNING;
+      tasks_staging += t->state == mesos::v1::TASK_STAGING;
+    }
+  }
+  double cpus = 0, mem = 0;
+  for (const auto& a : agents) {
+    agents_active += !a.deactivated;
+    cpus += a.spec.cpus;
+    mem += a.spec.mem_mb;
+  }
+  return {
+      {"master/elected", 1},
+      {"master/uptime_secs", detail::now_seconds() - start_time},
+      {"master/frameworks_active", static_cast<double>(active_fw)},
+      {"master/frameworks_connected", static_cast<double>(active_fw)},
+      {"master/frameworks_disconnected", static_cast<double>(frameworks.size() - active_fw)},
+      {"master/frameworks_inactive", static_cast<double>(frameworks.size() - active_fw)},
+      {"master/slaves_active", static_cast<double>(agents_active)},
+      {"master/slaves_inactive", static_cast<double>(agents.size() - agents_active)},
+      {"master/slaves_connected", static_cast<double>(agents.size())},
+      {"master/tasks_running", static_cast<double>(tasks_running)},
+      {"master/tasks_staging", static_cast<double>(tasks_staging)},
+      {"master/outstanding_offers", static_cast<double>(offers.size())},
+      {"master/cpus_total", cpus},
+      {"master/mem_total", mem},
+      {"system/cpus_total", 2},
+  };
 }
 
 protocol::answer cluster::impl::operator_call(const master::Call& call, encoding enc, bool gzip_ok) {
@@ -268,75 +323,20 @@ protocol::answer cluster::impl::operator_call(const master::Call& call, encoding
       v.set_git_branch("refs/heads/master");
       return respond(Response::GET_VERSION);
     }
-    case master::Call::GET_FLAGS: {
-      const auto ms = [](auto d) {
-        return std::to_string(std::chrono::duration_cast<std::chrono::milliseconds>(d).count()) + "ms";
-      };
-      // A plausible subset of a master's flags, from the simulator's settings.
-      std::map<std::string, std::string> flags{
-          {"agent_ping_timeout", "15secs"},
-          {"allocation_interval", ms(cfg.offer_interval)},
-          {"authenticate_http_frameworks", cfg.credentials.empty() && cfg.bearer_tokens.empty() ? "false" : "true"},
-          {"authenticate_http_readonly", "false"},
-          {"authenticate_http_readwrite", "false"},
-          {"hostname", cfg.host},
-          {"max_completed_frameworks", "50"},
-          {"max_completed_tasks_per_framework", "1000"},
-          {"max_operator_event_stream_subscribers", "1000"},
-          {"offer_timeout", "none"},
-          {"port", std::to_string(masters[leader_index.value_or(0)]->port)},
-          {"quorum", std::to_string(masters.size() / 2 + 1)},
-          {"recovery_agent_removal_limit", "100%"},
-          {"registry", "in_memory"},
-          {"work_dir", sandbox_root.empty() ? "/var/lib/mesos" : sandbox_root.string()},
-          {"zk_session_timeout", "10secs"},
-      };
-      for (const auto& [name, value] : flags) {
+    case master::Call::GET_FLAGS:
+      for (const auto& [name, value] : operator_flags()) {
         auto* f = r.mutable_get_flags()->add_flags();
         f->set_name(name);
         f->set_value(value);
       }
       return respond(Response::GET_FLAGS);
-    }
-    case master::Call::GET_METRICS: {
-      std::size_t active_fw = 0, tasks_running = 0, tasks_staging = 0, agents_active = 0;
-      for (const auto& [id, fw] : frameworks) {
-        active_fw += fw->connected;
-        for (const auto& [tid, t] : fw->tasks) {
-          tasks_running += t->state == mesos::v1::TASK_RUNNING;
-          tasks_staging += t->state == mesos::v1::TASK_STAGING;
-        }
-      }
-      double cpus = 0, mem = 0;
-      for (const auto& a : agents) {
-        agents_active += !a.deactivated;
-        cpus += a.spec.cpus;
-        mem += a.spec.mem_mb;
-      }
-      std::map<std::string, double> metrics{
-          {"master/elected", 1},
-          {"master/uptime_secs", detail::now_seconds() - start_time},
-          {"master/frameworks_active", static_cast<double>(active_fw)},
-          {"master/frameworks_connected", static_cast<double>(active_fw)},
-          {"master/frameworks_disconnected", static_cast<double>(frameworks.size() - active_fw)},
-          {"master/frameworks_inactive", static_cast<double>(frameworks.size() - active_fw)},
-          {"master/slaves_active", static_cast<double>(agents_active)},
-          {"master/slaves_inactive", static_cast<double>(agents.size() - agents_active)},
-          {"master/slaves_connected", static_cast<double>(agents.size())},
-          {"master/tasks_running", static_cast<double>(tasks_running)},
-          {"master/tasks_staging", static_cast<double>(tasks_staging)},
-          {"master/outstanding_offers", static_cast<double>(offers.size())},
-          {"master/cpus_total", cpus},
-          {"master/mem_total", mem},
-          {"system/cpus_total", 2},
-      };
-      for (const auto& [name, value] : metrics) {
+    case master::Call::GET_METRICS:
+      for (const auto& [name, value] : operator_metrics()) {
         auto* m = r.mutable_get_metrics()->add_metrics();
         m->set_name(name);
         m->set_value(value);
       }
       return respond(Response::GET_METRICS);
-    }
     case master::Call::GET_LOGGING_LEVEL:
       r.mutable_get_logging_level()->set_level(logging_level);
       return respond(Response::GET_LOGGING_LEVEL);
@@ -515,5 +515,13 @@ protocol::answer cluster::impl::operator_call(const master::Call& call, encoding
       return protocol::text(501, operator_protocol::unsupported(master::Call::Type_Name(call.type())));
   }
 }
+
+namespace detail {
+mesos::v1::TimeInfo time_info(double seconds) {
+  mesos::v1::TimeInfo t;
+  t.set_nanoseconds(static_cast<std::int64_t>(std::llround(seconds * 1e9)));
+  return t;
+}
+}  // namespace detail
 
 }  // namespace mesoshttp::sim

@@ -18,12 +18,6 @@ namespace {
 
 namespace master = mesos::v1::master;
 
-mesos::v1::TimeInfo time_info(double seconds) {
-  mesos::v1::TimeInfo t;
-  t.set_nanoseconds(static_cast<std::int64_t>(std::llround(seconds * 1e9)));
-  return t;
-}
-
 // A FrameworkInfo as the master shows it: with the fields it writes even
 // when the scheduler did not send them.
 mesos::v1::FrameworkInfo shown_info(mesos::v1::FrameworkInfo info) {
@@ -65,8 +59,8 @@ master::Response::GetFrameworks::Framework cluster::impl::operator_framework(con
   f.set_active(fw.connected);
   f.set_connected(fw.connected);
   f.set_recovered(false);
-  *f.mutable_registered_time() = time_info(fw.registered_time);
-  *f.mutable_reregistered_time() = time_info(fw.reregistered_time);
+  *f.mutable_registered_time() = detail::time_info(fw.registered_time);
+  *f.mutable_reregistered_time() = detail::time_info(fw.reregistered_time);
   f.mutable_unregistered_time()->set_nanoseconds(0);
   return f;
 }
