@@ -7,8 +7,13 @@
 //   waits after each reconnect).
 // - heap bytes per task held (glibc's mallinfo2, the snapshot's tasks each
 //   with resources and one status).
+// - decoding that cluster's GET_STATE answer as operator_api::master_client
+//   does (mesoshttp::decode), beside its floors: bare ParseFromArray
+//   (protobuf; goal >= 0.9 of it) and protobuf's own JSON parser (JSON).
 // Rounds alternate mirror and floor so drift hits both alike; medians.
 #include <malloc.h>
+
+#include <google/protobuf/util/json_util.h>
 
 #include <sstream>
 #include <string>
@@ -17,6 +22,7 @@
 
 #include "bench_system.hpp"
 #include "mesoshttp/calls.hpp"
+#include "mesoshttp/codec.hpp"
 #include "mesoshttp/operator/cluster_mirror.hpp"
 
 namespace bench_system {
@@ -107,6 +113,36 @@ std::size_t heap_in_use() {
   return m.uordblks + m.hblkhd;
 }
 
+// Decode rates of one GET_STATE answer, library beside floor, alternating.
+struct decode_rates {
+  double library_mb_per_s = 0;
+  double floor_mb_per_s = 0;
+  std::size_t bytes = 0;
+};
+
+template <class Library, class Floor>
+decode_rates time_decodes(const std::string& body, int rounds, Library library, Floor floor) {
+  std::vector<double> lib, bare;
+  const double mb = static_cast<double>(body.size()) / 1e6;
+  for (int r = 0; r < rounds; ++r) {
+    {
+      master::Response out;
+      const auto t0 = clock_type::now();
+      library(body, out);
+      lib.push_back(mb / seconds_since(t0));
+      if (out.get_state().get_tasks().tasks_size() == 0) die("the library decoded no tasks");
+    }
+    {
+      master::Response out;
+      const auto t0 = clock_type::now();
+      floor(body, out);
+      bare.push_back(mb / seconds_since(t0));
+      if (out.get_state().get_tasks().tasks_size() == 0) die("the floor decoded no tasks");
+    }
+  }
+  return {median(lib), median(bare), body.size()};
+}
+
 }  // namespace
 
 void run_mirror() {
@@ -175,6 +211,36 @@ void run_mirror() {
       floor_rates.push_back(static_cast<double>(events) / seconds_since(t0));
     }
   }
+  // GET_STATE as a master answers it, in both encodings.
+  decode_rates protobuf_decode, json_decode;
+  {
+    master::Response answer;
+    answer.set_type(master::Response::GET_STATE);
+    *answer.mutable_get_state() = snapshot(agents, tasks).subscribed().get_state();
+    std::string body;
+    if (mesoshttp::encode(answer, mesoshttp::encoding::protobuf, body)) die("cannot encode GET_STATE");
+    protobuf_decode = time_decodes(
+        body, rounds,
+        [](const std::string& b, master::Response& out) {
+          if (mesoshttp::decode(b, mesoshttp::encoding::protobuf, out)) die("library: GET_STATE does not decode");
+        },
+        [](const std::string& b, master::Response& out) {
+          if (!out.ParseFromArray(b.data(), static_cast<int>(b.size()))) die("floor: GET_STATE does not parse");
+        });
+    if (mesoshttp::encode(answer, mesoshttp::encoding::json, body)) die("cannot encode GET_STATE as JSON");
+    json_decode = time_decodes(
+        body, rounds,
+        [](const std::string& b, master::Response& out) {
+          if (mesoshttp::decode(b, mesoshttp::encoding::json, out)) die("library: JSON GET_STATE does not decode");
+        },
+        [](const std::string& b, master::Response& out) {
+          google::protobuf::util::JsonParseOptions options;
+          options.ignore_unknown_fields = true;
+          if (!google::protobuf::util::JsonStringToMessage(b, &out, options).ok())
+            die("floor: JSON GET_STATE does not parse");
+        });
+  }
+
   const auto counters = mirror.counters();
   if (counters.skipped != 0) die("the mirror skipped events of its own snapshot's tasks");
 
@@ -183,7 +249,12 @@ void run_mirror() {
       << ",\"update_events_per_s\":" << median(mirror_rates) << ",\"floor_events_per_s\":" << median(floor_rates)
       << ",\"ratio\":" << median(mirror_rates) / median(floor_rates)
       << ",\"snapshot_apply_s\":" << median(snapshot_seconds) << ",\"bytes_per_task\":" << bytes_per_task
-      << ",\"snapshot_event_bytes\":" << event_bytes << "}";
+      << ",\"snapshot_event_bytes\":" << event_bytes << ",\"get_state_protobuf_bytes\":" << protobuf_decode.bytes
+      << ",\"get_state_protobuf_mb_per_s\":" << protobuf_decode.library_mb_per_s
+      << ",\"get_state_protobuf_floor_mb_per_s\":" << protobuf_decode.floor_mb_per_s
+      << ",\"get_state_json_bytes\":" << json_decode.bytes
+      << ",\"get_state_json_mb_per_s\":" << json_decode.library_mb_per_s
+      << ",\"get_state_json_floor_mb_per_s\":" << json_decode.floor_mb_per_s << "}";
   std::cout << out.str() << std::endl;
 }
 

@@ -44,13 +44,15 @@ class event_client_impl : public std::enable_shared_from_this<event_client_impl>
         tls_(config_.tls),
         auth_(config_.authorization, config_.basic_credentials) {
     std::vector<master_endpoint> masters;
+    // A detector names the leader; the URLs are not used.
+    if (config_.detector) config_.masters.clear();
     for (const auto& url : config_.masters) {
       master_endpoint ep;
       std::string why;
       if (url.rfind("zk://", 0) == 0) {
         config_error_ =
-            "zk:// master URLs are resolved by mesoshttp::zk (mesoshttp::zk::leader_detector); "
-            "give the event client the masters' URLs";
+            "zk:// master URLs are resolved by a detector: set event_client_config::detector to "
+            "mesoshttp::zk::make_master_detector({.url = ...})";
         break;
       }
       if (mesoshttp::detail::parse_master_url(url, ep, &why)) {
@@ -60,7 +62,8 @@ class event_client_impl : public std::enable_shared_from_this<event_client_impl>
       ep.target = std::string(operator_target);
       masters.push_back(std::move(ep));
     }
-    if (config_error_.empty() && masters.empty()) config_error_ = "no master configured (event_client_config::masters)";
+    if (config_error_.empty() && masters.empty() && !config_.detector)
+      config_error_ = "no master configured (event_client_config::masters or ::detector)";
     if (config_error_.empty() && std::any_of(masters.begin(), masters.end(), [](const auto& m) { return m.tls(); })) {
       config_error_ = tls_.build();
     }
@@ -87,7 +90,7 @@ class event_client_impl : public std::enable_shared_from_this<event_client_impl>
                                                   .subscribe_timeout = config_.subscribe_timeout,
                                                   .max_record_size = config_.max_record_size,
                                                   .heartbeat_tolerance = config_.heartbeat_tolerance,
-                                                  .detector = false,
+                                                  .detector = static_cast<bool>(config_.detector),
                                                   // The operator stream has no Mesos-Stream-Id: calls
                                                   // are not tied to it.
                                                   .stream_id_required = false},
@@ -101,6 +104,13 @@ class event_client_impl : public std::enable_shared_from_this<event_client_impl>
       self->started_ = true;
       if (!self->config_error_.empty()) {
         return self->close(make_error_code(error::invalid_configuration), self->config_error_);
+      }
+      if (self->config_.detector) {
+        std::weak_ptr<event_client_impl> weak = self;
+        self->config_.detector->start(self->strand_,
+                                      [weak](std::error_code ec, std::optional<std::string> url, std::string reason) {
+                                        if (auto me = weak.lock()) me->on_detected(ec, std::move(url), reason);
+                                      });
       }
       self->session_->start();
     });
@@ -196,6 +206,34 @@ class event_client_impl : public std::enable_shared_from_this<event_client_impl>
     return {};
   }
 
+  // What the detector reports: a leader (subscribe there), none (keep a live
+  // stream, the old leader may still serve; otherwise wait), or an error
+  // that ends the client (a detector that cannot work).
+  void on_detected(std::error_code ec, std::optional<std::string> url, const std::string& reason) {
+    if (closed_) return;
+    if (ec) return close(ec, "master detector: " + reason);
+    if (!url) {
+      session_->leader_unknown();
+      log_(log_level::warning, [&] { return "no leading master known: " + reason; });
+      if (state_.load() != connection_state::subscribed) {
+        auto item = make_item(stream_item::kind::disconnected);
+        item.error = make_error_code(error::no_leader);
+        item.message = "no leading master known: " + reason;
+        publish(item);
+      }
+      return;
+    }
+    master_endpoint leader;
+    std::string why;
+    if (mesoshttp::detail::parse_master_url(*url, leader, &why)) {
+      session_->leader_unknown();
+      log_(log_level::error, [&] { return "the detector named an unusable leader: " + why; });
+      return;
+    }
+    leader.target = std::string(operator_target);
+    session_->leader_named(leader, config_.max_redirects);
+  }
+
   void publish(const stream_item& item) { hub_->publish(item, item.type != stream_item::kind::event); }
 
   stream_item make_item(stream_item::kind kind) const {
@@ -214,6 +252,7 @@ class event_client_impl : public std::enable_shared_from_this<event_client_impl>
   void close(std::error_code reason, std::string message) {
     if (closed_) return;
     closed_ = true;
+    if (config_.detector) config_.detector->stop();
     if (reason) {
       log_(log_level::error, [&] { return "operator stream closing: " + message; });
     }

@@ -1,4 +1,8 @@
 #if defined(MESOSHTTP_HAS_ZOOKEEPER)
+#include <boost/asio/executor_work_guard.hpp>
+#include <boost/asio/io_context.hpp>
+
+#include "mesoshttp/zk/leader_detector.hpp"
 #include "mesoshttp/zk/master_detector.hpp"
 #endif
 #include "common.hpp"
@@ -249,18 +253,70 @@ std::optional<client_config> make_client_config(const connection_options& o, std
   return cfg;
 }
 
+namespace {
+
+#if defined(MESOSHTTP_HAS_ZOOKEEPER)
+// How long a one-shot operator command waits for ZooKeeper to name a leader:
+// longer than a ZooKeeper session takes to expire (a dead leader's node goes
+// then), shorter than a hang.
+constexpr std::chrono::seconds zk_leader_wait{15};
+
+// The leading master ZooKeeper names at `url` now; nullopt and a message when
+// it names none within zk_leader_wait or the URL is unusable.
+std::optional<std::string> leader_from_zookeeper(const std::string& url, const std::string& subcommand) {
+  boost::asio::io_context io;
+  std::optional<std::string> leader;
+  std::string problem = "ZooKeeper named no leading master within " + std::to_string(zk_leader_wait.count()) + " s";
+  zk::detector_config config;
+  config.url = url;
+  auto detector =
+      zk::leader_detector::create(io.get_executor(), std::move(config),
+                                  [&](std::error_code ec, std::optional<std::string> found, const std::string& reason) {
+                                    if (ec) {
+                                      problem = reason;
+                                      io.stop();
+                                    } else if (found) {
+                                      leader = std::move(found);
+                                      io.stop();
+                                    } else {
+                                      problem = "ZooKeeper names no leading master: " + reason;
+                                    }
+                                  });
+  // The detector reports from ZooKeeper's thread through `io`: keep it
+  // running until then.
+  auto work = boost::asio::make_work_guard(io);
+  detector->start();
+  io.run_for(zk_leader_wait);
+  detector->stop();
+  if (!leader) complain(subcommand, "--master zk://...: " + problem);
+  return leader;
+}
+#endif
+
+}  // namespace
+
 std::optional<operator_api::operator_config> make_operator_config(const connection_options& o,
                                                                   std::vector<std::string> endpoints,
-                                                                  const std::string& subcommand) {
-  for (const auto& m : endpoints) {
+                                                                  const std::string& subcommand, bool keep_zk) {
+  for (auto& m : endpoints) {
     if (m.rfind("zk://", 0) == 0) {
-      complain(subcommand, "--master " + m +
-                               ": the operator commands take http:// or https:// masters (any one "
-                               "of a cluster: non-leaders redirect), not zk:// yet");
+#if defined(MESOSHTTP_HAS_ZOOKEEPER)
+      if (endpoints.size() > 1) {
+        complain(subcommand, "--master zk://... must be the only --master (a cluster has one ZooKeeper group)");
+        return std::nullopt;
+      }
+      if (keep_zk) break;
+      auto leader = leader_from_zookeeper(m, subcommand);
+      if (!leader) return std::nullopt;
+      m = *leader;
+      break;
+#else
+      complain(subcommand, "--master zk://...: this build has no ZooKeeper support (libzookeeper-mt-dev)");
       return std::nullopt;
+#endif
     }
     if (m.rfind("http://", 0) != 0 && m.rfind("https://", 0) != 0) {
-      complain(subcommand, "--master " + m + ": expected a URL starting with http:// or https://");
+      complain(subcommand, "--master " + m + ": expected a URL starting with http://, https:// or zk://");
       return std::nullopt;
     }
   }

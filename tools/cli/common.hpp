@@ -56,9 +56,12 @@ std::optional<client_config> make_client_config(const connection_options& option
 
 // An operator API configuration for `endpoints` with the TLS and
 // authentication options; nullopt and a message on stderr if unusable.
+// A zk:// URL (alone: a cluster has one ZooKeeper group) is asked for the
+// leading master once, which then is the endpoint, unless `keep_zk`: then it
+// stays in `endpoints` for the caller to follow with a detector (`events`).
 std::optional<operator_api::operator_config> make_operator_config(const connection_options& options,
                                                                   std::vector<std::string> endpoints,
-                                                                  const std::string& subcommand);
+                                                                  const std::string& subcommand, bool keep_zk = false);
 
 // --metrics-address HOST:PORT (run, watch).
 void add_metrics_option(CLI::App& app, std::string& address);

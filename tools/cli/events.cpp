@@ -14,6 +14,9 @@
 #include "common.hpp"
 #include "mesoshttp/codec.hpp"
 #include "mesoshttp/operator/event_client.hpp"
+#if defined(MESOSHTTP_HAS_ZOOKEEPER)
+#include "mesoshttp/zk/master_detector.hpp"
+#endif
 
 namespace mesoshttp::cli {
 namespace {
@@ -144,8 +147,8 @@ command add_events(CLI::App& app) {
       "FRAMEWORK_ADDED/UPDATED/REMOVED and HEARTBEAT. Connection changes go to stderr; a lost stream is "
       "subscribed again (to the new leader). Runs until Ctrl-C or --count events.");
   sub->add_option("--master", o->connection.masters,
-                  "Master URL (repeatable or comma-separated; non-leaders redirect). Default: start a simulated "
-                  "master in this process")
+                  "Master URL (repeatable or comma-separated; non-leaders redirect), or zk://HOST:PORT/PATH (the "
+                  "leader is followed through ZooKeeper). Default: start a simulated master in this process")
       ->delimiter(',')
       ->allow_extra_args(false);
   sub->add_option("--encoding", o->wire, "Wire encoding of the stream")
@@ -166,10 +169,20 @@ command add_events(CLI::App& app) {
       std::cerr << "mesoshttp events: no --master given; watching a simulated master at " << masters.front()
                 << std::endl;
     }
-    auto ops = make_operator_config(o->connection, masters, "events");
+    // zk:// is followed live by a detector: a leader change moves the stream.
+    auto ops = make_operator_config(o->connection, masters, "events", /*keep_zk=*/true);
     if (!ops) return exit_usage;
     op::event_client_config cfg;
     cfg.masters = ops->endpoints;
+#if defined(MESOSHTTP_HAS_ZOOKEEPER)
+    if (cfg.masters.size() == 1 && cfg.masters.front().rfind("zk://", 0) == 0) {
+      zk::detector_config zk_config;
+      zk_config.url = cfg.masters.front();
+      zk_config.logger = ops->log;
+      cfg.detector = zk::make_master_detector(std::move(zk_config));
+      cfg.masters.clear();
+    }
+#endif
     cfg.wire = o->wire == "json" ? encoding::json : encoding::protobuf;
     cfg.tls = ops->tls;
     cfg.basic_credentials = ops->basic_credentials;

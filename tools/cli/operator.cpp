@@ -30,7 +30,8 @@ struct operator_options {
 void add_operator_options(CLI::App& sub, operator_options& o) {
   sub.add_option("--master", o.connection.masters,
                  "Master URL, e.g. http://mesos.example.com:5050 (repeatable or comma-separated; any master of "
-                 "a cluster will do, non-leaders redirect). Default: start a simulated master in this process")
+                 "a cluster will do, non-leaders redirect), or zk://HOST:PORT/PATH (ZooKeeper is asked for the "
+                 "leader). Default: start a simulated master in this process")
       ->delimiter(',')
       ->allow_extra_args(false);
   sub.add_option("--encoding", o.wire, "Wire encoding of calls and answers")

@@ -39,8 +39,30 @@ struct run_options {
   std::vector<std::string> env;
   double offer_timeout = 60;
   std::string metrics_address;
+  std::string executor;  // a custom executor's command; empty: Mesos's command executor
   std::vector<std::string> command;
 };
+
+// What a custom executor (--executor) is given on top of the task: as little
+// as a small executor needs; the agent charges it once per executor.
+constexpr double executor_cpus = 0.1;
+constexpr double executor_mem = 32;
+
+// The command as one shell command line: a custom executor gets it in
+// TaskInfo.data (a task that names an executor carries no CommandInfo), and
+// example_executor runs it with `sh -c`. Several arguments are quoted so the
+// shell sees exactly them.
+std::string shell_quoted(const std::string& word) {
+  std::string quoted = "'";
+  for (char c : word) quoted += c == '\'' ? std::string("'\\''") : std::string(1, c);
+  return quoted + "'";
+}
+std::string shell_command_line(const std::vector<std::string>& argv) {
+  if (argv.size() == 1) return argv[0];
+  std::string line;
+  for (const auto& arg : argv) line += (line.empty() ? "" : " ") + shell_quoted(arg);
+  return line;
+}
 
 using mesoshttp::calls::is_terminal;
 
@@ -190,6 +212,26 @@ class runner {
     return cmd;
   }
 
+  // The task as a custom executor runs it: the executor named instead of a
+  // command, the command line in `data`. The environment (--env) is the
+  // executor's, which the commands it starts inherit.
+  mesos::v1::TaskInfo with_executor(mesos::v1::TaskInfo task, const mesos::v1::Offer& offer) const {
+    const std::string role = offer.has_allocation_info() ? offer.allocation_info().role() : "*";
+    mesos::v1::ExecutorInfo executor;
+    executor.set_type(mesos::v1::ExecutorInfo::CUSTOM);
+    *executor.mutable_executor_id() = calls::executor_id(task.task_id().value() + "-executor");
+    executor.set_name("mesoshttp run --executor");
+    // The agent runs it with `sh -c`: quoted, a path with spaces stays one word.
+    executor.mutable_command()->set_value(shell_quoted(o_.executor));
+    *executor.mutable_command()->mutable_environment() = task.command().environment();
+    *executor.add_resources() = calls::scalar("cpus", executor_cpus, role);
+    *executor.add_resources() = calls::scalar("mem", executor_mem, role);
+    task.clear_command();
+    *task.mutable_executor() = std::move(executor);
+    task.set_data(shell_command_line(o_.command));
+    return task;
+  }
+
   void on_offers(const Event::Offers& offers) {
     std::vector<mesos::v1::OfferID> unwanted;
     for (const auto& offer : offers.offers()) {
@@ -202,6 +244,13 @@ class runner {
         continue;
       }
       auto task = calls::task_from_offer(offer, o_.name, command(), o_.cpus, o_.mem, o_.disk);
+      if (task && !o_.executor.empty()) {
+        // The executor's share must fit beside the task's.
+        if (calls::resources_fit(offer, o_.cpus + executor_cpus, o_.mem + executor_mem, o_.disk))
+          task = with_executor(std::move(*task), offer);
+        else
+          task.reset();
+      }
       if (!task) {
         unwanted.push_back(offer.id());
         continue;
@@ -407,10 +456,23 @@ command add_run(CLI::App& app) {
       ->default_val(60)
       ->check(tools::positive());
   add_metrics_option(*sub, o->metrics_address);
+  sub->add_option("--executor", o->executor,
+                  "Run the command through this custom executor (its path on the agent, e.g. the example_executor\n"
+                  "of examples/custom_executor) instead of Mesos's command executor; it gets the command line in\n"
+                  "TaskInfo.data");
   sub->add_option("command", o->command, "The command (after --)")->required();
   return [o] {
     std::unique_ptr<sim::cluster> sim;
     std::vector<std::string> masters = o->connection.masters;
+    if (!o->executor.empty() && masters.empty()) {
+      // The embedded simulator's agents run here: the path must be here too.
+      std::error_code ec;
+      o->executor = std::filesystem::absolute(o->executor, ec).string();
+      if (::access(o->executor.c_str(), X_OK) != 0) {
+        complain("run", "--executor " + o->executor + ": not an executable file");
+        return exit_usage;
+      }
+    }
     if (masters.empty()) {
       sim = start_embedded_sim("run");
       if (!sim) return exit_failure;

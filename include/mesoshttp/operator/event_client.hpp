@@ -38,6 +38,7 @@
 #include "mesoshttp/client.hpp"
 #include "mesoshttp/codec.hpp"
 #include "mesoshttp/config.hpp"
+#include "mesoshttp/master_detector.hpp"
 #include "mesoshttp/operator/cluster_mirror.hpp"
 
 namespace mesoshttp::operator_api {
@@ -66,6 +67,10 @@ struct event_client_config {
   // The masters of one cluster: "http://host:5050", "https://host", "host:port".
   // A non-leader answers 307 and the client follows it. No default.
   std::vector<std::string> masters;
+  // When set, the leader comes from this detector (ZooKeeper:
+  // mesoshttp::zk::make_master_detector) and `masters` is not used; every
+  // leader change it reports is followed, as by the scheduler client.
+  std::shared_ptr<master_detector> detector;
   // protobuf is smaller and faster to decode; json is readable on the wire.
   encoding wire = encoding::protobuf;
   // Each connection attempt (and its TLS handshake).
