@@ -14,7 +14,8 @@ extern char** environ;
 
 namespace mesoshttp::sim::detail {
 
-std::variant<spawned, std::string> spawn(const mesos::v1::CommandInfo& command, const std::filesystem::path& sandbox) {
+std::variant<spawned, std::string> spawn(const mesos::v1::CommandInfo& command, const std::filesystem::path& sandbox,
+                                         const std::optional<std::vector<std::string>>& environment) {
   std::error_code ec;
   std::filesystem::create_directories(sandbox, ec);
   if (ec) return "Failed to create sandbox " + sandbox.string() + ": " + ec.message();
@@ -30,7 +31,10 @@ std::variant<spawned, std::string> spawn(const mesos::v1::CommandInfo& command, 
   }
   if (args.empty() || command.value().empty()) return std::string("Command has no value");
   std::vector<std::string> env;
-  for (char** e = environ; e && *e; ++e) env.emplace_back(*e);
+  if (environment)
+    env = *environment;
+  else
+    for (char** e = environ; e && *e; ++e) env.emplace_back(*e);
   // The task's variables replace inherited ones of the same name rather than
   // follow them: with duplicates, which one a program sees depends on how it
   // reads its environment, and the PATH search below must agree with it.
@@ -39,7 +43,7 @@ std::variant<spawned, std::string> spawn(const mesos::v1::CommandInfo& command, 
     std::erase_if(env, [&](const std::string& e) { return e.starts_with(prefix); });
     env.push_back(prefix + value);
   };
-  set_env("MESOS_SANDBOX", sandbox.string());
+  if (!environment) set_env("MESOS_SANDBOX", sandbox.string());
   for (const auto& v : command.environment().variables()) set_env(v.name(), v.value());
 
   // Where to exec. A Mesos agent's command executor runs the argv form with
