@@ -103,9 +103,21 @@ void cluster::impl::handle_agent_request(const std::shared_ptr<connection>& c, h
   c->answer(protocol::empty(202), keep_alive);
 }
 
+void cluster::impl::executor_stream_closed(connection& c) {
+  c.streaming = false;
+  sim_executor* ex = find_executor({c.master, c.framework_id, c.executor_id});
+  if (!ex) return;
+  const auto current = ex->stream.lock();
+  if (current && current.get() != &c) return;
+  // Without checkpointing too: a real agent keeps the executor and its
+  // tasks, and lets it subscribe again (executor-answers.md).
+  ex->stream.reset();
+  ex->connected = false;
+}
+
 std::size_t cluster::impl::cut_executors_now(std::optional<std::size_t> agent) {
   std::size_t cut = 0;
-  auto all = executors;
+  auto all = agent_executors;
   for (auto& [key, ex] : all) {
     if (agent && key.agent != *agent) continue;
     if (auto c = ex->stream.lock(); c && !c->closed) {
@@ -124,7 +136,7 @@ void cluster::impl::restart_agent_now(std::size_t agent, std::chrono::millisecon
   auto conns = a.connections;
   for (auto& [id, weak] : conns)
     if (auto c = weak.lock()) c->reset();
-  auto all = executors;
+  auto all = agent_executors;
   for (auto& [key, ex] : all) {
     if (key.agent != agent || ex->pid <= 0) continue;
     if (!ex->checkpoint) {

@@ -309,7 +309,7 @@ struct cluster::impl {
   std::vector<cluster::call_record> call_log;
 
   // Custom executors (local_process mode), by agent, framework, executor id.
-  std::map<executor_key, std::shared_ptr<sim_executor>> executors;
+  std::map<executor_key, std::shared_ptr<sim_executor>> agent_executors;
   // Where the executor rules' events go: connections_outbox, or a test's.
   outbox* to_executors = connections_outbox.get();
 

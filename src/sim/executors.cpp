@@ -27,8 +27,8 @@ void add_allocation_info(google::protobuf::RepeatedPtrField<mesos::v1::Resource>
 }  // namespace
 
 sim_executor* cluster::impl::find_executor(const executor_key& key) {
-  const auto it = executors.find(key);
-  return it == executors.end() ? nullptr : it->second.get();
+  const auto it = agent_executors.find(key);
+  return it == agent_executors.end() ? nullptr : it->second.get();
 }
 
 std::vector<std::string> cluster::impl::executor_environment(const sim_executor& ex) const {
@@ -82,7 +82,7 @@ void cluster::impl::launch_on_executor(sim_framework& fw, const std::shared_ptr<
   t->on_executor = true;
   const executor_key key{t->agent, fw.id, info.executor_id().value()};
   const std::string role = fw.roles().empty() ? "*" : fw.roles().front();
-  auto& slot = executors[key];
+  auto& slot = agent_executors[key];
   if (!slot) {
     auto ex = std::make_shared<sim_executor>(ioc);
     ex->key = key;
@@ -99,7 +99,7 @@ void cluster::impl::launch_on_executor(sim_framework& fw, const std::shared_ptr<
                   key.executor_id / "runs" / ex->container_id;
     auto result = detail::spawn(ex->info.command(), ex->sandbox, executor_environment(*ex));
     if (auto* why = std::get_if<std::string>(&result)) {
-      executors.erase(key);
+      agent_executors.erase(key);
       agent_update(fw, *t, mesos::v1::TASK_FAILED, TaskStatus::REASON_CONTAINER_LAUNCH_FAILED,
                    "Failed to launch container: " + *why);
       return;
@@ -317,7 +317,7 @@ void cluster::impl::kill_on_executor(sim_framework& fw, sim_task& t) {
 
 void cluster::impl::shutdown_executors(const std::string& framework_id) {
   std::vector<std::shared_ptr<sim_executor>> of_framework;
-  for (auto& [key, ex] : executors)
+  for (auto& [key, ex] : agent_executors)
     if (key.framework_id == framework_id) of_framework.push_back(ex);
   for (auto& ex : of_framework) {
     if (ex->connected) {
@@ -369,7 +369,7 @@ void cluster::impl::executor_exited(const std::shared_ptr<sim_executor>& ex, int
   ex->shutdown_grace.cancel();
   if (ex->connected) to_executors->end_executor_stream(ex->key);
   ex->connected = false;
-  executors.erase(ex->key);
+  agent_executors.erase(ex->key);
   const auto f = frameworks.find(ex->key.framework_id);
   if (f == frameworks.end()) return;
   sim_framework& fw = *f->second;
@@ -386,18 +386,6 @@ void cluster::impl::executor_exited(const std::shared_ptr<sim_executor>& ex, int
     if (it == fw.tasks.end() || is_terminal(it->second->state)) continue;
     agent_update(fw, *it->second, ex->kill_state, ex->kill_reason, message);
   }
-}
-
-void cluster::impl::executor_stream_closed(connection& c) {
-  c.streaming = false;
-  sim_executor* ex = find_executor({c.master, c.framework_id, c.executor_id});
-  if (!ex) return;
-  const auto current = ex->stream.lock();
-  if (current && current.get() != &c) return;
-  // Without checkpointing too: a real agent keeps the executor and its
-  // tasks, and lets it subscribe again (executor-answers.md).
-  ex->stream.reset();
-  ex->connected = false;
 }
 
 }  // namespace mesoshttp::sim

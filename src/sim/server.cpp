@@ -51,8 +51,8 @@ class stream_outbox final : public outbox {
 
  private:
   std::shared_ptr<connection> executor_stream(const executor_key& key) const {
-    const auto it = sim_.executors.find(key);
-    return it == sim_.executors.end() ? nullptr : it->second->stream.lock();
+    const auto it = sim_.agent_executors.find(key);
+    return it == sim_.agent_executors.end() ? nullptr : it->second->stream.lock();
   }
 
   std::shared_ptr<connection> stream_of(const std::string& framework_id) const {
@@ -189,7 +189,7 @@ void cluster::impl::shutdown_now() {
     for (auto& [id, weak] : conns)
       if (auto c = weak.lock()) c->reset();
   }
-  for (auto& [key, ex] : executors) {
+  for (auto& [key, ex] : agent_executors) {
     ex->registration.cancel();
     ex->shutdown_grace.cancel();
     if (ex->pid > 0) {

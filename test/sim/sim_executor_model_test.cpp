@@ -123,7 +123,7 @@ TEST_F(SimExecutorModel, TasksWaitForTheSubscriptionThenShareOneExecutor) {
   EXPECT_EQ(task.executor().framework_id().value(), "fw");
 
   launch("t2");
-  EXPECT_EQ(sim->executors.size(), 1u);
+  EXPECT_EQ(sim->agent_executors.size(), 1u);
   ASSERT_EQ(out.executor_types().back(), "LAUNCH");
   EXPECT_EQ(out.executor_events.back().launch().task().task_id().value(), "t2");
 }
@@ -189,7 +189,7 @@ TEST_F(SimExecutorModel, ResubscribingWithoutReportingLosesTheTaskUnlessListed) 
 TEST_F(SimExecutorModel, AnExitedExecutorGivesFailureThenItsTasksFail) {
   launch("t1");
   sim->executor_subscribed(executor(), {});
-  auto ex = sim->executors.at(key);
+  auto ex = sim->agent_executors.at(key);
   const pid_t pid = ex->pid;
   ::kill(pid, SIGKILL);
   detail::reap(pid, true);

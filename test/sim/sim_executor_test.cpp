@@ -403,6 +403,52 @@ TEST_P(SimExecutor, ACutStreamBeforeAnyUpdateLosesTheTaskAndShutsTheExecutorDown
   EXPECT_EQ(lost->update().status().message(), "Task launched during agent restart");
 }
 
+TEST_P(SimExecutor, AfterAnAgentRestartACheckpointedExecutorSubscribesAgain) {
+  sim->stop();
+  start(fast_config(), /*checkpoint=*/true);
+  launch("t1");
+  ASSERT_TRUE(eventually([&] { return std::filesystem::exists(sandbox / "env.txt"); }));
+  EXPECT_EQ(read_env(sandbox / "env.txt").at("MESOS_RECOVERY_TIMEOUT"), "15mins");
+  auto stream = subscribe();
+  ASSERT_TRUE(stream->next_of(ExecutorEvent::LAUNCH));
+  ASSERT_EQ(send_update("t1", mesos::v1::TASK_RUNNING)->status, 202u);
+  ASSERT_TRUE(fw->next_of(Event::UPDATE));
+  sim->restart_agent(0, std::chrono::milliseconds(200));
+  EXPECT_TRUE(stream->wait_end());
+  // The port comes back: the executor's next attempt is taken.
+  std::unique_ptr<executor_stream> again;
+  ASSERT_TRUE(eventually([&] {
+    try {
+      again = subscribe();
+      return again->head().status == 200u;
+    } catch (const std::exception&) {
+      return false;  // refused while the agent is down
+    }
+  }));
+  auto subscribed = again->next();
+  ASSERT_TRUE(subscribed);
+  EXPECT_EQ(subscribed->type(), ExecutorEvent::SUBSCRIBED);
+  EXPECT_EQ(sim->tasks().front().state, mesos::v1::TASK_RUNNING);
+}
+
+TEST_P(SimExecutor, AnAgentRestartKillsExecutorsOfFrameworksWithoutCheckpointing) {
+  launch("t1");
+  auto stream = subscribe();
+  ASSERT_TRUE(stream->next_of(ExecutorEvent::LAUNCH));
+  ASSERT_EQ(send_update("t1", mesos::v1::TASK_RUNNING)->status, 202u);
+  auto running = fw->next_of(Event::UPDATE);
+  ASSERT_TRUE(running);
+  fw->acknowledge(running->update().status());
+  sim->restart_agent(0, std::chrono::milliseconds(200));
+  auto failure = fw->next_of(Event::FAILURE);
+  ASSERT_TRUE(failure);
+  EXPECT_EQ(failure->failure().status(), 9);
+  auto lost = fw->next_of(Event::UPDATE);
+  ASSERT_TRUE(lost);
+  EXPECT_EQ(lost->update().status().state(), mesos::v1::TASK_LOST);
+  EXPECT_EQ(lost->update().status().reason(), mesos::v1::TaskStatus::REASON_AGENT_RESTARTED);
+}
+
 TEST_P(SimExecutor, TheLibrarysExecutorClientRunsATaskToTheEnd) {
   launch("t1");
   ASSERT_TRUE(eventually([&] { return std::filesystem::exists(sandbox / "env.txt"); }));
