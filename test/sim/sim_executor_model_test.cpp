@@ -7,6 +7,7 @@
 
 #include "cluster_impl.hpp"
 #include "executor_protocol.hpp"
+#include "process.hpp"
 
 namespace {
 
