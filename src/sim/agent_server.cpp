@@ -15,10 +15,25 @@ void cluster::impl::open_agent_listener(std::size_t agent) {
   if (!a.executor_acceptor) a.executor_acceptor = std::make_unique<tcp::acceptor>(ioc);
   // The same port after a restart: executors only know that one.
   tcp::endpoint ep(net::ip::make_address(cfg.host), a.executor_port);
-  a.executor_acceptor->open(ep.protocol());
-  a.executor_acceptor->set_option(net::socket_base::reuse_address(true));
-  a.executor_acceptor->bind(ep);
-  a.executor_acceptor->listen();
+  beast::error_code ec;
+  a.executor_acceptor->open(ep.protocol(), ec);
+  if (!ec) a.executor_acceptor->set_option(net::socket_base::reuse_address(true), ec);
+  if (!ec) a.executor_acceptor->bind(ep, ec);
+  if (!ec) a.executor_acceptor->listen(net::socket_base::max_listen_connections, ec);
+  if (ec) {
+    beast::error_code ignored;
+    a.executor_acceptor->close(ignored);
+    // The first bind is to an ephemeral port and cannot clash: start() sees
+    // any failure there. After a restart the old port may still be held
+    // for a moment; try again rather than give the executors a new one.
+    if (a.executor_port == 0) throw beast::system_error(ec);
+    if (!a.restart_timer) a.restart_timer = std::make_unique<net::steady_timer>(ioc);
+    a.restart_timer->expires_after(std::chrono::milliseconds(50));
+    a.restart_timer->async_wait([this, agent](beast::error_code wait_ec) {
+      if (!wait_ec && !stopped) open_agent_listener(agent);
+    });
+    return;
+  }
   a.executor_port = a.executor_acceptor->local_endpoint().port();
   accept_executor_connection(agent);
 }

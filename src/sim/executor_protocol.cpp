@@ -1,6 +1,6 @@
 #include "executor_protocol.hpp"
 
-#include <google/protobuf/util/json_util.h>
+#include "mesoshttp/error.hpp"
 
 #include <chrono>
 #include <cstdio>
@@ -61,14 +61,22 @@ std::variant<protocol::answer, parsed_call> parse_request(const protocol::reques
   parsed_call parsed;
   Call& call = parsed.call;
   if (*enc == encoding::json) {
-    google::protobuf::util::JsonParseOptions options;
-    options.ignore_unknown_fields = true;
-    const auto status = google::protobuf::util::JsonStringToMessage(
-        google::protobuf::StringPiece(request.body.data(), request.body.size()), &call, options);
-    if (!status.ok()) return bad_request("Failed to parse body into JSON: " + std::string(status.message()));
-    if (!call.IsInitialized())
+    // The library's decoder tells a missing required field (the executor
+    // Call has two) from bad JSON, as the agent's texts do; protobuf's own
+    // JSON parser reports both alike.
+    std::string why;
+    const auto ec = decode(request.body, encoding::json, call, &why);
+    if (ec == error::missing_required_fields) {
+      const std::string_view marker = "lacks required fields: ";
+      const auto at = why.find(marker);
       return bad_request("Failed to convert JSON into Call protobuf: Missing required fields: " +
-                         call.InitializationErrorString());
+                         (at == std::string::npos ? why : why.substr(at + marker.size())));
+    }
+    if (ec) {
+      const std::string prefix = "not a valid JSON " + call.GetTypeName() + ": ";
+      if (why.starts_with(prefix)) why.erase(0, prefix.size());
+      return bad_request("Failed to parse body into JSON: " + why);
+    }
   } else if (request.body.size() > static_cast<std::size_t>(std::numeric_limits<int>::max()) ||
              !call.ParsePartialFromArray(request.body.data(), static_cast<int>(request.body.size())) ||
              !call.IsInitialized()) {
