@@ -177,6 +177,25 @@ std::size_t cluster::flood(std::size_t events, flood_shape shape, std::size_t of
   return impl_->run_sync([&] { return impl_->flood_now(events, shape, offers_per_event); });
 }
 
+std::string cluster::agent_endpoint(std::size_t agent) const {
+  return impl_->run_sync([&]() -> std::string {
+    const auto& a = impl_->agents.at(agent);
+    if (!a.executor_acceptor) return "";
+    return impl_->cfg.host + ":" + std::to_string(a.executor_port);
+  });
+}
+
+std::size_t cluster::cut_executor_streams(std::optional<std::size_t> agent) {
+  return impl_->run_sync([&] { return impl_->cut_executors_now(agent); });
+}
+
+void cluster::restart_agent(std::size_t agent, std::chrono::milliseconds down) {
+  impl_->run_sync([&] {
+    if (agent >= impl_->agents.size()) throw std::out_of_range("no agent " + std::to_string(agent));
+    impl_->restart_agent_now(agent, down);
+  });
+}
+
 std::vector<cluster::call_record> cluster::calls() const {
   return impl_->run_sync([&] { return impl_->call_log; });
 }

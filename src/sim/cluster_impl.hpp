@@ -36,6 +36,7 @@
 #include "constraints.hpp"
 #include "outbox.hpp"
 #include "resources.hpp"
+#include "mesos/v1/executor/executor.pb.h"
 #include "mesos/v1/master/master.pb.h"
 #include "mesos/v1/scheduler/scheduler.pb.h"
 
@@ -96,6 +97,11 @@ struct sim_task {
   net::steady_timer progress;
   bool kill_requested = false;
   std::string container_id;
+  // Runs on a custom executor (ExecutorInfo, local_process mode): its
+  // updates come from that executor, not from a process of its own.
+  bool on_executor = false;
+  // The executor sent an update for it: a resubscription need not list it.
+  bool executor_reported = false;
   // local_process mode
   pid_t pid = -1;
   std::unique_ptr<net::posix::stream_descriptor> pidfd;
@@ -173,6 +179,47 @@ struct sim_agent {
   bool deactivated = false;
   std::optional<mesos::v1::DrainConfig> drain;
   double drain_started = 0;
+  // local_process mode: the agent's own listener for /api/v1/executor
+  // (MESOS_AGENT_ENDPOINT), on cfg.host with an ephemeral port.
+  std::unique_ptr<tcp::acceptor> executor_acceptor;
+  std::uint16_t executor_port = 0;
+  std::map<std::uint64_t, std::weak_ptr<connection>> connections;
+  // restart_agent(): the listener is closed until this timer fires.
+  std::unique_ptr<net::steady_timer> restart_timer;
+};
+
+// A custom executor: one local process per (agent, framework, executor id),
+// shared by the tasks launched on it.
+struct sim_executor {
+  executor_key key;
+  mesos::v1::ExecutorInfo info;  // as SUBSCRIBED and LAUNCH carry it
+  std::string container_id;
+  std::filesystem::path sandbox;
+  bool checkpoint = false;
+  pid_t pid = -1;
+  std::unique_ptr<net::posix::stream_descriptor> pidfd;
+  // Subscribed at least once: calls are accepted from then on.
+  bool subscribed = false;
+  // A stream is open (set by the server, or by a model test).
+  bool connected = false;
+  std::weak_ptr<connection> stream;
+  // restart_agent() of a checkpointing framework's executor: it must
+  // subscribe again within the recovery timeout.
+  bool awaiting_recovery = false;
+  // LAUNCH / LAUNCH_GROUP events for tasks sent before it subscribed.
+  std::vector<mesos::v1::executor::Event> pending_launches;
+  std::vector<std::string> task_ids;  // every task launched on it
+  std::set<std::string> delivered;    // tasks whose LAUNCH (or LAUNCH_GROUP) it was sent
+  // Why the agent killed it (registration timeout, teardown), for the
+  // reports sent when the process is gone.
+  std::string kill_message;
+  TaskStatus::Reason kill_reason = TaskStatus::REASON_EXECUTOR_TERMINATED;
+  TaskState kill_state = mesos::v1::TASK_FAILED;
+  bool shutting_down = false;
+  net::steady_timer registration;  // executor_registration_timeout, then recovery timeout
+  net::steady_timer shutdown_grace;
+
+  explicit sim_executor(net::io_context& ioc) : registration(ioc), shutdown_grace(ioc) {}
 };
 
 // What the operator API still shows of a framework that was removed.
@@ -260,6 +307,11 @@ struct cluster::impl {
   std::chrono::milliseconds answer_delay{0};
 
   std::vector<cluster::call_record> call_log;
+
+  // Custom executors (local_process mode), by agent, framework, executor id.
+  std::map<executor_key, std::shared_ptr<sim_executor>> agent_executors;
+  // Where the executor rules' events go: connections_outbox, or a test's.
+  outbox* to_executors = connections_outbox.get();
 
   explicit impl(cluster_config c) : cfg(std::move(c)) {}
 
@@ -366,8 +418,9 @@ struct cluster::impl {
                                                       const Call::ReconcileOperations& r) const;
 
   // tasks.cpp: launches, the status-update manager, local processes.
+  // `group`: the task is one of a LAUNCH_GROUP (its executor is the group's).
   void launch(sim_framework& fw, std::size_t agent, detail::pool& pool, const mesos::v1::TaskInfo& task,
-              const std::string& executor_id);
+              const mesos::v1::TaskGroupInfo* group = nullptr, const mesos::v1::ExecutorInfo* group_executor = nullptr);
   void kill(sim_framework& fw, const std::string& task_id);
   void reconcile(sim_framework& fw, const Call::Reconcile& r);
   TaskStatus make_status(const sim_task& t, TaskState state, std::string message);
@@ -375,11 +428,49 @@ struct cluster::impl {
   void send_head(sim_framework& fw, sim_task& t);
   void master_update(sim_framework& fw, const mesos::v1::TaskInfo& task, TaskState state, TaskStatus::Reason reason,
                      std::string message);
-  void start_task(sim_framework& fw, const std::shared_ptr<sim_task>& t);
+  void start_task(sim_framework& fw, const std::shared_ptr<sim_task>& t, const mesos::v1::TaskGroupInfo* group = nullptr,
+                  const mesos::v1::ExecutorInfo* group_executor = nullptr);
   void finish_task(sim_framework& fw, sim_task& t, TaskState state, std::string message);
   void stop_process(sim_task& t, bool force);
   void watch_process(const std::string& fw_id, const std::shared_ptr<sim_task>& t);
   void acknowledge(sim_framework& fw, const Call::Acknowledge& ack);
+
+  // executors.cpp: custom executors (the agent's side of the executor API).
+  // Starts the task's executor (once per executor id) or hands it the task.
+  void launch_on_executor(sim_framework& fw, const std::shared_ptr<sim_task>& t, const mesos::v1::ExecutorInfo& info,
+                          const mesos::v1::TaskGroupInfo* group);
+  sim_executor* find_executor(const executor_key& key);
+  // The checks of an executor call against the agent's state: an answer
+  // (400 unknown framework/executor, 403 not subscribed), or nullopt.
+  std::optional<protocol::answer> check_executor_call(const executor_key& key, bool subscribe);
+  // SUBSCRIBE accepted on a new stream (the old one already ended):
+  // SUBSCRIBED and the pending launches, or SHUTDOWN when every task was lost.
+  void executor_subscribed(sim_executor& ex, const mesos::v1::executor::Call::Subscribe& subscribe);
+  // The executor's UPDATE and MESSAGE calls.
+  void executor_update(sim_executor& ex, TaskStatus status);
+  void executor_message(sim_executor& ex, const std::string& data);
+  // The scheduler's side: ACKNOWLEDGE of an executor's update, MESSAGE, KILL.
+  void executor_acknowledged(const sim_framework& fw, const sim_task& t, const std::string& uuid);
+  bool scheduler_message(sim_framework& fw, const Call::Message& message);
+  void kill_on_executor(sim_framework& fw, sim_task& t);
+  // SHUTDOWN to every executor of the framework, killed after the grace period.
+  void shutdown_executors(const std::string& framework_id);
+  void shutdown_executor(sim_executor& ex);
+  void watch_executor(const std::shared_ptr<sim_executor>& ex);
+  void executor_exited(const std::shared_ptr<sim_executor>& ex, int wait_status);
+  void executor_stream_closed(connection& c);
+  // An update of the agent's own (SOURCE_AGENT) for a task on an executor.
+  void agent_update(sim_framework& fw, sim_task& t, TaskState state, TaskStatus::Reason reason, std::string message);
+  // The environment a real agent gives an executor (built from scratch).
+  std::vector<std::string> executor_environment(const sim_executor& ex) const;
+
+  // agent_server.cpp: each agent's listener and POST /api/v1/executor.
+  void open_agent_listener(std::size_t agent);
+  void accept_executor_connection(std::size_t agent);
+  void handle_agent_request(const std::shared_ptr<connection>& c, http::request<http::string_body> req);
+  // Faults: executors' streams reset; an agent restart.
+  std::size_t cut_executors_now(std::optional<std::size_t> agent);
+  void restart_agent_now(std::size_t agent, std::chrono::milliseconds down);
 
   // phases.cpp: leadership, restarts, killed masters.
   void elect_now(std::size_t master);

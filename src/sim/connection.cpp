@@ -109,7 +109,10 @@ void connection::on_request(beast::error_code ec) {
     }
     return;
   }
-  sim.handle_request(shared_from_this(), parser->release());
+  if (agent_side)
+    sim.handle_agent_request(shared_from_this(), parser->release());
+  else
+    sim.handle_request(shared_from_this(), parser->release());
 }
 
 void connection::answer(const protocol::answer& a, bool keep_alive, bool with_date) {
@@ -205,6 +208,11 @@ void connection::close() {
   delay.cancel();
   out.clear();
   flood_left = 0;
+  if (agent_side) {
+    sim.agents[master].connections.erase(id);
+    if (streaming) sim.executor_stream_closed(*this);
+    return;
+  }
   sim.masters[master]->connections.erase(id);
   if (streaming && !operator_stream) sim.stream_closed(*this);
 }

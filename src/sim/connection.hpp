@@ -45,6 +45,11 @@ struct connection : std::enable_shared_from_this<connection> {
   bool operator_stream = false;
   std::string framework_id;
   std::string stream_id;
+  // A connection to an agent's executor endpoint: `master` is then the
+  // agent's index, and a stream is an executor's (key: framework_id,
+  // executor_id).
+  bool agent_side = false;
+  std::string executor_id;
   encoding enc = encoding::json;
   net::steady_timer heartbeat;
   std::size_t flood_left = 0;

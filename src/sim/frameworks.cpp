@@ -156,6 +156,7 @@ void cluster::impl::remove_framework(const std::string& id) {
     if (!is_terminal(t->state)) detail::add(agents[t->agent].available, t->resources);
     stop_process(*t, true);
   }
+  shutdown_executors(id);
   to_frameworks->end_stream(id);
   removed_frameworks.insert(id);
   // The operator API lists it, and its tasks, as completed.
@@ -285,7 +286,8 @@ protocol::answer cluster::impl::on_call(sim_framework& fw, const protocol::parse
       schedule_allocation();
       return protocol::empty(200);
     }
-    default:  // MESSAGE, REQUEST, inverse offers, operation acknowledgements
+    case Call::MESSAGE: scheduler_message(fw, call.message()); return protocol::empty(202);
+    default:  // REQUEST, inverse offers, operation acknowledgements
       return protocol::empty(202);
   }
 }

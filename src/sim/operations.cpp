@@ -85,7 +85,7 @@ void cluster::impl::accept(sim_framework& fw, const Call::Accept& acc) {
     detail::pool to;
     switch (op.type()) {
       case Operation::LAUNCH:
-        for (const auto& t : op.launch().task_infos()) launch(fw, *agent, pool, t, t.task_id().value());
+        for (const auto& t : op.launch().task_infos()) launch(fw, *agent, pool, t);
         break;
       case Operation::LAUNCH_GROUP: {
         const auto& group = op.launch_group();
@@ -107,7 +107,7 @@ void cluster::impl::accept(sim_framework& fw, const Call::Accept& acc) {
         detail::pool executor_resources(group.executor().resources().begin(), group.executor().resources().end());
         detail::subtract(pool, executor_resources);
         for (const auto& t : group.task_group().tasks())
-          launch(fw, *agent, pool, t, group.executor().executor_id().value());
+          launch(fw, *agent, pool, t, &group.task_group(), &group.executor());
         break;
       }
       case Operation::RESERVE:

@@ -14,7 +14,8 @@ extern char** environ;
 
 namespace mesoshttp::sim::detail {
 
-std::variant<spawned, std::string> spawn(const mesos::v1::CommandInfo& command, const std::filesystem::path& sandbox) {
+std::variant<spawned, std::string> spawn(const mesos::v1::CommandInfo& command, const std::filesystem::path& sandbox,
+                                         const std::optional<std::vector<std::string>>& environment) {
   std::error_code ec;
   std::filesystem::create_directories(sandbox, ec);
   if (ec) return "Failed to create sandbox " + sandbox.string() + ": " + ec.message();
@@ -30,7 +31,10 @@ std::variant<spawned, std::string> spawn(const mesos::v1::CommandInfo& command, 
   }
   if (args.empty() || command.value().empty()) return std::string("Command has no value");
   std::vector<std::string> env;
-  for (char** e = environ; e && *e; ++e) env.emplace_back(*e);
+  if (environment)
+    env = *environment;
+  else
+    for (char** e = environ; e && *e; ++e) env.emplace_back(*e);
   // The task's variables replace inherited ones of the same name rather than
   // follow them: with duplicates, which one a program sees depends on how it
   // reads its environment, and the PATH search below must agree with it.
@@ -39,7 +43,7 @@ std::variant<spawned, std::string> spawn(const mesos::v1::CommandInfo& command, 
     std::erase_if(env, [&](const std::string& e) { return e.starts_with(prefix); });
     env.push_back(prefix + value);
   };
-  set_env("MESOS_SANDBOX", sandbox.string());
+  if (!environment) set_env("MESOS_SANDBOX", sandbox.string());
   for (const auto& v : command.environment().variables()) set_env(v.name(), v.value());
 
   // Where to exec. A Mesos agent's command executor runs the argv form with
@@ -80,6 +84,8 @@ std::variant<spawned, std::string> spawn(const mesos::v1::CommandInfo& command, 
   const std::string out_path = (sandbox / "stdout").string();
   const std::string err_path = (sandbox / "stderr").string();
   const std::string dir = sandbox.string();
+  const long open_max = ::sysconf(_SC_OPEN_MAX);
+  const int fd_limit = open_max > 0 && open_max < 1 << 20 ? static_cast<int>(open_max) : 1 << 16;
 
   const int out = ::open(out_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
   const int err = ::open(err_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
@@ -122,6 +128,13 @@ std::variant<spawned, std::string> spawn(const mesos::v1::CommandInfo& command, 
     ::dup2(devnull, 0);
     ::dup2(out, 1);
     ::dup2(err, 2);
+    // Nothing else of the simulator's: Asio's sockets are not close-on-exec,
+    // and a listener inherited by a long-lived executor would keep the port
+    // (an agent restarting could not bind it again) and take connections.
+#ifdef SYS_close_range
+    if (::syscall(SYS_close_range, 3u, ~0u, 0u) != 0)
+#endif
+      for (int fd = 3; fd < fd_limit; ++fd) ::close(fd);
     if (::chdir(dir.c_str()) != 0) ::_exit(126);
     // execvp's rules: a candidate that does not exist is skipped, one that
     // exists but cannot be run is remembered, any other failure ends the search.

@@ -5,8 +5,10 @@
 #include <sys/types.h>
 
 #include <filesystem>
+#include <optional>
 #include <string>
 #include <variant>
+#include <vector>
 
 #include "mesos/v1/mesos.pb.h"
 
@@ -17,8 +19,12 @@ struct spawned {
   int pidfd = -1;  // readable when the process exits (no SIGCHLD handler needed)
 };
 
-// The process, or why it could not be started.
-std::variant<spawned, std::string> spawn(const mesos::v1::CommandInfo& command, const std::filesystem::path& sandbox);
+// The process, or why it could not be started. It inherits this process's
+// environment plus MESOS_SANDBOX, unless `environment` ("NAME=value" each)
+// is given: then it gets exactly that (as an agent builds an executor's).
+// The command's own variables are added either way.
+std::variant<spawned, std::string> spawn(const mesos::v1::CommandInfo& command, const std::filesystem::path& sandbox,
+                                         const std::optional<std::vector<std::string>>& environment = std::nullopt);
 
 // Reaps an exited process: its wait status, or -1 if it has not exited.
 int reap(pid_t pid, bool block);

@@ -5,11 +5,14 @@
 #include <google/protobuf/struct.pb.h>
 #include <google/protobuf/util/json_util.h>
 
+#include <signal.h>
+
 #include <stdexcept>
 
 #include "cluster_impl.hpp"
 #include "connection.hpp"
 #include "operator_protocol.hpp"
+#include "process.hpp"
 #include "mesoshttp/detail/auth.hpp"
 
 namespace mesoshttp::sim {
@@ -38,7 +41,20 @@ class stream_outbox final : public outbox {
     }
   }
 
+  void executor_event(const executor_key& key, const mesos::v1::executor::Event& event) override {
+    if (auto s = executor_stream(key); s && !s->closed) s->send_event(event);
+  }
+
+  void end_executor_stream(const executor_key& key) override {
+    if (auto s = executor_stream(key)) s->end_stream();
+  }
+
  private:
+  std::shared_ptr<connection> executor_stream(const executor_key& key) const {
+    const auto it = sim_.agent_executors.find(key);
+    return it == sim_.agent_executors.end() ? nullptr : it->second->stream.lock();
+  }
+
   std::shared_ptr<connection> stream_of(const std::string& framework_id) const {
     const auto it = sim_.frameworks.find(framework_id);
     return it == sim_.frameworks.end() ? nullptr : it->second->stream.lock();
@@ -104,6 +120,9 @@ void cluster::impl::start_now() {
     std::filesystem::create_directories(sandbox_root);
   }
   for (auto& m : masters) accept_next(*m);
+  // Only processes can be executors: simulated tasks have no agent API.
+  if (cfg.tasks == task_mode::local_process)
+    for (std::size_t i = 0; i < agents.size(); ++i) open_agent_listener(i);
   schedule_allocation();
 }
 
@@ -161,6 +180,26 @@ void cluster::impl::shutdown_now() {
     auto conns = m->connections;
     for (auto& [id, weak] : conns)
       if (auto c = weak.lock()) c->reset();
+  }
+  for (auto& a : agents) {
+    beast::error_code ignored;
+    if (a.executor_acceptor) a.executor_acceptor->close(ignored);
+    if (a.restart_timer) a.restart_timer->cancel();
+    auto conns = a.connections;
+    for (auto& [id, weak] : conns)
+      if (auto c = weak.lock()) c->reset();
+  }
+  for (auto& [key, ex] : agent_executors) {
+    ex->registration.cancel();
+    ex->shutdown_grace.cancel();
+    if (ex->pid > 0) {
+      ::kill(-ex->pid, SIGKILL);
+      ::kill(ex->pid, SIGKILL);
+      detail::reap(ex->pid, true);
+      ex->pid = -1;
+    }
+    beast::error_code ignored;
+    if (ex->pidfd) ex->pidfd->close(ignored);
   }
   allocation_timer.cancel();
   session_timer.cancel();
@@ -452,7 +491,18 @@ protocol::answer cluster::impl::handle_control(const http::request<http::string_
     answer_delay = std::chrono::milliseconds(static_cast<long long>(num("ms", 0)));
   else if (fault == "offers_burst")
     burst_now(count(num("agents", 1000)));
-  else if (fault == "garbage")
+  else if (fault == "cut_executor_streams") {
+    std::optional<std::size_t> agent;
+    if (fields.count("agent")) {
+      agent = count(num("agent", 0));
+      if (*agent >= agents.size()) return protocol::text(400, "No agent " + std::to_string(*agent));
+    }
+    cut_executors_now(agent);
+  } else if (fault == "restart_agent") {
+    const std::size_t a = count(num("agent", 0));
+    if (a >= agents.size()) return protocol::text(400, "No agent " + std::to_string(a));
+    restart_agent_now(a, std::chrono::milliseconds(static_cast<long long>(num("down_ms", 1000))));
+  } else if (fault == "garbage")
     garbage_now();
   else if (fault == "reset_connections")
     reset_now();

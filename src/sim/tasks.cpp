@@ -27,14 +27,18 @@ void cluster::impl::master_update(sim_framework& fw, const mesos::v1::TaskInfo& 
 }
 
 void cluster::impl::launch(sim_framework& fw, std::size_t agent, detail::pool& pool, const mesos::v1::TaskInfo& task,
-                           const std::string& executor_id) {
+                           const mesos::v1::TaskGroupInfo* group, const mesos::v1::ExecutorInfo* group_executor) {
+  // A command task runs on the built-in command executor, named as the task.
+  const std::string executor_id = group_executor ? group_executor->executor_id().value()
+                                  : task.has_executor() ? task.executor().executor_id().value()
+                                                        : task.task_id().value();
   const detail::pool needed(task.resources().begin(), task.resources().end());
   std::string why;
   if (fw.tasks.count(task.task_id().value()))
     why = "Task has duplicate ID: " + task.task_id().value();
   else if (task.agent_id().value() != agents[agent].id)
     why = "Agent " + task.agent_id().value() + " is not the same as the agent " + agents[agent].id + " in offer";
-  else if (task.has_command() == task.has_executor() && executor_id == task.task_id().value())
+  else if (!group_executor && task.has_command() == task.has_executor())
     why = "Task should have at least one (but not both) of CommandInfo or ExecutorInfo present";
   else if (needed.empty())
     why = "Task uses no resources";
@@ -53,7 +57,7 @@ void cluster::impl::launch(sim_framework& fw, std::size_t agent, detail::pool& p
   t->container_id = protocol::random_uuid();
   fw.tasks[task.task_id().value()] = t;
   emit_task_added(fw, *t);
-  start_task(fw, t);
+  start_task(fw, t, group, group_executor);
 }
 
 TaskStatus cluster::impl::make_status(const sim_task& t, TaskState state, std::string message) {
@@ -103,6 +107,10 @@ void cluster::impl::acknowledge(sim_framework& fw, const Call::Acknowledge& ack)
   if (it == fw.tasks.end()) return;
   sim_task& t = *it->second;
   if (t.pending.empty() || t.pending.front().uuid() != ack.uuid()) return;
+  // An update the executor sent is acknowledged to it (the agent's own,
+  // e.g. TASK_FAILED for an executor that exited, is not).
+  if (t.on_executor && t.pending.front().source() == TaskStatus::SOURCE_EXECUTOR)
+    executor_acknowledged(fw, t, ack.uuid());
   t.pending.pop_front();
   t.retry.cancel();
   if (!t.pending.empty()) {
@@ -116,10 +124,11 @@ void cluster::impl::acknowledge(sim_framework& fw, const Call::Acknowledge& ack)
   }
 }
 
-void cluster::impl::start_task(sim_framework& fw, const std::shared_ptr<sim_task>& t) {
+void cluster::impl::start_task(sim_framework& fw, const std::shared_ptr<sim_task>& t,
+                              const mesos::v1::TaskGroupInfo* group, const mesos::v1::ExecutorInfo* group_executor) {
   if (cfg.tasks == task_mode::local_process) {
-    if (!t->info.has_command()) {
-      finish_task(fw, *t, mesos::v1::TASK_FAILED, "Custom executors are not supported by mesos-sim");
+    if (group_executor || t->info.has_executor()) {
+      launch_on_executor(fw, t, group_executor ? *group_executor : t->info.executor(), group);
       return;
     }
     t->sandbox = sandbox_root / fw.id / t->info.task_id().value();
@@ -233,6 +242,11 @@ void cluster::impl::kill(sim_framework& fw, const std::string& task_id) {
   }
   auto t = it->second;
   if (is_terminal(t->state) || t->kill_requested) return;
+  if (t->on_executor) {
+    // The executor decides how its task ends (and says so in an update).
+    kill_on_executor(fw, *t);
+    return;
+  }
   t->kill_requested = true;
   if (fw.has_capability(mesos::v1::FrameworkInfo::Capability::TASK_KILLING_STATE))
     update(fw, *t, make_status(*t, mesos::v1::TASK_KILLING, ""));

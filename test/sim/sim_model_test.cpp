@@ -32,6 +32,9 @@ class recording_outbox final : public outbox {
   void send(const std::string& framework_id, const Event& event) override { events.push_back({framework_id, event}); }
   void end_stream(const std::string& framework_id) override { ended.push_back(framework_id); }
   void operator_event(const mesos::v1::master::Event& event) override { operator_events.push_back(event); }
+  // Custom executors have their own tests (sim_executor_model_test).
+  void executor_event(const mesoshttp::sim::executor_key&, const mesos::v1::executor::Event&) override {}
+  void end_executor_stream(const mesoshttp::sim::executor_key&) override {}
 
   // The operator events' types, in order ("TASK_ADDED", ...).
   std::vector<std::string> operator_types() const {

@@ -86,6 +86,19 @@ struct cluster_config {
   // local_process mode: SIGTERM then, after this grace (unless the kill policy
   // names one), SIGKILL. 3 s is the Mesos default grace period.
   std::chrono::milliseconds kill_grace{3000};
+  // local_process mode, custom executors (a task with an ExecutorInfo):
+  // an executor that has not subscribed this long after its launch is
+  // killed and its tasks fail (REASON_EXECUTOR_REGISTRATION_TIMEOUT); a
+  // real agent's --executor_registration_timeout defaults to 1 minute.
+  std::chrono::milliseconds executor_registration_timeout{60000};
+  // SHUTDOWN (the framework's TEARDOWN) leaves the executor this long to
+  // exit before it is killed (MESOS_EXECUTOR_SHUTDOWN_GRACE_PERIOD, 5secs).
+  std::chrono::milliseconds executor_shutdown_grace{5000};
+  // restart_agent(): a checkpointing framework's executor must subscribe
+  // again within this (MESOS_RECOVERY_TIMEOUT, 15mins by default).
+  std::chrono::milliseconds executor_recovery_timeout{std::chrono::minutes(15)};
+  // MESOS_SUBSCRIPTION_BACKOFF_MAX given to checkpointing executors.
+  std::chrono::milliseconds executor_subscription_backoff_max{2000};
   // A disconnected framework is kept for min(failover_timeout, this): real
   // frameworks ask for weeks, which a test never wants to wait for.
   std::chrono::milliseconds failover_timeout_cap{std::chrono::hours(24 * 7)};
@@ -195,6 +208,19 @@ class cluster {
   // `events` events into each subscriber stream, as fast as the socket takes
   // them. Returns the number of streams flooded.
   std::size_t flood(std::size_t events, flood_shape shape = flood_shape::heartbeat, std::size_t offers_per_event = 1);
+
+  // Custom executors (local_process mode). Each agent serves the executor
+  // API on its own listener: "127.0.0.1:<port>", what MESOS_AGENT_ENDPOINT
+  // carries; empty when the agent has none (simulated task mode).
+  std::string agent_endpoint(std::size_t agent) const;
+  // RST every executor's event stream (of one agent, or all); the
+  // executors may subscribe again. Returns how many were cut.
+  std::size_t cut_executor_streams(std::optional<std::size_t> agent = std::nullopt);
+  // The agent restarts: its listener closes (connections reset) for `down`.
+  // Executors of checkpointing frameworks keep running and must subscribe
+  // again within executor_recovery_timeout; the others are killed and their
+  // tasks reported TASK_LOST (REASON_AGENT_RESTARTED). Returns at once.
+  void restart_agent(std::size_t agent, std::chrono::milliseconds down);
 
   // Observation, for tests.
   struct call_record {

@@ -1,0 +1,188 @@
+// The simulated agents' HTTP side: each agent has its own listener, as a real
+// agent has its own host:port (MESOS_AGENT_ENDPOINT), so a master failover or
+// a master's faults never touch executors, and an agent restart closes only
+// its own port. It serves POST /api/v1/executor; the rules are executors.cpp's.
+#include <signal.h>
+
+#include "cluster_impl.hpp"
+#include "connection.hpp"
+#include "executor_protocol.hpp"
+
+namespace mesoshttp::sim {
+
+void cluster::impl::open_agent_listener(std::size_t agent) {
+  sim_agent& a = agents[agent];
+  if (!a.executor_acceptor) a.executor_acceptor = std::make_unique<tcp::acceptor>(ioc);
+  // The same port after a restart: executors only know that one.
+  tcp::endpoint ep(net::ip::make_address(cfg.host), a.executor_port);
+  beast::error_code ec;
+  a.executor_acceptor->open(ep.protocol(), ec);
+  if (!ec) a.executor_acceptor->set_option(net::socket_base::reuse_address(true), ec);
+  if (!ec) a.executor_acceptor->bind(ep, ec);
+  if (!ec) a.executor_acceptor->listen(net::socket_base::max_listen_connections, ec);
+  if (ec) {
+    beast::error_code ignored;
+    a.executor_acceptor->close(ignored);
+    // The first bind is to an ephemeral port and cannot clash: start() sees
+    // any failure there. After a restart the old port may still be held
+    // for a moment; try again rather than give the executors a new one.
+    if (a.executor_port == 0) throw beast::system_error(ec);
+    if (!a.restart_timer) a.restart_timer = std::make_unique<net::steady_timer>(ioc);
+    a.restart_timer->expires_after(std::chrono::milliseconds(50));
+    a.restart_timer->async_wait([this, agent](beast::error_code wait_ec) {
+      if (!wait_ec && !stopped) open_agent_listener(agent);
+    });
+    return;
+  }
+  a.executor_port = a.executor_acceptor->local_endpoint().port();
+  accept_executor_connection(agent);
+}
+
+void cluster::impl::accept_executor_connection(std::size_t agent) {
+  tcp::acceptor& acceptor = *agents[agent].executor_acceptor;
+  acceptor.async_accept([this, agent, &acceptor](beast::error_code ec, tcp::socket socket) {
+    if (ec) {
+      if (ec == net::error::operation_aborted || !acceptor.is_open()) return;
+      accept_executor_connection(agent);
+      return;
+    }
+    beast::error_code ignored;
+    socket.set_option(tcp::no_delay(true), ignored);
+    // Plain HTTP: the executor API of a real agent is reached on loopback.
+    auto c = std::make_shared<connection>(*this, agent, next_connection++, std::move(socket), nullptr);
+    c->agent_side = true;
+    agents[agent].connections[c->id] = c;
+    c->start();
+    accept_executor_connection(agent);
+  });
+}
+
+void cluster::impl::handle_agent_request(const std::shared_ptr<connection>& c, http::request<http::string_body> req) {
+  const bool keep_alive = req.keep_alive();
+  const std::string_view target(req.target().data(), req.target().size());
+  if (!executor_protocol::is_executor_path(target)) {
+    c->answer(protocol::not_found(), keep_alive);
+    return;
+  }
+  const auto header = [&](http::field f) -> std::optional<std::string_view> {
+    const auto it = req.find(f);
+    if (it == req.end()) return std::nullopt;
+    return std::string_view(it->value().data(), it->value().size());
+  };
+  protocol::request_view view;
+  const std::string method(req.method_string());
+  view.method = method;
+  view.target = target;
+  view.content_type = header(http::field::content_type);
+  view.accept = header(http::field::accept);
+  view.body = req.body();
+  auto parsed = executor_protocol::parse_request(view);
+  if (auto* a = std::get_if<protocol::answer>(&parsed)) {
+    c->answer(*a, keep_alive);
+    return;
+  }
+  const auto& pc = std::get<executor_protocol::parsed_call>(parsed);
+  using ExecutorCall = mesos::v1::executor::Call;
+  const executor_key key{c->master, pc.call.framework_id().value(), pc.call.executor_id().value()};
+  const bool subscribing = pc.call.type() == ExecutorCall::SUBSCRIBE;
+  if (auto refused = check_executor_call(key, subscribing)) {
+    c->answer(*refused, keep_alive);
+    return;
+  }
+  sim_executor& ex = *find_executor(key);
+  switch (pc.call.type()) {
+    case ExecutorCall::SUBSCRIBE: {
+      // A second SUBSCRIBE ends the first stream at once, without an event.
+      if (auto old = ex.stream.lock(); old && old != c) {
+        to_executors->end_executor_stream(key);
+        old->streaming = false;
+      }
+      ex.stream.reset();
+      ex.connected = false;
+      c->streaming = true;
+      c->framework_id = key.framework_id;
+      c->executor_id = key.executor_id;
+      c->enc = pc.response_encoding;
+      c->send("HTTP/1.1 200 OK\r\nDate: " + detail::http_date() +
+              "\r\nTransfer-Encoding: chunked\r\nContent-Type: " + std::string(content_type(pc.response_encoding)) +
+              "\r\n\r\n");
+      ex.stream = c;
+      executor_subscribed(ex, pc.call.subscribe());
+      c->watch_stream();
+      return;
+    }
+    case ExecutorCall::UPDATE: executor_update(ex, pc.call.update().status()); break;
+    case ExecutorCall::MESSAGE: executor_message(ex, pc.call.message().data()); break;
+    default: break;  // HEARTBEAT
+  }
+  c->answer(protocol::empty(202), keep_alive);
+}
+
+void cluster::impl::executor_stream_closed(connection& c) {
+  c.streaming = false;
+  sim_executor* ex = find_executor({c.master, c.framework_id, c.executor_id});
+  if (!ex) return;
+  const auto current = ex->stream.lock();
+  if (current && current.get() != &c) return;
+  // Without checkpointing too: a real agent keeps the executor and its
+  // tasks, and lets it subscribe again (executor-answers.md).
+  ex->stream.reset();
+  ex->connected = false;
+}
+
+std::size_t cluster::impl::cut_executors_now(std::optional<std::size_t> agent) {
+  std::size_t cut = 0;
+  auto all = agent_executors;
+  for (auto& [key, ex] : all) {
+    if (agent && key.agent != *agent) continue;
+    if (auto c = ex->stream.lock(); c && !c->closed) {
+      c->reset();
+      ++cut;
+    }
+  }
+  return cut;
+}
+
+void cluster::impl::restart_agent_now(std::size_t agent, std::chrono::milliseconds down) {
+  sim_agent& a = agents[agent];
+  if (!a.executor_acceptor) return;
+  beast::error_code ignored;
+  a.executor_acceptor->close(ignored);
+  auto conns = a.connections;
+  for (auto& [id, weak] : conns)
+    if (auto c = weak.lock()) c->reset();
+  auto all = agent_executors;
+  for (auto& [key, ex] : all) {
+    if (key.agent != agent || ex->pid <= 0) continue;
+    if (!ex->checkpoint) {
+      // Not recovered by the restarted agent: killed, its tasks lost.
+      ex->kill_state = mesos::v1::TASK_LOST;
+      ex->kill_reason = TaskStatus::REASON_AGENT_RESTARTED;
+      ex->kill_message = "Agent restarted";
+      ::kill(-ex->pid, SIGKILL);
+      ::kill(ex->pid, SIGKILL);
+      continue;
+    }
+    ex->awaiting_recovery = true;
+    ex->registration.expires_after(down + cfg.executor_recovery_timeout);
+    std::weak_ptr<sim_executor> weak = ex;
+    ex->registration.async_wait([this, weak](beast::error_code ec) {
+      auto e = weak.lock();
+      if (ec || !e || !e->awaiting_recovery || e->pid <= 0) return;
+      e->kill_message = "Executor did not reregister within " +
+                        executor_protocol::mesos_duration(cfg.executor_recovery_timeout);
+      e->kill_reason = TaskStatus::REASON_EXECUTOR_REREGISTRATION_TIMEOUT;
+      e->kill_state = mesos::v1::TASK_LOST;
+      ::kill(-e->pid, SIGKILL);
+      ::kill(e->pid, SIGKILL);
+    });
+  }
+  if (!a.restart_timer) a.restart_timer = std::make_unique<net::steady_timer>(ioc);
+  a.restart_timer->expires_after(down);
+  a.restart_timer->async_wait([this, agent](beast::error_code ec) {
+    if (ec || stopped) return;
+    open_agent_listener(agent);
+  });
+}
+
+}  // namespace mesoshttp::sim
