@@ -126,6 +126,7 @@ std::string current_user() {
 int main(int argc, char** argv) {
   const auto opts = parse(argc, argv);
   if (!opts) return 2;
+  std::cout << std::unitbuf;  // each progress line as it happens, into a pipe too
 
   std::unique_ptr<mesoshttp::sim::cluster> sim;
   std::string master = opts->master;

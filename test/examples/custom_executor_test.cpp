@@ -109,6 +109,6 @@ TEST_P(CustomExecutorExample, RunTakesACustomExecutor) {
 #endif
 
 INSTANTIATE_TEST_SUITE_P(Encodings, CustomExecutorExample, ::testing::Values(encoding::protobuf, encoding::json),
-                         [](const auto& info) { return std::string(mesoshttp::to_string(info.param)); });
+                         [](const auto& p) { return std::string(mesoshttp::to_string(p.param)); });
 
 }  // namespace
