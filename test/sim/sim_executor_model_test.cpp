@@ -266,7 +266,8 @@ TEST(SimExecutorProtocol, UpdatesAreValidatedAsAnAgentDoes) {
   c.set_type(ExecutorCall::UPDATE);
   c.mutable_framework_id()->set_value("f");
   c.mutable_executor_id()->set_value("e");
-  EXPECT_EQ(*executor_protocol::validate_call(c), "Failed to validate Executor::Call: Expecting 'update' to be present");
+  EXPECT_EQ(*executor_protocol::validate_call(c),
+            "Failed to validate Executor::Call: Expecting 'update' to be present");
   auto* s = c.mutable_update()->mutable_status();
   s->mutable_task_id()->set_value("t");
   s->set_state(mesos::v1::TASK_RUNNING);
@@ -279,7 +280,8 @@ TEST(SimExecutorProtocol, UpdatesAreValidatedAsAnAgentDoes) {
   s->set_source(mesos::v1::TaskStatus::SOURCE_EXECUTOR);
   EXPECT_FALSE(executor_protocol::validate_call(c));
   c.set_type(ExecutorCall::MESSAGE);
-  EXPECT_EQ(*executor_protocol::validate_call(c), "Failed to validate Executor::Call: Expecting 'message' to be present");
+  EXPECT_EQ(*executor_protocol::validate_call(c),
+            "Failed to validate Executor::Call: Expecting 'message' to be present");
 }
 
 }  // namespace
