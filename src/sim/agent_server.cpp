@@ -103,9 +103,8 @@ void cluster::impl::handle_agent_request(const std::shared_ptr<connection>& c, h
       c->framework_id = key.framework_id;
       c->executor_id = key.executor_id;
       c->enc = pc.response_encoding;
-      c->send("HTTP/1.1 200 OK\r\nDate: " + detail::http_date() +
-              "\r\nTransfer-Encoding: chunked\r\nContent-Type: " + std::string(content_type(pc.response_encoding)) +
-              "\r\n\r\n");
+      c->send("HTTP/1.1 200 OK\r\nDate: " + detail::http_date() + "\r\nTransfer-Encoding: chunked\r\nContent-Type: " +
+              std::string(content_type(pc.response_encoding)) + "\r\n\r\n");
       ex.stream = c;
       executor_subscribed(ex, pc.call.subscribe());
       c->watch_stream();
@@ -169,8 +168,8 @@ void cluster::impl::restart_agent_now(std::size_t agent, std::chrono::millisecon
     ex->registration.async_wait([this, weak](beast::error_code ec) {
       auto e = weak.lock();
       if (ec || !e || !e->awaiting_recovery || e->pid <= 0) return;
-      e->kill_message = "Executor did not reregister within " +
-                        executor_protocol::mesos_duration(cfg.executor_recovery_timeout);
+      e->kill_message =
+          "Executor did not reregister within " + executor_protocol::mesos_duration(cfg.executor_recovery_timeout);
       e->kill_reason = TaskStatus::REASON_EXECUTOR_REREGISTRATION_TIMEOUT;
       e->kill_state = mesos::v1::TASK_LOST;
       ::kill(-e->pid, SIGKILL);

@@ -428,7 +428,8 @@ struct cluster::impl {
   void send_head(sim_framework& fw, sim_task& t);
   void master_update(sim_framework& fw, const mesos::v1::TaskInfo& task, TaskState state, TaskStatus::Reason reason,
                      std::string message);
-  void start_task(sim_framework& fw, const std::shared_ptr<sim_task>& t, const mesos::v1::TaskGroupInfo* group = nullptr,
+  void start_task(sim_framework& fw, const std::shared_ptr<sim_task>& t,
+                  const mesos::v1::TaskGroupInfo* group = nullptr,
                   const mesos::v1::ExecutorInfo* group_executor = nullptr);
   void finish_task(sim_framework& fw, sim_task& t, TaskState state, std::string message);
   void stop_process(sim_task& t, bool force);

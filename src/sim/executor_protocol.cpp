@@ -27,8 +27,7 @@ std::optional<std::string> validate_call(const Call& call) {
     return fail(std::string("Expecting '") + name + "' to be present");
   };
   if (!call.has_type() || call.type() == Call::UNKNOWN) return expect(false, "type");
-  const std::string who =
-      "executor " + call.executor_id().value() + " of framework " + call.framework_id().value();
+  const std::string who = "executor " + call.executor_id().value() + " of framework " + call.framework_id().value();
   switch (call.type()) {
     case Call::SUBSCRIBE: return expect(call.has_subscribe(), "subscribe");
     case Call::MESSAGE: return expect(call.has_message(), "message");
@@ -85,7 +84,8 @@ std::variant<protocol::answer, parsed_call> parse_request(const protocol::reques
   if (auto why = validate_call(call)) return bad_request(std::move(*why));
   if (call.type() == Call::SUBSCRIBE) {
     const auto accept = protocol::negotiate_accept(request.accept);
-    if (!accept) return protocol::text(406, "Expecting 'Accept' to allow 'application/x-protobuf' or 'application/json'");
+    if (!accept)
+      return protocol::text(406, "Expecting 'Accept' to allow 'application/x-protobuf' or 'application/json'");
     parsed.response_encoding = *accept;
   }
   return parsed;
@@ -97,7 +97,7 @@ std::string mesos_duration(std::chrono::nanoseconds d) {
     double ns;
   };
   static constexpr unit units[] = {{"weeks", 604800e9}, {"days", 86400e9}, {"hrs", 3600e9}, {"mins", 60e9},
-                                   {"secs", 1e9},       {"ms", 1e6},       {"us", 1e3},      {"ns", 1}};
+                                   {"secs", 1e9},       {"ms", 1e6},       {"us", 1e3},     {"ns", 1}};
   const double ns = static_cast<double>(d.count());
   for (const auto& u : units) {
     if (ns >= u.ns || u.ns == 1) {

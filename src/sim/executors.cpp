@@ -114,8 +114,8 @@ void cluster::impl::launch_on_executor(sim_framework& fw, const std::shared_ptr<
     ex->registration.async_wait([this, weak](beast::error_code ec) {
       auto e = weak.lock();
       if (ec || !e || e->subscribed || e->pid <= 0) return;
-      e->kill_message = "Executor did not register within " +
-                        executor_protocol::mesos_duration(cfg.executor_registration_timeout);
+      e->kill_message =
+          "Executor did not register within " + executor_protocol::mesos_duration(cfg.executor_registration_timeout);
       e->kill_reason = TaskStatus::REASON_EXECUTOR_REGISTRATION_TIMEOUT;
       ::kill(-e->pid, SIGKILL);
       ::kill(e->pid, SIGKILL);
@@ -129,7 +129,8 @@ void cluster::impl::launch_on_executor(sim_framework& fw, const std::shared_ptr<
   ExecutorEvent e;
   if (group) {
     // One LAUNCH_GROUP for the whole group, once its last task is known.
-    if (group->tasks_size() == 0 || group->tasks(group->tasks_size() - 1).task_id().value() != t->info.task_id().value())
+    if (group->tasks_size() == 0 ||
+        group->tasks(group->tasks_size() - 1).task_id().value() != t->info.task_id().value())
       return;
     e.set_type(ExecutorEvent::LAUNCH_GROUP);
     auto* tasks = e.mutable_launch_group()->mutable_task_group();
@@ -155,8 +156,7 @@ void cluster::impl::launch_on_executor(sim_framework& fw, const std::shared_ptr<
 }
 
 std::optional<protocol::answer> cluster::impl::check_executor_call(const executor_key& key, bool subscribe) {
-  if (!frameworks.count(key.framework_id))
-    return protocol::text(400, std::string(protocol::framework_not_found));
+  if (!frameworks.count(key.framework_id)) return protocol::text(400, std::string(protocol::framework_not_found));
   const sim_executor* ex = find_executor(key);
   // One being shut down is gone for the agent.
   if (!ex || (ex->shutting_down && !ex->subscribed))

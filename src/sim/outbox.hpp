@@ -1,9 +1,9 @@
 // Where the simulated master's rules put what they emit, instead of writing
 // to connections: an event for a framework's stream, the end of that stream,
 // an operator event for every operator API subscriber (SUBSCRIBE on
-// /api/v1), or an event for a custom executor's stream on its agent. The server's outbox (server.cpp) writes to the framework's
-// current connection and to the leader's operator streams; the model's tests
-// record what was emitted, without sockets.
+// /api/v1), or an event for a custom executor's stream on its agent. The server's outbox (server.cpp) writes to the
+// framework's current connection and to the leader's operator streams; the model's tests record what was emitted,
+// without sockets.
 #pragma once
 
 #include <compare>

@@ -29,7 +29,7 @@ void cluster::impl::master_update(sim_framework& fw, const mesos::v1::TaskInfo& 
 void cluster::impl::launch(sim_framework& fw, std::size_t agent, detail::pool& pool, const mesos::v1::TaskInfo& task,
                            const mesos::v1::TaskGroupInfo* group, const mesos::v1::ExecutorInfo* group_executor) {
   // A command task runs on the built-in command executor, named as the task.
-  const std::string executor_id = group_executor ? group_executor->executor_id().value()
+  const std::string executor_id = group_executor        ? group_executor->executor_id().value()
                                   : task.has_executor() ? task.executor().executor_id().value()
                                                         : task.task_id().value();
   const detail::pool needed(task.resources().begin(), task.resources().end());
@@ -125,7 +125,7 @@ void cluster::impl::acknowledge(sim_framework& fw, const Call::Acknowledge& ack)
 }
 
 void cluster::impl::start_task(sim_framework& fw, const std::shared_ptr<sim_task>& t,
-                              const mesos::v1::TaskGroupInfo* group, const mesos::v1::ExecutorInfo* group_executor) {
+                               const mesos::v1::TaskGroupInfo* group, const mesos::v1::ExecutorInfo* group_executor) {
   if (cfg.tasks == task_mode::local_process) {
     if (group_executor || t->info.has_executor()) {
       launch_on_executor(fw, t, group_executor ? *group_executor : t->info.executor(), group);

@@ -129,6 +129,41 @@ TEST_F(SimExecutorModel, TasksWaitForTheSubscriptionThenShareOneExecutor) {
   EXPECT_EQ(out.executor_events.back().launch().task().task_id().value(), "t2");
 }
 
+TEST_F(SimExecutorModel, ATaskGroupReachesItsExecutorAsOneLaunchGroup) {
+  mesos::v1::ExecutorInfo exec;
+  exec.mutable_executor_id()->set_value("ex");
+  exec.set_type(mesos::v1::ExecutorInfo::DEFAULT);
+  exec.mutable_command()->set_value("exec sleep 60");
+  mesos::v1::TaskGroupInfo group;
+  for (const char* id : {"g1", "g2"}) {
+    auto* t = group.add_tasks();
+    t->set_name(id);
+    t->mutable_task_id()->set_value(id);
+    t->mutable_agent_id()->set_value(sim->agents[0].id);
+    *t->add_resources() = detail::scalar_resource("cpus", 0.1);
+  }
+  auto pool = sim->agents[0].available;
+  for (const auto& t : group.tasks()) sim->launch(*fw, 0, pool, t, &group, &exec);
+  EXPECT_EQ(sim->agent_executors.size(), 1u);
+  sim->executor_subscribed(executor(), {});
+  ASSERT_EQ(out.executor_types(), (std::vector<std::string>{"SUBSCRIBED", "LAUNCH_GROUP"}));
+  EXPECT_EQ(out.executor_events[1].launch_group().task_group().tasks_size(), 2);
+  // A KILL of one of them goes to the executor, which decides.
+  sim->kill(*fw, "g2");
+  ASSERT_EQ(out.executor_types().back(), "KILL");
+  EXPECT_EQ(out.executor_events.back().kill().task_id().value(), "g2");
+}
+
+TEST_F(SimExecutorModel, AKillBeforeTheExecutorSubscribedEndsTheTaskAtTheAgent) {
+  launch("t1");
+  sim->kill(*fw, "t1");
+  ASSERT_EQ(out.types(), (std::vector<std::string>{"UPDATE"}));
+  EXPECT_EQ(out.events[0].update().status().state(), mesos::v1::TASK_KILLED);
+  EXPECT_EQ(out.events[0].update().status().source(), mesos::v1::TaskStatus::SOURCE_AGENT);
+  sim->executor_subscribed(executor(), {});
+  EXPECT_EQ(out.executor_types(), (std::vector<std::string>{"SUBSCRIBED"}));  // no LAUNCH of a killed task
+}
+
 TEST_F(SimExecutorModel, UpdatesGetTheAgentsFieldsAndAcknowledgementsGoBack) {
   launch("t1");
   sim->executor_subscribed(executor(), {});
@@ -231,7 +266,8 @@ TEST(SimExecutorProtocol, UpdatesAreValidatedAsAnAgentDoes) {
   c.set_type(ExecutorCall::UPDATE);
   c.mutable_framework_id()->set_value("f");
   c.mutable_executor_id()->set_value("e");
-  EXPECT_EQ(*executor_protocol::validate_call(c), "Failed to validate Executor::Call: Expecting 'update' to be present");
+  EXPECT_EQ(*executor_protocol::validate_call(c),
+            "Failed to validate Executor::Call: Expecting 'update' to be present");
   auto* s = c.mutable_update()->mutable_status();
   s->mutable_task_id()->set_value("t");
   s->set_state(mesos::v1::TASK_RUNNING);
@@ -244,7 +280,8 @@ TEST(SimExecutorProtocol, UpdatesAreValidatedAsAnAgentDoes) {
   s->set_source(mesos::v1::TaskStatus::SOURCE_EXECUTOR);
   EXPECT_FALSE(executor_protocol::validate_call(c));
   c.set_type(ExecutorCall::MESSAGE);
-  EXPECT_EQ(*executor_protocol::validate_call(c), "Failed to validate Executor::Call: Expecting 'message' to be present");
+  EXPECT_EQ(*executor_protocol::validate_call(c),
+            "Failed to validate Executor::Call: Expecting 'message' to be present");
 }
 
 }  // namespace

@@ -450,8 +450,8 @@ TEST_P(SimExecutor, TheLibrarysExecutorClientRunsATaskToTheEnd) {
   launch("t1");
   ASSERT_TRUE(eventually([&] { return std::filesystem::exists(sandbox / "env.txt"); }));
   const auto env = read_env(sandbox / "env.txt");
-  auto config = mesoshttp::executor::executor_config_from_environment(
-      [&](std::string_view name) -> std::optional<std::string> {
+  auto config =
+      mesoshttp::executor::executor_config_from_environment([&](std::string_view name) -> std::optional<std::string> {
         const auto it = env.find(std::string(name));
         if (it == env.end()) return std::nullopt;
         return it->second;
@@ -466,7 +466,8 @@ TEST_P(SimExecutor, TheLibrarysExecutorClientRunsATaskToTheEnd) {
   std::thread loop([&] { io.run(); });
   bool launched = false;
   while (auto item = events.next(std::chrono::seconds(20))) {
-    if (item->type == mesoshttp::executor::executor_event::kind::event && item->event->type() == ExecutorEvent::LAUNCH) {
+    if (item->type == mesoshttp::executor::executor_event::kind::event &&
+        item->event->type() == ExecutorEvent::LAUNCH) {
       launched = true;
       break;
     }
