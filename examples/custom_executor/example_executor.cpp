@@ -143,10 +143,17 @@ class example_executor {
     posix_spawnattr_init(&attr);
     posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETPGROUP);
     posix_spawnattr_setpgroup(&attr, 0);
+    // The command gets stdin, stdout and stderr (the sandbox's files) and
+    // none of the executor's connections to its agent (Asio's sockets are
+    // not close-on-exec; a command outliving the executor would hold them).
+    posix_spawn_file_actions_t files;
+    posix_spawn_file_actions_init(&files);
+    posix_spawn_file_actions_addclosefrom_np(&files, 3);
     std::string sh = "/bin/sh", dash_c = "-c", command = info.data();
     char* argv[] = {sh.data(), dash_c.data(), command.data(), nullptr};
     pid_t pid = -1;
-    const int rc = ::posix_spawn(&pid, sh.c_str(), nullptr, &attr, argv, environ);
+    const int rc = ::posix_spawn(&pid, sh.c_str(), &files, &attr, argv, environ);
+    posix_spawn_file_actions_destroy(&files);
     posix_spawnattr_destroy(&attr);
     if (rc != 0) {
       report(id, mesos::v1::TASK_FAILED, std::string("cannot start the command: ") + std::strerror(rc));
