@@ -1,0 +1,274 @@
+#!/usr/bin/env python3
+"""The simulator's live view (GET /, src/sim/live_page.cpp) in a real browser.
+
+Starts `mesoshttp sim` on 127.0.0.1, headless Chromium under chromedriver
+(WebDriver over HTTP: the Python standard library has no WebSocket client for
+the DevTools protocol), loads the page, checks that the agents show, launches a
+task with `mesoshttp run` through the scheduler API, and polls the page's DOM
+until the task's row appears and shows TASK_FINISHED, without reloading it.
+
+Exits 77 (ctest's SKIP_RETURN_CODE) when chromium or chromedriver is not
+installed: scripts/setup.sh installs them from Debian.
+
+Usage: live_page_browser_test.py PATH/TO/mesoshttp
+"""
+import json
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import urllib.error
+import urllib.request
+
+SKIP = 77
+# Generous: a loaded 2-core CI machine starts Chromium slowly.
+OVERALL_SECONDS = 240
+TASK_NAME = "live-page-browser-check"
+
+
+def log(*parts):
+    print("live_page_browser_test:", *parts, flush=True)
+
+
+def find_browser():
+    for name in ("chromium", "chromium-browser", "google-chrome"):
+        path = shutil.which(name)
+        if path:
+            return path
+    return None
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class Deadline:
+    def __init__(self, seconds):
+        self.end = time.monotonic() + seconds
+
+    def left(self):
+        return self.end - time.monotonic()
+
+    def check(self, what):
+        if self.left() <= 0:
+            raise AssertionError("timed out: " + what)
+
+
+class WebDriver:
+    """The few WebDriver commands the test needs, as JSON over HTTP."""
+
+    def __init__(self, port):
+        self.base = "http://127.0.0.1:%d" % port
+        self.session = None
+
+    def _request(self, method, path, body=None, timeout=60):
+        data = None if body is None else json.dumps(body).encode()
+        req = urllib.request.Request(self.base + path, data=data, method=method,
+                                     headers={"Content-Type": "application/json"})
+        try:
+            with urllib.request.urlopen(req, timeout=timeout) as r:
+                return json.loads(r.read().decode() or "{}").get("value")
+        except urllib.error.HTTPError as e:
+            raise AssertionError("WebDriver %s %s: %d %s" % (method, path, e.code, e.read().decode()[:600]))
+
+    def ready(self):
+        try:
+            return bool(self._request("GET", "/status", timeout=5).get("ready"))
+        except (OSError, AssertionError, ValueError):
+            return False
+
+    def start(self, browser, profile_dir):
+        args = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+                "--no-first-run", "--no-default-browser-check", "--user-data-dir=" + profile_dir]
+        caps = {"capabilities": {"alwaysMatch": {"browserName": "chrome",
+                                                 "goog:chromeOptions": {"binary": browser, "args": args}}}}
+        value = self._request("POST", "/session", caps, timeout=120)
+        self.session = value["sessionId"]
+
+    def get(self, url):
+        self._request("POST", "/session/%s/url" % self.session, {"url": url}, timeout=60)
+
+    def script(self, source):
+        return self._request("POST", "/session/%s/execute/sync" % self.session, {"script": source, "args": []})
+
+    def quit(self):
+        if self.session:
+            try:
+                self._request("DELETE", "/session/" + self.session, timeout=30)
+            except (OSError, AssertionError):
+                pass
+            self.session = None
+
+
+# What the page shows, read from its DOM (the ids and data attributes that
+# live_page.cpp documents).
+READ_PAGE = """
+const rows = sel => Array.from(document.querySelectorAll(sel));
+const fields = tr => Object.fromEntries(Array.from(tr.querySelectorAll('td[data-field]'))
+                                             .map(td => [td.dataset.field, td.textContent]));
+return {
+  connection: document.getElementById('connection').dataset.state,
+  detail: document.getElementById('detail').textContent,
+  agents: rows('#agents tr[data-agent-id]').map(tr => Object.assign({id: tr.dataset.agentId}, fields(tr))),
+  frameworks: rows('#frameworks tr[data-framework-id]').map(tr => ({id: tr.dataset.frameworkId,
+                                                                     state: tr.dataset.state})),
+  offers: rows('#offers tr[data-offer-id]').length,
+  tasks: rows('#tasks tr[data-task-id]').map(tr => ({id: tr.dataset.taskId, name: tr.dataset.taskName,
+                                                     state: tr.dataset.state})),
+};
+"""
+
+
+def wait_for(driver, deadline, what, predicate, interval=0.1):
+    """Polls the page until predicate(page) is truthy; returns that value."""
+    page = None
+    while True:
+        page = driver.script(READ_PAGE)
+        found = predicate(page)
+        if found:
+            return found, page
+        if deadline.left() <= 0:
+            raise AssertionError("timed out waiting for %s; the page shows %s" % (what, json.dumps(page)))
+        time.sleep(interval)
+
+
+def start_sim(cli, deadline):
+    # Simulated tasks run 3 s, so the page can show one running before it finishes.
+    sim = subprocess.Popen([cli, "sim", "--port", "0", "--agents", "2", "--cpus", "2", "--mem", "1024",
+                            "--heartbeat", "2", "--task-seconds", "3"],
+                           stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    lines = []
+
+    def read_first_line():
+        lines.append(sim.stdout.readline())
+
+    reader = threading.Thread(target=read_first_line, daemon=True)
+    reader.start()
+    reader.join(max(1.0, min(60.0, deadline.left())))
+    # "master 0 http://127.0.0.1:PORT (leader)"
+    words = lines[0].split() if lines else []
+    if len(words) < 3 or not words[2].startswith("http://"):
+        sim.kill()
+        raise AssertionError("mesoshttp sim did not print its address: %r" % lines)
+    # Keep draining its output so it never blocks on a full pipe.
+    threading.Thread(target=lambda: [None for _ in sim.stdout], daemon=True).start()
+    return sim, words[2]
+
+
+def stop(process):
+    if process and process.poll() is None:
+        process.send_signal(signal.SIGTERM)
+        try:
+            process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
+def run(cli, browser, chromedriver):
+    deadline = Deadline(OVERALL_SECONDS)
+    sim = driver_process = None
+    driver = None
+    profile = tempfile.mkdtemp(prefix="live-page-chromium-")
+    try:
+        sim, master = start_sim(cli, deadline)
+        log("simulator at", master)
+
+        port = free_port()
+        driver_process = subprocess.Popen([chromedriver, "--port=%d" % port, "--allowed-ips=127.0.0.1"],
+                                          stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        driver = WebDriver(port)
+        while not driver.ready():
+            deadline.check("chromedriver to start")
+            if driver_process.poll() is not None:
+                raise AssertionError("chromedriver exited with %d" % driver_process.returncode)
+            time.sleep(0.2)
+        driver.start(browser, profile)
+        driver.get(master + "/")
+        log("page loaded")
+
+        _, page = wait_for(driver, deadline, "the event stream and both agents",
+                           lambda p: p["connection"] == "connected" and len(p["agents"]) == 2)
+        for agent in page["agents"]:
+            assert agent["free-cpus"] == "2" and agent["used-cpus"] == "0", agent
+            assert agent["free-mem"] == "1024", agent
+        log("agents shown:", ", ".join(a["id"] for a in page["agents"]))
+
+        launched = subprocess.Popen([cli, "run", "--master", master, "--name", TASK_NAME,
+                                     "--cpus", "0.5", "--mem", "64", "--", "true"],
+                                    stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        states = []
+
+        def our_task(p):
+            for t in p["tasks"]:
+                if t["name"] == TASK_NAME:
+                    if not states or states[-1] != t["state"]:
+                        states.append(t["state"])
+                    return t
+            return None
+
+        task, page = wait_for(driver, deadline, "the task's row", our_task)
+        log("task row appeared:", task["id"], task["state"])
+        seen_using = [False]
+
+        def finished(p):
+            t = our_task(p)
+            if t and t["state"] == "TASK_RUNNING":
+                seen_using[0] = seen_using[0] or any(a["used-cpus"] == "0.5" for a in p["agents"])
+            return t if t and t["state"] == "TASK_FINISHED" else None
+
+        task, page = wait_for(driver, deadline, "TASK_FINISHED in the task's row", finished)
+        log("states seen on the page:", " -> ".join(states))
+        log("frameworks shown:", json.dumps(page["frameworks"]))
+        if seen_using[0]:
+            log("an agent showed the running task's 0.5 CPUs used")
+
+        try:
+            output, _ = launched.communicate(timeout=max(1.0, deadline.left()))
+        except subprocess.TimeoutExpired:
+            launched.kill()
+            output, _ = launched.communicate()
+        assert launched.returncode == 0, "mesoshttp run exited %s:\n%s" % (launched.returncode, output)
+        # Once it ended, every agent is free again.
+        wait_for(driver, deadline, "the agents' CPUs free again",
+                 lambda p: all(a["used-cpus"] == "0" for a in p["agents"]))
+        log("PASS: the task appeared on the live page and finished")
+        return 0
+    finally:
+        if driver:
+            driver.quit()
+        stop(driver_process)
+        stop(sim)
+        shutil.rmtree(profile, ignore_errors=True)
+
+
+def main():
+    if len(sys.argv) != 2:
+        print(__doc__, file=sys.stderr)
+        return 2
+    cli = sys.argv[1]
+    browser = find_browser()
+    chromedriver = shutil.which("chromedriver")
+    if not browser or not chromedriver:
+        log("SKIP: needs chromium and chromedriver (Debian: chromium, chromium-driver; scripts/setup.sh "
+            "installs them); found browser=%s chromedriver=%s" % (browser, chromedriver))
+        return SKIP
+    if not os.access(cli, os.X_OK):
+        log("no executable at", cli)
+        return 2
+    try:
+        return run(cli, browser, chromedriver)
+    except AssertionError as e:
+        log("FAIL:", e)
+        return 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
