@@ -162,6 +162,27 @@ def start_sim(cli, deadline):
     return sim, words[2]
 
 
+def start_chromedriver(chromedriver, deadline):
+    # The free port may be taken before chromedriver binds it: then it exits,
+    # and another port is tried.
+    for _ in range(5):
+        port = free_port()
+        process = subprocess.Popen([chromedriver, "--port=%d" % port],
+                                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        driver = WebDriver(port)
+        try:
+            while process.poll() is None and not driver.ready():
+                deadline.check("chromedriver to start")
+                time.sleep(0.2)
+        except AssertionError:
+            stop(process)
+            raise
+        if process.poll() is None:
+            return process, driver
+        log("chromedriver exited with %d on port %d; trying another port" % (process.returncode, port))
+    raise AssertionError("chromedriver did not start")
+
+
 def stop(process):
     if process and process.poll() is None:
         process.send_signal(signal.SIGTERM)
@@ -181,15 +202,7 @@ def run(cli, browser, chromedriver):
         sim, master = start_sim(cli, deadline)
         log("simulator at", master)
 
-        port = free_port()
-        driver_process = subprocess.Popen([chromedriver, "--port=%d" % port, "--allowed-ips=127.0.0.1"],
-                                          stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        driver = WebDriver(port)
-        while not driver.ready():
-            deadline.check("chromedriver to start")
-            if driver_process.poll() is not None:
-                raise AssertionError("chromedriver exited with %d" % driver_process.returncode)
-            time.sleep(0.2)
+        driver_process, driver = start_chromedriver(chromedriver, deadline)
         driver.start(browser, profile)
         driver.get(master + "/")
         log("page loaded")
