@@ -12,6 +12,7 @@ installed: scripts/setup.sh installs them from Debian.
 
 Usage: live_page_browser_test.py PATH/TO/mesoshttp
 """
+import http.client
 import json
 import os
 import shutil
@@ -119,7 +120,7 @@ return {
   agents: rows('#agents tr[data-agent-id]').map(tr => Object.assign({id: tr.dataset.agentId}, fields(tr))),
   frameworks: rows('#frameworks tr[data-framework-id]').map(tr => ({id: tr.dataset.frameworkId,
                                                                      state: tr.dataset.state})),
-  offers: rows('#offers tr[data-offer-id]').length,
+  offers: rows('#offers tr[data-offer-id]').map(tr => ({id: tr.dataset.offerId, agent: tr.dataset.agentId})),
   tasks: rows('#tasks tr[data-task-id]').map(tr => ({id: tr.dataset.taskId, name: tr.dataset.taskName,
                                                      state: tr.dataset.state})),
 };
@@ -137,6 +138,19 @@ def wait_for(driver, deadline, what, predicate, interval=0.1):
         if deadline.left() <= 0:
             raise AssertionError("timed out waiting for %s; the page shows %s" % (what, json.dumps(page)))
         time.sleep(interval)
+
+
+def hold_offers(master):
+    """Subscribes a framework through the scheduler API and leaves it be."""
+    host, port = master[len("http://"):].split(":")
+    connection = http.client.HTTPConnection(host, int(port), timeout=60)
+    body = json.dumps({"type": "SUBSCRIBE",
+                       "subscribe": {"framework_info": {"user": "root", "name": "offer-holder"}}})
+    connection.request("POST", "/api/v1/scheduler", body=body,
+                       headers={"Content-Type": "application/json", "Accept": "application/json"})
+    response = connection.getresponse()
+    assert response.status == 200, "SUBSCRIBE answered %d" % response.status
+    return connection
 
 
 def start_sim(cli, deadline):
@@ -213,6 +227,17 @@ def run(cli, browser, chromedriver):
             assert agent["free-cpus"] == "2" and agent["used-cpus"] == "0", agent
             assert agent["free-mem"] == "1024", agent
         log("agents shown:", ", ".join(a["id"] for a in page["agents"]))
+
+        # A framework that only subscribes holds the offers it gets: the page
+        # lists them, and drops them (and the framework) when it goes away.
+        holder = hold_offers(master)
+        try:
+            _, page = wait_for(driver, deadline, "the held offers on both agents",
+                               lambda p: len(p["offers"]) == 2 and len({o["agent"] for o in p["offers"]}) == 2)
+            log("offers shown:", ", ".join(o["id"] for o in page["offers"]))
+        finally:
+            holder.close()
+        wait_for(driver, deadline, "the offers gone with their framework", lambda p: not p["offers"])
 
         launched = subprocess.Popen([cli, "run", "--master", master, "--name", TASK_NAME,
                                      "--cpus", "0.5", "--mem", "64", "--", "true"],
