@@ -222,7 +222,14 @@ async function subscribeOnce(onSubscribed) {
   }, 1000);
   try {
     const response = await fetch('/api/v1', {method: 'POST', headers: JSON_HEADERS, cache: 'no-store',
-                                             body: '{"type":"SUBSCRIBE"}', signal: abort.signal});
+                                             body: '{"type":"SUBSCRIBE"}', signal: abort.signal,
+                                             redirect: 'manual'});
+    if (response.type === 'opaqueredirect') {
+      // This master no longer leads: its GET / sends the browser to the
+      // leader's page (following the 307 here would be a cross-origin fetch).
+      location.replace('/');
+      return 'this master no longer leads';
+    }
     if (!response.ok) {
       const text = (await response.text()).slice(0, 200);
       throw new Error('SUBSCRIBE answered ' + response.status + (text ? ': ' + text : ''));

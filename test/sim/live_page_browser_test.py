@@ -5,7 +5,8 @@ Starts `mesoshttp sim` on 127.0.0.1, headless Chromium under chromedriver
 (WebDriver over HTTP: the Python standard library has no WebSocket client for
 the DevTools protocol), loads the page, checks that the agents show, launches a
 task with `mesoshttp run` through the scheduler API, and polls the page's DOM
-until the task's row appears and shows TASK_FINISHED, without reloading it.
+until the task's row appears and shows TASK_FINISHED, without reloading it;
+then moves leadership to the other master and sees the page follow it.
 
 Exits 77 (ctest's SKIP_RETURN_CODE) when chromium or chromedriver is not
 installed: scripts/setup.sh installs them from Debian.
@@ -115,6 +116,7 @@ const rows = sel => Array.from(document.querySelectorAll(sel));
 const fields = tr => Object.fromEntries(Array.from(tr.querySelectorAll('td[data-field]'))
                                              .map(td => [td.dataset.field, td.textContent]));
 return {
+  port: location.port,
   connection: document.getElementById('connection').dataset.state,
   detail: document.getElementById('detail').textContent,
   agents: rows('#agents tr[data-agent-id]').map(tr => Object.assign({id: tr.dataset.agentId}, fields(tr))),
@@ -131,8 +133,13 @@ def wait_for(driver, deadline, what, predicate, interval=0.1):
     """Polls the page until predicate(page) is truthy; returns that value."""
     page = None
     while True:
-        page = driver.script(READ_PAGE)
-        found = predicate(page)
+        try:
+            page = driver.script(READ_PAGE)
+        except AssertionError as e:
+            # While the page moves to another master the script may find no
+            # document (or a half-loaded one): read again.
+            page = {"error": str(e)[:300]}
+        found = "error" not in page and predicate(page)
         if found:
             return found, page
         if deadline.left() <= 0:
@@ -155,25 +162,27 @@ def hold_offers(master):
 
 def start_sim(cli, deadline):
     # Simulated tasks run 3 s, so the page can show one running before it finishes.
-    sim = subprocess.Popen([cli, "sim", "--port", "0", "--agents", "2", "--cpus", "2", "--mem", "1024",
+    sim = subprocess.Popen([cli, "sim", "--port", "0", "--masters", "2", "--agents", "2", "--cpus", "2",
+                            "--mem", "1024",
                             "--heartbeat", "2", "--task-seconds", "3"],
                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     lines = []
 
-    def read_first_line():
-        lines.append(sim.stdout.readline())
+    def read_masters():
+        for _ in range(2):
+            lines.append(sim.stdout.readline())
 
-    reader = threading.Thread(target=read_first_line, daemon=True)
+    reader = threading.Thread(target=read_masters, daemon=True)
     reader.start()
     reader.join(max(1.0, min(60.0, deadline.left())))
-    # "master 0 http://127.0.0.1:PORT (leader)"
-    words = lines[0].split() if lines else []
-    if len(words) < 3 or not words[2].startswith("http://"):
+    # "master 0 http://127.0.0.1:PORT (leader)", then "master 1 http://127.0.0.1:PORT"
+    urls = [line.split()[2] for line in lines if len(line.split()) >= 3 and line.split()[2].startswith("http://")]
+    if len(urls) != 2 or "(leader)" not in lines[0]:
         sim.kill()
-        raise AssertionError("mesoshttp sim did not print its address: %r" % lines)
+        raise AssertionError("mesoshttp sim did not print its two masters: %r" % lines)
     # Keep draining its output so it never blocks on a full pipe.
     threading.Thread(target=lambda: [None for _ in sim.stdout], daemon=True).start()
-    return sim, words[2]
+    return sim, urls
 
 
 def start_chromedriver(chromedriver, deadline):
@@ -213,8 +222,9 @@ def run(cli, browser, chromedriver):
     driver = None
     profile = tempfile.mkdtemp(prefix="live-page-chromium-")
     try:
-        sim, master = start_sim(cli, deadline)
-        log("simulator at", master)
+        sim, masters = start_sim(cli, deadline)
+        master = masters[0]
+        log("simulator at", " and ".join(masters), "(the first leads)")
 
         driver_process, driver = start_chromedriver(chromedriver, deadline)
         driver.start(browser, profile)
@@ -277,6 +287,17 @@ def run(cli, browser, chromedriver):
         # Once it ended, every agent is free again.
         wait_for(driver, deadline, "the agents' CPUs free again",
                  lambda p: all(a["used-cpus"] == "0" for a in p["agents"]))
+
+        # Leadership moves: the stream ends, the old leader's GET / sends the
+        # page to the new leader's, which it follows from then on.
+        fault = urllib.request.Request(master + "/sim/fault", data=b'{"fault":"elect","master":1}', method="POST",
+                                       headers={"Content-Type": "application/json"})
+        with urllib.request.urlopen(fault, timeout=30) as r:
+            assert r.status == 200, r.status
+        new_port = masters[1].rsplit(":", 1)[1]
+        wait_for(driver, deadline, "the page on the new leader, subscribed",
+                 lambda p: p["port"] == new_port and p["connection"] == "connected" and len(p["agents"]) == 2)
+        log("after the leader changed, the page follows", masters[1])
         log("PASS: the task appeared on the live page and finished")
         return 0
     finally:
