@@ -7,6 +7,8 @@
 # named here when a script needs it: clang recommends the sanitizer and libFuzzer
 # runtimes (libclang-rt-14-dev) and the symbolizer that names the frames in
 # sanitizer reports (llvm), and the TSan suppressions match frames by name.
+# chromium and chromium-driver run the simulator's live page in a real browser
+# (test/sim/live_page_browser_test.py drives it through WebDriver).
 set -euo pipefail
 
 packages=(
@@ -21,6 +23,7 @@ packages=(
   pkg-config
   libzookeeper-mt-dev zookeeper default-jre-headless
   python3 wrk
+  chromium chromium-driver
 )
 
 missing=()

@@ -361,6 +361,8 @@ struct cluster::impl {
   mesos::v1::Task operator_task(const std::string& framework_id, const sim_task& t) const;
   void keep_completed_task(const std::string& framework_id, std::shared_ptr<sim_task> t);
 
+  // GET /: the live view (live_page.cpp), or a 307 to the leader's.
+  protocol::answer live_page(std::size_t master) const;
   // classic_endpoints.cpp: GET /master/state (/state), /version, /health,
   // /master/health, /metrics/snapshot as a real master serves them; nothing
   // for other paths.

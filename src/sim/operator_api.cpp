@@ -167,6 +167,8 @@ Response::GetState cluster::impl::operator_state() const {
     }
     for (const auto& [oid, o] : offers) {
       if (o.framework_id != id) continue;
+      // As a real master's GET_FRAMEWORKS: the framework's outstanding offers.
+      *f->add_offers() = make_offer(o, *fw);
       add_allocated(*f->mutable_offered_resources(), o.resources, o.role);
       add_allocated(offered[o.agent], o.resources, o.role);
     }

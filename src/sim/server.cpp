@@ -11,6 +11,7 @@
 
 #include "cluster_impl.hpp"
 #include "connection.hpp"
+#include "live_page.hpp"
 #include "operator_protocol.hpp"
 #include "process.hpp"
 #include "mesoshttp/detail/auth.hpp"
@@ -257,6 +258,11 @@ void cluster::impl::handle_request(const std::shared_ptr<connection>& c, http::r
     c->answer(a, keep_alive, false);
     return;
   }
+  if (path == "/" && req.method() == http::verb::get) {
+    const auto page = live_page(c->master);
+    c->answer(page, keep_alive, page.status != 307);
+    return;
+  }
   // The classic JSON endpoints are read-only and, as a master started without
   // --authenticate_http_readonly serves them, need no credentials.
   if (req.method() == http::verb::get) {
@@ -289,6 +295,23 @@ void cluster::impl::handle_request(const std::shared_ptr<connection>& c, http::r
     return;
   }
   operator_api ? handle_operator(c, req) : handle_scheduler(c, req);
+}
+
+protocol::answer cluster::impl::live_page(std::size_t master) const {
+  // The page follows the stream of the master that served it, and only a
+  // leader streams: another master sends the browser to the leader's page
+  // (same-origin fetches, no CORS). With no leader the page is served and
+  // retries until one is elected.
+  if (leader_index && *leader_index != master) {
+    protocol::answer a = protocol::empty(307);
+    a.headers.emplace_back("Location", "//" + cfg.host + ":" + std::to_string(masters[*leader_index]->port) + "/");
+    return a;
+  }
+  protocol::answer a = protocol::empty(200);
+  a.body = std::string(live_page_html());
+  a.content_type = "text/html; charset=utf-8";
+  a.headers.emplace_back("Cache-Control", "no-store");
+  return a;
 }
 
 void cluster::impl::handle_scheduler(const std::shared_ptr<connection>& c,

@@ -203,6 +203,61 @@ TEST_P(SimClassic, WhatARealMasterDoesNotServeIsNotFound) {
   }
 }
 
+// The live view at GET / (src/sim/live_page.cpp); test/sim/live_page_browser_test.py
+// drives it in a browser.
+TEST(SimLivePage, TheLeaderServesOneSelfContainedPageAndTheOthersRedirectToIt) {
+  auto cfg = fast_config();
+  cfg.masters = 2;
+  cluster sim(cfg);
+  sim.start();
+  const auto r = get(sim.port(0), "/");
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->status, 200u);
+  EXPECT_EQ(r->header("content-type"), "text/html; charset=utf-8");
+  EXPECT_EQ(r->body.rfind("<!DOCTYPE html>", 0), 0u);
+  for (const std::string part : {"<table id=\"agents\">", "<table id=\"frameworks\">", "<table id=\"offers\">",
+                                 "<table id=\"tasks\">", "{\"type\":\"SUBSCRIBE\"}", "GET_FRAMEWORKS", "</html>"})
+    EXPECT_NE(r->body.find(part), std::string::npos) << part;
+  // No external assets: nothing is loaded from anywhere but this master.
+  for (const std::string outside : {"src=", "href=", "http://", "https://", "@import", "url("})
+    EXPECT_EQ(r->body.find(outside), std::string::npos) << outside;
+
+  const auto other = get(sim.port(1), "/");
+  ASSERT_TRUE(other);
+  EXPECT_EQ(other->status, 307u);
+  EXPECT_EQ(other->header("location"), "//127.0.0.1:" + std::to_string(sim.port(0)) + "/");
+
+  // The page is for GET only; other paths stay unknown.
+  const auto post = raw(sim.port(0), "", {}, "/", "POST");
+  ASSERT_TRUE(post);
+  EXPECT_EQ(post->status, 404u);
+  EXPECT_EQ(get(sim.port(0), "/index.html")->status, 404u);
+}
+
+// The page lists outstanding offers from GET_FRAMEWORKS, which names each
+// framework's offers as a real master does.
+TEST(SimLivePage, GetFrameworksListsTheOutstandingOffers) {
+  auto cfg = fast_config();
+  cluster sim(cfg);
+  sim.start();
+  framework fw(sim.port(0), encoding::json);
+  ASSERT_TRUE(fw.ok());
+  const auto offer = fw.offer();
+  ASSERT_TRUE(offer);
+  const auto r = raw(sim.port(0), R"({"type":"GET_FRAMEWORKS"})", json_headers());
+  ASSERT_TRUE(r);
+  ASSERT_EQ(r->status, 200u);
+  const auto answer = parse(r->body);
+  const auto& frameworks = at(at(answer, "get_frameworks").struct_value(), "frameworks").list_value();
+  ASSERT_EQ(frameworks.values_size(), 1);
+  const auto& offers = at(frameworks.values(0).struct_value(), "offers").list_value();
+  ASSERT_GE(offers.values_size(), 1);
+  bool found = false;
+  for (const auto& o : offers.values())
+    found = found || at(at(o.struct_value(), "id").struct_value(), "value").string_value() == offer->id().value();
+  EXPECT_TRUE(found) << r->body;
+}
+
 INSTANTIATE_TEST_SUITE_P(Encodings, SimClassic, ::testing::Values(encoding::protobuf, encoding::json), enc_name);
 
 }  // namespace
