@@ -7,6 +7,7 @@
 #include <string>
 
 #include "events.hpp"
+#include "mesos/v1/executor/executor.pb.h"
 #include "mesos/v1/master/master.pb.h"
 #include "mesoshttp/calls.hpp"
 
@@ -215,6 +216,60 @@ int main(int argc, char** argv) {
       for (const auto& e : life) mesoshttp::recordio::encode(encoded(e, enc), framed);
       write("operator_event", enc == encoding::json ? "life.json" : "life.pb",
             std::string(1, enc == encoding::json ? '\1' : '\0') + framed);
+    }
+  }
+
+  // The executor's events, as an agent sends them: SUBSCRIBED, LAUNCH,
+  // LAUNCH_GROUP, ACKNOWLEDGED (of the fuzz target's first update, whose uuid
+  // is 16 bytes counting from 0, and of one never sent), MESSAGE, KILL, ERROR,
+  // SHUTDOWN and a LAUNCH after it. The first byte: encoding | checkpoint << 1.
+  {
+    namespace exv1 = mesos::v1::executor;
+    auto event = [](exv1::Event::Type type) {
+      exv1::Event e;
+      e.set_type(type);
+      return e;
+    };
+    auto task = [](mesos::v1::TaskInfo* t, const std::string& id) {
+      t->set_name(id);
+      t->mutable_task_id()->set_value(id);
+      t->mutable_agent_id()->set_value("S0");
+      t->set_data("echo " + id);
+    };
+    auto subscribed = event(exv1::Event::SUBSCRIBED);
+    subscribed.mutable_subscribed()->mutable_executor_info()->mutable_executor_id()->set_value("fuzz-executor");
+    subscribed.mutable_subscribed()->mutable_framework_info()->set_user("root");
+    subscribed.mutable_subscribed()->mutable_framework_info()->set_name("seed");
+    subscribed.mutable_subscribed()->mutable_agent_info()->set_hostname("127.0.0.1");
+    subscribed.mutable_subscribed()->mutable_container_id()->set_value("c0");
+    auto launch = event(exv1::Event::LAUNCH);
+    task(launch.mutable_launch()->mutable_task(), "t1");
+    auto group = event(exv1::Event::LAUNCH_GROUP);
+    task(group.mutable_launch_group()->mutable_task_group()->add_tasks(), "t2");
+    task(group.mutable_launch_group()->mutable_task_group()->add_tasks(), "t3");
+    auto acknowledged = [&](const std::string& id, std::uint64_t n) {
+      auto e = event(exv1::Event::ACKNOWLEDGED);
+      e.mutable_acknowledged()->mutable_task_id()->set_value(id);
+      std::string uuid(16, '\0');
+      for (int i = 0; i < 8; ++i) uuid[static_cast<std::size_t>(i)] = static_cast<char>((n >> (8 * i)) & 0xff);
+      e.mutable_acknowledged()->set_uuid(uuid);
+      return e;
+    };
+    auto message = event(exv1::Event::MESSAGE);
+    message.mutable_message()->set_data("hello-executor");
+    auto kill = event(exv1::Event::KILL);
+    kill.mutable_kill()->mutable_task_id()->set_value("t2");
+    auto error = event(exv1::Event::ERROR);
+    error.mutable_error()->set_message("seed error");
+    const exv1::Event life[] = {subscribed, launch, group, acknowledged("t1", 0),        acknowledged("t9", 7),
+                                message,    kill,   error, event(exv1::Event::SHUTDOWN), launch};
+    for (auto enc : {encoding::protobuf, encoding::json}) {
+      std::string framed;
+      for (const auto& e : life) mesoshttp::recordio::encode(encoded(e, enc), framed);
+      for (int checkpoint = 0; checkpoint < 2; ++checkpoint)
+        write("executor_event",
+              std::string(enc == encoding::json ? "life.json" : "life.pb") + (checkpoint ? ".checkpoint" : ""),
+              std::string(1, static_cast<char>((enc == encoding::json ? 1 : 0) | (checkpoint << 1))) + framed);
     }
   }
 

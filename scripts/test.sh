@@ -115,7 +115,7 @@ else
   # ------------------------------------------------------------------------
   stage "libFuzzer (clang, ASan+UBSan): ${fuzz_seconds}s per target"
   fuzz_dir=build-asan-ci
-  targets="recordio event_decode http_response sim_request operator_event"
+  targets="recordio event_decode http_response sim_request operator_event executor_event"
   # The ZooKeeper target exists when the ZooKeeper component is built.
   if [ -x "$fuzz_dir/fuzz/fuzz_zk_master_info" ]; then targets="$targets zk_master_info"; fi
   for target in $targets; do

@@ -104,11 +104,12 @@ TEST_F(SimSingle, WrongMethodsPathsAndHeadersOverTheWire) {
 }
 
 TEST_F(SimSingle, EveryNotFoundHasTheMastersTextBody) {
-  // POST /api/v1 is the operator API (sim_operator_test), not among these.
+  // POST /api/v1 is the operator API (sim_operator_test) and GET / the live
+  // page (sim_classic_test), not among these; POST / is.
   connection c(sim->port(0));
   const std::vector<std::pair<std::string, std::string>> requests = {{"GET", "/nothing/here"},
                                                                      {"POST", "/nothing/here"},
-                                                                     {"GET", "/"},
+                                                                     {"POST", "/"},
                                                                      {"POST", "/api/v1/scheduler/extra"},
                                                                      {"POST", "/api/v2"},
                                                                      {"GET", "/sim/no-such-control"},
