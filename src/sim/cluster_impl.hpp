@@ -353,6 +353,8 @@ struct cluster::impl {
   // operator_api.cpp: the operator API (POST /api/v1) from this model.
   void handle_operator(const std::shared_ptr<connection>& c, const http::request<http::string_body>& req);
   protocol::answer operator_call(const mesos::v1::master::Call& call, encoding enc, bool gzip_ok);
+  // operations.cpp: RESERVE_RESOURCES and UNRESERVE_RESOURCES on an agent.
+  protocol::answer operator_reservation(const mesos::v1::master::Call& call);
   mesos::v1::master::Response::GetState operator_state() const;
   // GET_FLAGS and GET_METRICS by name (shared with the classic endpoints).
   std::map<std::string, std::string> operator_flags() const;

@@ -282,4 +282,53 @@ mesos::v1::scheduler::Response cluster::impl::reconcile_operations(const sim_fra
   return response;
 }
 
+// The operator API's RESERVE_RESOURCES and UNRESERVE_RESOURCES: the same
+// conversion an ACCEPT's RESERVE/UNRESERVE makes, on the agent's resources
+// instead of an offer's. Offered resources are taken back first (a master
+// rescinds offers to satisfy the operator). Answers and texts as a real
+// master's (operator-answers.md): 202 empty, 400 for an unknown agent or a
+// resource that is not dynamically reserved, 409 when the agent lacks it.
+protocol::answer cluster::impl::operator_reservation(const mesos::v1::master::Call& call) {
+  const bool reserve = call.type() == mesos::v1::master::Call::RESERVE_RESOURCES;
+  const auto& agent_id = reserve ? call.reserve_resources().agent_id() : call.unreserve_resources().agent_id();
+  const auto& resources = reserve ? call.reserve_resources().resources() : call.unreserve_resources().resources();
+  std::optional<std::size_t> found;
+  for (std::size_t i = 0; i < agents.size(); ++i)
+    if (agents[i].id == agent_id.value()) found = i;
+  if (!found) return protocol::text(400, "No agent found with specified ID");
+  sim_agent& a = agents[*found];
+
+  // The agent's pid as GET_AGENTS shows it.
+  const std::string where = " operation on agent " + a.id + " at slave(1)@" + cfg.host + ":5051 (" +
+                            (a.spec.hostname.empty() ? cfg.host : a.spec.hostname) + "): ";
+  const std::string operation = reserve ? "RESERVE" : "UNRESERVE";
+  // (sic): a real master's words for an empty list.
+  if (resources.empty())
+    return protocol::text(
+        400, "Invalid " + operation + where + "Invalid resources: The resources have multiple resource providers: ");
+  detail::pool from, to;
+  for (const auto& r : resources) {
+    const auto n = detail::normalized(r);
+    if (n.reservations_size() == 0 ||
+        n.reservations(n.reservations_size() - 1).type() != mesos::v1::Resource::ReservationInfo::DYNAMIC)
+      return protocol::text(400, "Invalid " + operation + where + "Resource " +
+                                     detail::describe(detail::pool(&r, &r + 1)) + " is not dynamically reserved");
+    detail::add(reserve ? from : to, detail::unreserved(r));
+    detail::add(reserve ? to : from, r);
+  }
+
+  std::vector<std::string> offered;
+  for (const auto& [id, o] : offers)
+    if (o.agent == *found) offered.push_back(id);
+  for (const auto& id : offered) return_offer(id, true);
+  if (!detail::contains(a.available, from))
+    return protocol::text(409, detail::describe(a.available) + " does not contain " + detail::describe(from));
+  detail::subtract(a.available, from);
+  detail::add(a.available, to);
+  detail::subtract(a.total, from);
+  detail::add(a.total, to);
+  schedule_allocation();
+  return protocol::empty(202);
+}
+
 }  // namespace mesoshttp::sim

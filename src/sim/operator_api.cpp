@@ -411,6 +411,8 @@ protocol::answer cluster::impl::operator_call(const master::Call& call, encoding
       remove_framework(id);
       return ok();
     }
+    case master::Call::RESERVE_RESOURCES:
+    case master::Call::UNRESERVE_RESOURCES: return operator_reservation(call);
     case master::Call::DEACTIVATE_AGENT: {
       const auto i = agent_index(call.deactivate_agent().agent_id().value());
       if (!i) return protocol::text(400, "Unknown agent");
@@ -512,7 +514,7 @@ protocol::answer cluster::impl::operator_call(const master::Call& call, encoding
       return ok();
     }
     default:
-      // Weights, reservations, volumes, quota changes, MARK_AGENT_GONE:
+      // Weights, volumes, quota changes, MARK_AGENT_GONE:
       // nothing in the model yet. (SUBSCRIBE never gets here: handle_operator.)
       return protocol::text(501, operator_protocol::unsupported(master::Call::Type_Name(call.type())));
   }

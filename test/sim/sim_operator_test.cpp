@@ -222,6 +222,66 @@ TEST_P(SimOperator, DeactivateAndReactivateAnAgent) {
   EXPECT_NE(unknown.message.find("Unknown agent"), std::string::npos) << unknown.message;
 }
 
+TEST_P(SimOperator, ReserveAndUnreserveResourcesOnAnAgent) {
+  auto agents = call(op(master::Call::GET_AGENTS));
+  ASSERT_TRUE(agents) << agents.message;
+  const std::string id = agents.response->get_agents().agents(0).agent_info().id().value();
+  const auto reserved = [](double cpus) {
+    mesos::v1::Resource r;
+    r.set_name("cpus");
+    r.set_type(mesos::v1::Value::SCALAR);
+    r.mutable_scalar()->set_value(cpus);
+    auto* reservation = r.add_reservations();
+    reservation->set_type(mesos::v1::Resource::ReservationInfo::DYNAMIC);
+    reservation->set_role("dev");
+    return r;
+  };
+  const auto request = [&](master::Call::Type type, const std::string& agent, mesos::v1::Resource r) {
+    master::Call c = op(type);
+    auto* body = type == master::Call::RESERVE_RESOURCES ? c.mutable_reserve_resources() : nullptr;
+    auto* unreserve = type == master::Call::UNRESERVE_RESOURCES ? c.mutable_unreserve_resources() : nullptr;
+    if (body) {
+      body->mutable_agent_id()->set_value(agent);
+      *body->add_resources() = std::move(r);
+    } else {
+      unreserve->mutable_agent_id()->set_value(agent);
+      *unreserve->add_resources() = std::move(r);
+    }
+    return call(c);
+  };
+  const auto reserved_cpus = [&] {
+    auto now = call(op(master::Call::GET_AGENTS));
+    double total = 0;
+    for (const auto& r : now.response->get_agents().agents(0).total_resources())
+      if (r.name() == "cpus" && r.reservations_size() > 0 && r.reservations(0).role() == "dev")
+        total += r.scalar().value();
+    return total;
+  };
+
+  auto r = request(master::Call::RESERVE_RESOURCES, id, reserved(0.25));
+  EXPECT_EQ(r.status, 202u) << r.message;
+  EXPECT_DOUBLE_EQ(reserved_cpus(), 0.25);
+
+  r = request(master::Call::RESERVE_RESOURCES, id, reserved(50));
+  EXPECT_EQ(r.status, 409u) << r.message;
+  EXPECT_NE(r.message.find("does not contain"), std::string::npos) << r.message;
+  mesos::v1::Resource plain = reserved(0.1);
+  plain.clear_reservations();
+  r = request(master::Call::RESERVE_RESOURCES, id, plain);
+  EXPECT_EQ(r.status, 400u);
+  EXPECT_NE(r.message.find("is not dynamically reserved"), std::string::npos) << r.message;
+  r = request(master::Call::RESERVE_RESOURCES, "no-such-agent", reserved(0.25));
+  EXPECT_EQ(r.status, 400u);
+  EXPECT_NE(r.message.find("No agent found with specified ID"), std::string::npos) << r.message;
+  EXPECT_DOUBLE_EQ(reserved_cpus(), 0.25);  // none of the refusals changed anything
+
+  r = request(master::Call::UNRESERVE_RESOURCES, id, reserved(0.25));
+  EXPECT_EQ(r.status, 202u) << r.message;
+  EXPECT_DOUBLE_EQ(reserved_cpus(), 0.0);
+  r = request(master::Call::UNRESERVE_RESOURCES, id, reserved(0.25));
+  EXPECT_EQ(r.status, 409u) << r.message;
+}
+
 TEST_P(SimOperator, DrainAgentKillsItsTasksThenIsDrained) {
   auto [fw, agent_id] = running_task();
   master::Call drain = op(master::Call::DRAIN_AGENT);
