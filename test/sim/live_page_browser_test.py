@@ -87,8 +87,13 @@ class WebDriver:
             return False
 
     def start(self, browser, profile_dir):
+        # --remote-debugging-pipe: chromedriver talks to the browser over a
+        # pipe, not TCP. On a fresh minimal Debian 12 root (CI's newcomer
+        # check) the TCP way failed every time with "session not created:
+        # unable to connect to renderer"; the pipe works there and here.
         args = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
-                "--no-first-run", "--no-default-browser-check", "--user-data-dir=" + profile_dir]
+                "--no-first-run", "--no-default-browser-check", "--remote-debugging-pipe",
+                "--user-data-dir=" + profile_dir]
         caps = {"capabilities": {"alwaysMatch": {"browserName": "chrome",
                                                  "goog:chromeOptions": {"binary": browser, "args": args}}}}
         value = self._request("POST", "/session", caps, timeout=120)
