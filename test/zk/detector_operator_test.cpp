@@ -86,6 +86,11 @@ TEST_F(ZkDetector, OperatorEventStreamFollowsTheLeaderZooKeeperNames) {
     registrar_->remove(0);
     sim_->elect(1);
     ASSERT_TRUE(subscribed_from(reader, sim_->url(1), last)) << last;
+    // The mirror is current once the new SUBSCRIBED event, which follows its
+    // `subscribed` item, has been applied (a reader may see the item first).
+    auto again = reader.next(deadline);
+    ASSERT_TRUE(again && again->type == op::stream_item::kind::event);
+    EXPECT_EQ(again->event->type(), mesos::v1::master::Event::SUBSCRIBED);
     EXPECT_TRUE(mirror->current());
     client.shutdown();
   }
