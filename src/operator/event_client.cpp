@@ -212,26 +212,13 @@ class event_client_impl : public std::enable_shared_from_this<event_client_impl>
   void on_detected(std::error_code ec, std::optional<std::string> url, const std::string& reason) {
     if (closed_) return;
     if (ec) return close(ec, "master detector: " + reason);
-    if (!url) {
-      session_->leader_unknown();
-      log_(log_level::warning, [&] { return "no leading master known: " + reason; });
-      if (state_.load() != connection_state::subscribed) {
-        auto item = make_item(stream_item::kind::disconnected);
-        item.error = make_error_code(error::no_leader);
-        item.message = "no leading master known: " + reason;
-        publish(item);
-      }
-      return;
+    session_->detector_report(url, reason, operator_target, config_.max_redirects);
+    if (!url && state_.load() != connection_state::subscribed) {
+      auto item = make_item(stream_item::kind::disconnected);
+      item.error = make_error_code(error::no_leader);
+      item.message = "no leading master known: " + reason;
+      publish(item);
     }
-    master_endpoint leader;
-    std::string why;
-    if (mesoshttp::detail::parse_master_url(*url, leader, &why)) {
-      session_->leader_unknown();
-      log_(log_level::error, [&] { return "the detector named an unusable leader: " + why; });
-      return;
-    }
-    leader.target = std::string(operator_target);
-    session_->leader_named(leader, config_.max_redirects);
   }
 
   void publish(const stream_item& item) { hub_->publish(item, item.type != stream_item::kind::event); }

@@ -438,29 +438,15 @@ class client_impl : public std::enable_shared_from_this<client_impl> {
   void on_detected(std::error_code ec, std::optional<std::string> url, const std::string& reason) {
     if (closed_) return;
     if (ec) return close(ec, "master detector: " + reason);
-    if (!url) {
-      // Keep a live subscription: the old leader may still serve (ZooKeeper
-      // only lost its node). Without one, wait for a leader to be named.
-      session_->leader_unknown();
-      log(log_level::warning, [&] { return "no leading master known: " + reason; });
-      if (state_.load() != connection_state::subscribed) {
-        // Otherwise a client waiting for a leader (ZooKeeper unreachable,
-        // no master registered) would be silent about why.
-        auto item = make_item(client_event::kind::disconnected);
-        item.error = make_error_code(error::no_leader);
-        item.message = "no leading master known: " + reason;
-        publish(std::move(item));
-      }
-      return;
+    session_->detector_report(url, reason, scheduler_target, config_.max_redirects);
+    if (!url && state_.load() != connection_state::subscribed) {
+      // Otherwise a client waiting for a leader (ZooKeeper unreachable,
+      // no master registered) would be silent about why.
+      auto item = make_item(client_event::kind::disconnected);
+      item.error = make_error_code(error::no_leader);
+      item.message = "no leading master known: " + reason;
+      publish(std::move(item));
     }
-    master_endpoint leader;
-    std::string why;
-    if (parse_master_url(*url, leader, &why)) {
-      session_->leader_unknown();
-      log(log_level::error, [&] { return "the detector named an unusable leader: " + why; });
-      return;
-    }
-    session_->leader_named(leader, config_.max_redirects);
   }
 
   void after_teardown(const call_result& result) {

@@ -362,6 +362,24 @@ void subscription::retry_after(std::chrono::milliseconds wait) {
   });
 }
 
+void subscription::detector_report(const std::optional<std::string>& url, const std::string& reason,
+                                   std::string_view target, unsigned max_redirects) {
+  if (!url) {
+    leader_unknown();
+    log_(log_level::warning, [&] { return "no leading master known: " + reason; });
+    return;
+  }
+  master_endpoint leader;
+  std::string why;
+  if (parse_master_url(*url, leader, &why)) {
+    leader_unknown();
+    log_(log_level::error, [&] { return "the detector named an unusable leader: " + why; });
+    return;
+  }
+  leader.target = std::string(target);
+  leader_named(leader, max_redirects);
+}
+
 void subscription::leader_unknown() { leader_known_ = react_to_leader_report({.leader_named = false}).leader_known; }
 
 void subscription::leader_named(const master_endpoint& leader, unsigned max_redirects) {

@@ -100,11 +100,14 @@ class subscription : public std::enable_shared_from_this<subscription> {
   void resubscribe_if_down();
   // A consumer made room: read on if the stream was paused for it.
   void resume();
-  // What the detector says: no leader (keep a live stream: the old leader may
-  // still serve), or a leader (a new one ends the stream and subscribes there
-  // at once). What each report means is session_rules'.
-  void leader_unknown();
-  void leader_named(const master_endpoint& leader, unsigned max_redirects);
+  // What the detector says (settings.detector): the leader's URL, whose API
+  // is at `target`, or nullopt while none is known (`reason` says why). No
+  // leader: keep a live stream (the old leader may still serve: ZooKeeper
+  // only lost its node), else wait for one. A leader: a new one ends the
+  // stream and is subscribed to at once. A URL that is not a master's counts
+  // as no leader. Each report is logged; what it means is session_rules'.
+  void detector_report(const std::optional<std::string>& url, const std::string& reason, std::string_view target,
+                       unsigned max_redirects);
   void close();
 
   const master_endpoint& leader() const noexcept { return leader_.current(); }
@@ -113,6 +116,9 @@ class subscription : public std::enable_shared_from_this<subscription> {
 
  private:
   struct connection;
+
+  void leader_unknown();
+  void leader_named(const master_endpoint& leader, unsigned max_redirects);
 
   bool stale(std::uint64_t generation) const { return closed_ || generation != generation_; }
   void attempt();
