@@ -7,6 +7,7 @@
 #include "cluster_impl.hpp"
 #include "connection.hpp"
 #include "executor_protocol.hpp"
+#include "process.hpp"
 
 namespace mesoshttp::sim {
 
@@ -64,19 +65,7 @@ void cluster::impl::handle_agent_request(const std::shared_ptr<connection>& c, h
     c->answer(protocol::not_found(), keep_alive);
     return;
   }
-  const auto header = [&](http::field f) -> std::optional<std::string_view> {
-    const auto it = req.find(f);
-    if (it == req.end()) return std::nullopt;
-    return std::string_view(it->value().data(), it->value().size());
-  };
-  protocol::request_view view;
-  const std::string method(req.method_string());
-  view.method = method;
-  view.target = target;
-  view.content_type = header(http::field::content_type);
-  view.accept = header(http::field::accept);
-  view.body = req.body();
-  auto parsed = executor_protocol::parse_request(view);
+  auto parsed = executor_protocol::parse_request(detail::request_view_of(req));
   if (auto* a = std::get_if<protocol::answer>(&parsed)) {
     c->answer(*a, keep_alive);
     return;
@@ -158,8 +147,7 @@ void cluster::impl::restart_agent_now(std::size_t agent, std::chrono::millisecon
       ex->kill_state = mesos::v1::TASK_LOST;
       ex->kill_reason = TaskStatus::REASON_AGENT_RESTARTED;
       ex->kill_message = "Agent restarted";
-      ::kill(-ex->pid, SIGKILL);
-      ::kill(ex->pid, SIGKILL);
+      detail::signal_group(ex->pid, SIGKILL);
       continue;
     }
     ex->awaiting_recovery = true;
@@ -172,8 +160,7 @@ void cluster::impl::restart_agent_now(std::size_t agent, std::chrono::millisecon
           "Executor did not reregister within " + executor_protocol::mesos_duration(cfg.executor_recovery_timeout);
       e->kill_reason = TaskStatus::REASON_EXECUTOR_REREGISTRATION_TIMEOUT;
       e->kill_state = mesos::v1::TASK_LOST;
-      ::kill(-e->pid, SIGKILL);
-      ::kill(e->pid, SIGKILL);
+      detail::signal_group(e->pid, SIGKILL);
     });
   }
   if (!a.restart_timer) a.restart_timer = std::make_unique<net::steady_timer>(ioc);

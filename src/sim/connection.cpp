@@ -17,6 +17,23 @@ std::string http_date() {
   return buf;
 }
 
+std::optional<std::string_view> header_of(const http::request<http::string_body>& req, std::string_view name) {
+  const auto it = req.find(beast::string_view(name.data(), name.size()));
+  if (it == req.end()) return std::nullopt;
+  return std::string_view(it->value().data(), it->value().size());
+}
+
+protocol::request_view request_view_of(const http::request<http::string_body>& req) {
+  protocol::request_view view;
+  view.method = std::string_view(req.method_string().data(), req.method_string().size());
+  view.target = std::string_view(req.target().data(), req.target().size());
+  view.content_type = header_of(req, "Content-Type");
+  view.accept = header_of(req, "Accept");
+  view.stream_id = header_of(req, "Mesos-Stream-Id");
+  view.body = req.body();
+  return view;
+}
+
 std::string serialize(const protocol::answer& a, bool with_date) {
   std::string out = "HTTP/1.1 " + std::to_string(a.status) + " " +
                     std::string(http::obsolete_reason(static_cast<http::status>(a.status))) + "\r\n";

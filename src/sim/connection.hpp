@@ -6,6 +6,8 @@
 #include <boost/beast/core.hpp>
 
 #include <array>
+#include <optional>
+#include <string_view>
 
 #include "cluster_impl.hpp"
 #include "mesoshttp/detail/maybe_tls_stream.hpp"
@@ -22,6 +24,12 @@ std::string serialize(const protocol::answer& a, bool with_date);
 void append_chunk(std::string& out, std::string_view data);
 // The last chunk of a chunked body.
 inline constexpr std::string_view last_chunk = "0\r\n\r\n";
+
+// A header's value, or nullopt when the request has none (a view into `req`).
+std::optional<std::string_view> header_of(const http::request<http::string_body>& req, std::string_view name);
+// What the APIs' request checks read (views into `req`): method, target,
+// Content-Type, Accept, Mesos-Stream-Id and the body.
+protocol::request_view request_view_of(const http::request<http::string_body>& req);
 
 }  // namespace detail
 

@@ -47,12 +47,7 @@ std::optional<std::string> validate_call(const Call& call) {
 }
 
 std::variant<protocol::answer, parsed_call> parse_request(const protocol::request_view& request) {
-  if (request.method != "POST") {
-    protocol::answer a = protocol::text(405, "405 Method Not Allowed. Expecting one of { 'POST' }, but received '" +
-                                                 std::string(request.method) + "'.");
-    a.headers.emplace_back("Allow", "POST");
-    return a;
-  }
+  if (request.method != "POST") return protocol::only_post_allowed(request.method);
   if (!request.content_type) return bad_request("Expecting 'Content-Type' to be present");
   const auto enc = encoding_from_content_type(*request.content_type);
   if (!enc) return protocol::text(415, "Expecting 'Content-Type' of application/json or application/x-protobuf");

@@ -60,10 +60,6 @@ std::vector<std::string> cluster::impl::executor_environment(const sim_executor&
 
 void cluster::impl::agent_update(sim_framework& fw, sim_task& t, TaskState state, TaskStatus::Reason reason,
                                  std::string message) {
-  if (!is_terminal(t.state) && is_terminal(state)) {
-    detail::add(agents[t.agent].available, t.resources);
-    schedule_allocation();
-  }
   TaskStatus s;
   *s.mutable_task_id() = t.info.task_id();
   s.set_state(state);
@@ -117,8 +113,7 @@ void cluster::impl::launch_on_executor(sim_framework& fw, const std::shared_ptr<
       e->kill_message =
           "Executor did not register within " + executor_protocol::mesos_duration(cfg.executor_registration_timeout);
       e->kill_reason = TaskStatus::REASON_EXECUTOR_REGISTRATION_TIMEOUT;
-      ::kill(-e->pid, SIGKILL);
-      ::kill(e->pid, SIGKILL);
+      detail::signal_group(e->pid, SIGKILL);
     });
   }
   sim_executor& ex = *slot;
@@ -253,10 +248,6 @@ void cluster::impl::executor_update(sim_executor& ex, TaskStatus status) {
   cs->mutable_network_infos(0)->mutable_ip_addresses(0)->set_protocol(mesos::v1::NetworkInfo::IPv4);
   if (ex.pid > 0) cs->set_executor_pid(static_cast<std::uint32_t>(ex.pid));
   t.executor_reported = true;
-  if (!is_terminal(t.state) && is_terminal(status.state())) {
-    detail::add(agents[t.agent].available, t.resources);
-    schedule_allocation();
-  }
   update(fw, t, std::move(status));
 }
 
@@ -342,8 +333,7 @@ void cluster::impl::shutdown_executor(sim_executor& ex) {
     if (ec) return;
     const sim_executor* e = find_executor(key);
     if (!e || e->pid != pid) return;
-    ::kill(-pid, SIGKILL);
-    ::kill(pid, SIGKILL);
+    detail::signal_group(pid, SIGKILL);
   });
 }
 

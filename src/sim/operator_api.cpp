@@ -65,19 +65,8 @@ void cluster::impl::handle_operator(const std::shared_ptr<connection>& c, const 
     c->answer(protocol::text(503, std::string(protocol::not_recovered)), keep_alive);
     return;
   }
-  const auto header = [&](http::field f) -> std::optional<std::string_view> {
-    const auto it = req.find(f);
-    if (it == req.end()) return std::nullopt;
-    return std::string_view(it->value().data(), it->value().size());
-  };
-  protocol::request_view view;
-  const std::string method(req.method_string());
-  view.method = method;
-  view.target = target;
-  view.content_type = header(http::field::content_type);
-  view.accept = header(http::field::accept);
-  view.body = req.body();
-  auto parsed = operator_protocol::parse_request(view, header(http::field::accept_encoding));
+  auto parsed =
+      operator_protocol::parse_request(detail::request_view_of(req), detail::header_of(req, "Accept-Encoding"));
   if (const auto* pc = std::get_if<operator_protocol::parsed_call>(&parsed);
       pc && pc->call.type() == master::Call::SUBSCRIBE) {
     // The operator event stream (operator_stream.cpp): never compressed.

@@ -271,12 +271,7 @@ std::string gzip(std::string_view data) {
 
 std::variant<protocol::answer, parsed_call> parse_request(const protocol::request_view& request,
                                                           std::optional<std::string_view> accept_encoding) {
-  if (request.method != "POST") {
-    protocol::answer a = protocol::text(405, "405 Method Not Allowed. Expecting one of { 'POST' }, but received '" +
-                                                 std::string(request.method) + "'.");
-    a.headers.emplace_back("Allow", "POST");
-    return a;
-  }
+  if (request.method != "POST") return protocol::only_post_allowed(request.method);
   if (!request.content_type) return bad_request("Expecting 'Content-Type' to be present");
   // Exactly one of the two media types: a charset parameter is refused too.
   const std::string_view type = trim(*request.content_type);
@@ -350,12 +345,9 @@ protocol::answer respond(const mesos::v1::master::Response& response, encoding e
 }
 
 protocol::answer redirect_to_leader(std::string_view leader_host, unsigned leader_port, std::string_view target) {
-  protocol::answer a = protocol::empty(307);
-  std::string location = "//" + std::string(leader_host) + ":" + std::to_string(leader_port) + "/master/api/v1";
   const auto q = target.find('?');
-  if (q != std::string_view::npos) location += target.substr(q);
-  a.headers.emplace_back("Location", std::move(location));
-  return a;
+  return protocol::redirect(leader_host, leader_port,
+                            "/master/api/v1" + std::string(q == std::string_view::npos ? "" : target.substr(q)));
 }
 
 std::string unsupported(std::string_view type) {

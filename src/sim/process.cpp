@@ -84,8 +84,7 @@ std::variant<spawned, std::string> spawn(const mesos::v1::CommandInfo& command, 
   const std::string out_path = (sandbox / "stdout").string();
   const std::string err_path = (sandbox / "stderr").string();
   const std::string dir = sandbox.string();
-  const long open_max = ::sysconf(_SC_OPEN_MAX);
-  const int fd_limit = open_max > 0 && open_max < 1 << 20 ? static_cast<int>(open_max) : 1 << 16;
+  const int fd_limit = descriptor_limit();
 
   const int out = ::open(out_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
   const int err = ::open(err_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
@@ -128,13 +127,7 @@ std::variant<spawned, std::string> spawn(const mesos::v1::CommandInfo& command, 
     ::dup2(devnull, 0);
     ::dup2(out, 1);
     ::dup2(err, 2);
-    // Nothing else of the simulator's: Asio's sockets are not close-on-exec,
-    // and a listener inherited by a long-lived executor would keep the port
-    // (an agent restarting could not bind it again) and take connections.
-#ifdef SYS_close_range
-    if (::syscall(SYS_close_range, 3u, ~0u, 0u) != 0)
-#endif
-      for (int fd = 3; fd < fd_limit; ++fd) ::close(fd);
+    close_inherited_descriptors(fd_limit);
     if (::chdir(dir.c_str()) != 0) ::_exit(126);
     // execvp's rules: a candidate that does not exist is skipped, one that
     // exists but cannot be run is remembered, any other failure ends the search.
@@ -172,6 +165,23 @@ std::variant<spawned, std::string> spawn(const mesos::v1::CommandInfo& command, 
     return "pidfd_open failed: " + why;
   }
   return spawned{pid, pidfd};
+}
+
+int descriptor_limit() {
+  const long open_max = ::sysconf(_SC_OPEN_MAX);
+  return open_max > 0 && open_max < 1 << 20 ? static_cast<int>(open_max) : 1 << 16;
+}
+
+void close_inherited_descriptors(int limit) {
+#ifdef SYS_close_range
+  if (::syscall(SYS_close_range, 3u, ~0u, 0u) == 0) return;
+#endif
+  for (int fd = 3; fd < limit; ++fd) ::close(fd);
+}
+
+void signal_group(pid_t pid, int signal) {
+  ::kill(-pid, signal);
+  ::kill(pid, signal);
 }
 
 int reap(pid_t pid, bool block) {

@@ -26,6 +26,18 @@ struct spawned {
 std::variant<spawned, std::string> spawn(const mesos::v1::CommandInfo& command, const std::filesystem::path& sandbox,
                                          const std::optional<std::vector<std::string>>& environment = std::nullopt);
 
+// A child between fork and exec keeps stdin, stdout and stderr only:
+// Asio's sockets are not close-on-exec, and a listener a long-lived child
+// inherited would keep its port (a restarted agent could not bind it again)
+// and take connections no one answers. `limit` is descriptor_limit(), taken
+// before the fork (sysconf is not async-signal-safe).
+int descriptor_limit();
+void close_inherited_descriptors(int limit);
+
+// Sends `signal` to the process group a spawned process leads (what its
+// command started goes too) and to the process itself.
+void signal_group(pid_t pid, int signal);
+
 // Reaps an exited process: its wait status, or -1 if it has not exited.
 int reap(pid_t pid, bool block);
 

@@ -52,6 +52,13 @@ answer empty(unsigned status) {
 
 answer not_found() { return text(404, std::string(not_found_body)); }
 
+answer only_post_allowed(std::string_view method) {
+  answer a =
+      text(405, "405 Method Not Allowed. Expecting one of { 'POST' }, but received '" + std::string(method) + "'.");
+  a.headers.emplace_back("Allow", "POST");
+  return a;
+}
+
 bool is_scheduler_path(std::string_view target) {
   const auto path = path_of(target);
   return path == "/api/v1/scheduler" || path == "/master/api/v1/scheduler";
@@ -133,12 +140,7 @@ std::optional<std::string> validate_call(const Call& call) {
 }
 
 std::variant<answer, parsed_call> parse_scheduler_request(const request_view& request) {
-  if (request.method != "POST") {
-    answer a = text(405, "405 Method Not Allowed. Expecting one of { 'POST' }, but received '" +
-                             std::string(request.method) + "'.");
-    a.headers.emplace_back("Allow", "POST");
-    return a;
-  }
+  if (request.method != "POST") return only_post_allowed(request.method);
   if (!request.content_type) return bad_request("Expecting 'Content-Type' to be present");
   const auto enc = encoding_from_content_type(*request.content_type);
   if (!enc) return text(415, "Expecting 'Content-Type' of application/json or application/x-protobuf");
@@ -175,14 +177,16 @@ std::variant<answer, parsed_call> parse_scheduler_request(const request_view& re
   return parsed;
 }
 
-answer redirect_to_leader(std::string_view leader_host, unsigned leader_port, std::string_view target) {
+answer redirect(std::string_view host, unsigned port, std::string_view path) {
   answer a = empty(307);
-  std::string location =
-      "//" + std::string(leader_host) + ":" + std::to_string(leader_port) + "/master/api/v1/scheduler";
-  const auto q = target.find('?');
-  if (q != std::string_view::npos) location += target.substr(q);
-  a.headers.emplace_back("Location", std::move(location));
+  a.headers.emplace_back("Location", "//" + std::string(host) + ":" + std::to_string(port) + std::string(path));
   return a;
+}
+
+answer redirect_to_leader(std::string_view leader_host, unsigned leader_port, std::string_view target) {
+  const auto q = target.find('?');
+  return redirect(leader_host, leader_port,
+                  "/master/api/v1/scheduler" + std::string(q == std::string_view::npos ? "" : target.substr(q)));
 }
 
 std::string stream_id_mismatch(std::string_view stream_id, std::string_view framework_id) {

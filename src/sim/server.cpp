@@ -194,8 +194,7 @@ void cluster::impl::shutdown_now() {
     ex->registration.cancel();
     ex->shutdown_grace.cancel();
     if (ex->pid > 0) {
-      ::kill(-ex->pid, SIGKILL);
-      ::kill(ex->pid, SIGKILL);
+      detail::signal_group(ex->pid, SIGKILL);
       detail::reap(ex->pid, true);
       ex->pid = -1;
     }
@@ -253,9 +252,7 @@ void cluster::impl::handle_request(const std::shared_ptr<connection>& c, http::r
       c->answer(protocol::text(503, std::string(protocol::no_leader)), keep_alive);
       return;
     }
-    protocol::answer a = protocol::empty(307);
-    a.headers.emplace_back("Location", "//" + cfg.host + ":" + std::to_string(masters[*leader_index]->port));
-    c->answer(a, keep_alive, false);
+    c->answer(protocol::redirect(cfg.host, masters[*leader_index]->port, ""), keep_alive, false);
     return;
   }
   if (path == "/" && req.method() == http::verb::get) {
@@ -302,11 +299,7 @@ protocol::answer cluster::impl::live_page(std::size_t master) const {
   // leader streams: another master sends the browser to the leader's page
   // (same-origin fetches, no CORS). With no leader the page is served and
   // retries until one is elected.
-  if (leader_index && *leader_index != master) {
-    protocol::answer a = protocol::empty(307);
-    a.headers.emplace_back("Location", "//" + cfg.host + ":" + std::to_string(masters[*leader_index]->port) + "/");
-    return a;
-  }
+  if (leader_index && *leader_index != master) return protocol::redirect(cfg.host, masters[*leader_index]->port, "/");
   protocol::answer a = protocol::empty(200);
   a.body = std::string(live_page_html());
   a.content_type = "text/html; charset=utf-8";
@@ -318,17 +311,8 @@ void cluster::impl::handle_scheduler(const std::shared_ptr<connection>& c,
                                      const http::request<http::string_body>& req) {
   const bool keep_alive = req.keep_alive();
   sim_master& m = *masters[c->master];
-  const auto header = [&](http::field f) -> std::optional<std::string_view> {
-    const auto it = req.find(f);
-    if (it == req.end()) return std::nullopt;
-    return std::string_view(it->value().data(), it->value().size());
-  };
-  const auto stream_header = [&]() -> std::optional<std::string_view> {
-    const auto it = req.find("Mesos-Stream-Id");
-    if (it == req.end()) return std::nullopt;
-    return std::string_view(it->value().data(), it->value().size());
-  }();
-  const std::string stream_id(stream_header.value_or(""));
+  const protocol::request_view view = detail::request_view_of(req);
+  const std::string stream_id(view.stream_id.value_or(""));
   const auto reply = [&](const protocol::answer& a, std::string type, std::string fw) {
     record(std::move(type), a.status, stream_id, std::move(fw), m.index);
     c->answer(a, keep_alive, a.status != 307);
@@ -345,9 +329,7 @@ void cluster::impl::handle_scheduler(const std::shared_ptr<connection>& c,
   }
   if (*leader_index != m.index) {
     // The redirect comes before every other check, as on a real master.
-    reply(protocol::redirect_to_leader(cfg.host, masters[*leader_index]->port,
-                                       std::string_view(req.target().data(), req.target().size())),
-          "", "");
+    reply(protocol::redirect_to_leader(cfg.host, masters[*leader_index]->port, view.target), "", "");
     return;
   }
   if (m.phase == master_phase::recovering) {
@@ -355,14 +337,6 @@ void cluster::impl::handle_scheduler(const std::shared_ptr<connection>& c,
     return;
   }
 
-  protocol::request_view view;
-  const std::string method(req.method_string());
-  view.method = method;
-  view.target = std::string_view(req.target().data(), req.target().size());
-  view.content_type = header(http::field::content_type);
-  view.accept = header(http::field::accept);
-  view.stream_id = stream_header;
-  view.body = req.body();
   auto parsed = protocol::parse_scheduler_request(view);
   if (auto* a = std::get_if<protocol::answer>(&parsed)) {
     reply(*a, "", "");
@@ -385,7 +359,7 @@ void cluster::impl::handle_scheduler(const std::shared_ptr<connection>& c,
     reply(protocol::text(403, std::string(protocol::framework_not_subscribed)), type, fw_id);
     return;
   }
-  if (!stream_header) {
+  if (!view.stream_id) {
     reply(protocol::text(400, std::string(protocol::missing_stream_id)), type, fw_id);
     return;
   }
@@ -463,12 +437,8 @@ protocol::answer cluster::impl::handle_control(const http::request<http::string_
     return a;
   }
   if (path != "/sim/fault") return protocol::not_found();
-  if (req.method() != http::verb::post) {
-    protocol::answer a = protocol::text(405, "405 Method Not Allowed. Expecting one of { 'POST' }, but received '" +
-                                                 std::string(req.method_string()) + "'.");
-    a.headers.emplace_back("Allow", "POST");
-    return a;
-  }
+  if (req.method() != http::verb::post)
+    return protocol::only_post_allowed(std::string_view(req.method_string().data(), req.method_string().size()));
   google::protobuf::Struct body;
   const auto status = google::protobuf::util::JsonStringToMessage(req.body(), &body);
   if (!status.ok()) return protocol::text(400, "Failed to parse body into JSON: " + std::string(status.message()));

@@ -75,6 +75,12 @@ TaskStatus cluster::impl::make_status(const sim_task& t, TaskState state, std::s
 }
 
 void cluster::impl::update(sim_framework& fw, sim_task& t, TaskStatus status) {
+  // A task that ends gives its resources back to its agent, to be offered
+  // again, whoever ends it (the process, the agent, the executor).
+  if (!is_terminal(t.state) && is_terminal(status.state())) {
+    detail::add(agents[t.agent].available, t.resources);
+    schedule_allocation();
+  }
   t.state = status.state();
   t.statuses.push_back(status);
   // Every update the master learns goes to operator subscribers.
@@ -136,7 +142,6 @@ void cluster::impl::start_task(sim_framework& fw, const std::shared_ptr<sim_task
     if (auto* why = std::get_if<std::string>(&result)) {
       TaskStatus s = make_status(*t, mesos::v1::TASK_FAILED, "Failed to launch container: " + *why);
       s.set_reason(TaskStatus::REASON_CONTAINER_LAUNCH_FAILED);
-      detail::add(agents[t->agent].available, t->resources);
       update(fw, *t, s);
       return;
     }
@@ -184,9 +189,7 @@ void cluster::impl::start_task(sim_framework& fw, const std::shared_ptr<sim_task
 void cluster::impl::finish_task(sim_framework& fw, sim_task& t, TaskState state, std::string message) {
   if (is_terminal(t.state)) return;
   t.progress.cancel();
-  detail::add(agents[t.agent].available, t.resources);
   update(fw, t, make_status(t, state, std::move(message)));
-  schedule_allocation();
 }
 
 void cluster::impl::watch_process(const std::string& fw_id, const std::shared_ptr<sim_task>& t) {
@@ -219,8 +222,7 @@ void cluster::impl::watch_process(const std::string& fw_id, const std::shared_pt
 
 void cluster::impl::stop_process(sim_task& t, bool force) {
   if (t.pid <= 0) return;
-  ::kill(-t.pid, force ? SIGKILL : SIGTERM);
-  ::kill(t.pid, force ? SIGKILL : SIGTERM);
+  detail::signal_group(t.pid, force ? SIGKILL : SIGTERM);
   if (force) {
     detail::reap(t.pid, true);
     t.pid = -1;
@@ -260,8 +262,7 @@ void cluster::impl::kill(sim_framework& fw, const std::string& task_id) {
     t->progress.async_wait([weak](beast::error_code ec) {
       auto task = weak.lock();
       if (ec || !task || task->pid <= 0) return;
-      ::kill(-task->pid, SIGKILL);
-      ::kill(task->pid, SIGKILL);
+      detail::signal_group(task->pid, SIGKILL);
     });
     return;
   }

@@ -6,7 +6,6 @@
 #include <poll.h>
 #include <signal.h>
 #include <sys/wait.h>
-#include <sys/syscall.h>
 #include <unistd.h>
 
 #include <chrono>
@@ -14,6 +13,8 @@
 #include <stdexcept>
 #include <string>
 #include <vector>
+
+#include "sim/process.hpp"
 
 namespace mesoshttp::test {
 
@@ -27,21 +28,16 @@ class subprocess {
     std::vector<std::string> copy = argv;
     for (auto& a : copy) args.push_back(a.data());
     args.push_back(nullptr);
-    const long fd_limit = ::sysconf(_SC_OPEN_MAX);
+    const int fd_limit = mesoshttp::sim::detail::descriptor_limit();
     pid_ = ::fork();
     if (pid_ < 0) throw std::runtime_error("fork failed");
     if (pid_ == 0) {
       ::dup2(in[0], 0);
       ::dup2(out_pipe[1], 1);
       ::dup2(err_pipe[1], 2);
-      // Nothing else of the test's: a simulator in the test process has
-      // listeners that are not close-on-exec (Asio's), and a child holding
-      // one keeps its port (a simulated agent could not listen there again
-      // after a restart) and takes connections no one answers.
-#ifdef SYS_close_range
-      if (::syscall(SYS_close_range, 3u, ~0u, 0u) != 0)
-#endif
-        for (long fd = 3; fd < fd_limit; ++fd) ::close(static_cast<int>(fd));
+      // Nothing of the test's own: a simulator in the test process has
+      // listeners the child must not hold.
+      mesoshttp::sim::detail::close_inherited_descriptors(fd_limit);
       ::execv(args[0], args.data());
       ::_exit(127);
     }

@@ -29,6 +29,9 @@ answer text(unsigned status, std::string body);
 answer empty(unsigned status);
 // 404 with the text a real master gives (unknown paths, and while it starts).
 answer not_found();
+// 405 for a method other than POST, with `Allow: POST`, as a real master's and
+// agent's API endpoints answer it.
+answer only_post_allowed(std::string_view method);
 
 // What the checks need from a request; absent headers are nullopt.
 struct request_view {
@@ -63,6 +66,10 @@ std::optional<std::string> validate_call(const mesos::v1::scheduler::Call& call)
 // The encoding an Accept header asks for: nullopt = none acceptable. Absent
 // or "*/*" means JSON, as a real master streams JSON then.
 std::optional<encoding> negotiate_accept(std::optional<std::string_view> accept);
+
+// A 307 to `path` on another master, protocol-relative ("//host:port/path"),
+// as a real master redirects: the client keeps its own scheme.
+answer redirect(std::string_view host, unsigned port, std::string_view path);
 
 // The 307 a non-leading master gives: protocol-relative Location to the
 // leader's internal scheduler path, query string kept.
