@@ -120,6 +120,19 @@ class SimExecutor : public ::testing::TestWithParam<encoding> {
     return post_call(c);
   }
 
+  // Launches t1 and subscribes; the executor reports it TASK_RUNNING, which
+  // the scheduler receives (and acknowledges, if `acknowledge`). The
+  // executor's stream goes to `stream`.
+  void run_t1(std::unique_ptr<executor_stream>& stream, bool acknowledge) {
+    ASSERT_NO_FATAL_FAILURE(launch("t1"));
+    stream = subscribe();
+    ASSERT_TRUE(stream->next_of(ExecutorEvent::LAUNCH));
+    ASSERT_EQ(send_update("t1", mesos::v1::TASK_RUNNING)->status, 202u);
+    auto running = fw->next_of(Event::UPDATE);
+    ASSERT_TRUE(running);
+    if (acknowledge) fw->acknowledge(running->update().status());
+  }
+
   void exit_with(int code) {
     std::ofstream(sandbox / "exit_code.tmp") << code << "\n";
     std::filesystem::rename(sandbox / "exit_code.tmp", sandbox / "exit_code");
@@ -252,13 +265,8 @@ TEST_P(SimExecutor, UpdatesAcknowledgementsMessagesKillAndTeardown) {
 }
 
 TEST_P(SimExecutor, AnExitingExecutorGivesFailureThenTaskFailed) {
-  launch("t1");
-  auto stream = subscribe();
-  ASSERT_TRUE(stream->next_of(ExecutorEvent::LAUNCH));
-  ASSERT_EQ(send_update("t1", mesos::v1::TASK_RUNNING)->status, 202u);
-  auto running = fw->next_of(Event::UPDATE);
-  ASSERT_TRUE(running);
-  fw->acknowledge(running->update().status());
+  std::unique_ptr<executor_stream> stream;
+  ASSERT_NO_FATAL_FAILURE(run_t1(stream, true));
   exit_with(3);
   auto failure = fw->next_of(Event::FAILURE);
   ASSERT_TRUE(failure);
@@ -356,11 +364,8 @@ TEST_P(SimExecutor, BadExecutorRequestsAreRefusedWithTheAgentsTexts) {
 }
 
 TEST_P(SimExecutor, ACutExecutorStreamCanSubscribeAgainAndKeepsItsTask) {
-  launch("t1");
-  auto stream = subscribe();
-  ASSERT_TRUE(stream->next_of(ExecutorEvent::LAUNCH));
-  ASSERT_EQ(send_update("t1", mesos::v1::TASK_RUNNING)->status, 202u);
-  ASSERT_TRUE(fw->next_of(Event::UPDATE));
+  std::unique_ptr<executor_stream> stream;
+  ASSERT_NO_FATAL_FAILURE(run_t1(stream, false));
   EXPECT_EQ(sim->cut_executor_streams(), 1u);
   EXPECT_TRUE(stream->wait_end());
   EXPECT_FALSE(stream->complete());  // reset, not ended
@@ -429,13 +434,8 @@ TEST_P(SimExecutor, AfterAnAgentRestartACheckpointedExecutorSubscribesAgain) {
 }
 
 TEST_P(SimExecutor, AnAgentRestartKillsExecutorsOfFrameworksWithoutCheckpointing) {
-  launch("t1");
-  auto stream = subscribe();
-  ASSERT_TRUE(stream->next_of(ExecutorEvent::LAUNCH));
-  ASSERT_EQ(send_update("t1", mesos::v1::TASK_RUNNING)->status, 202u);
-  auto running = fw->next_of(Event::UPDATE);
-  ASSERT_TRUE(running);
-  fw->acknowledge(running->update().status());
+  std::unique_ptr<executor_stream> stream;
+  ASSERT_NO_FATAL_FAILURE(run_t1(stream, true));
   sim->restart_agent(0, std::chrono::milliseconds(200));
   auto failure = fw->next_of(Event::FAILURE);
   ASSERT_TRUE(failure);
