@@ -68,12 +68,14 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     switch (event.type()) {
       case ex::Event::SUBSCRIBED: decided = session.on_subscribed(now); break;
       case ex::Event::LAUNCH:
-        tracker.on_launch(event.launch().task());
-        report(tracker, ids, event.launch().task(), sent);
+        // A task the tracker refuses (required fields missing) is not one
+        // the executor would run or report.
+        if (tracker.on_launch(event.launch().task())) report(tracker, ids, event.launch().task(), sent);
         break;
       case ex::Event::LAUNCH_GROUP:
-        tracker.on_launch_group(event.launch_group().task_group());
-        for (const auto& task : event.launch_group().task_group().tasks()) report(tracker, ids, task, sent);
+        (void)tracker.on_launch_group(event.launch_group().task_group());
+        for (const auto& task : event.launch_group().task_group().tasks())
+          if (task.IsInitialized()) report(tracker, ids, task, sent);
         break;
       case ex::Event::ACKNOWLEDGED: {
         const auto before = tracker.unacknowledged_updates().size();

@@ -276,8 +276,16 @@ class executor_client_impl : public std::enable_shared_from_this<executor_client
         pool_->on_subscribed(endpoint_, {}, session_->generation());
         break;
       }
-      case Event::LAUNCH: tracker_.on_launch(event->launch().task()); break;
-      case Event::LAUNCH_GROUP: tracker_.on_launch_group(event->launch_group().task_group()); break;
+      case Event::LAUNCH:
+        if (!tracker_.on_launch(event->launch().task())) warn_incomplete("LAUNCH", 1);
+        break;
+      case Event::LAUNCH_GROUP: {
+        const auto& tasks = event->launch_group().task_group().tasks();
+        const auto kept = tracker_.on_launch_group(event->launch_group().task_group());
+        if (tasks.empty() || kept < static_cast<std::size_t>(tasks.size()))
+          warn_incomplete("LAUNCH_GROUP", tasks.empty() ? 1 : static_cast<std::size_t>(tasks.size()) - kept);
+        break;
+      }
       case Event::ACKNOWLEDGED:
         if (tracker_.on_acknowledged(event->acknowledged()) == update_tracker::ack_result::unknown) {
           log(log_level::warning, [&] {
@@ -297,6 +305,17 @@ class executor_client_impl : public std::enable_shared_from_this<executor_client
     if (event->type() == Event::SHUTDOWN) follow(fsm_.on_shutdown_event(now));
     if (event->type() == Event::ERROR) follow(fsm_.on_error_event(now, event->error().message()));
     return {};
+  }
+
+  // A real agent never sends a launch without its task; one that does is
+  // broken or hostile. The event still reaches the consumers (it is what was
+  // received), but its task is not kept for a resubscription, which could not
+  // carry it.
+  void warn_incomplete(const char* type, std::size_t tasks) {
+    log(log_level::warning, [&] {
+      return std::string(type) + " from the agent at " + endpoint_.url() + " with " + std::to_string(tasks) +
+             " task(s) lacking required fields; not kept for a resubscription";
+    });
   }
 
   // Does what the executor's session decided; the wait before subscribing

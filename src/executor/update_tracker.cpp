@@ -16,16 +16,20 @@ const update_tracker::task_entry* update_tracker::find_task(std::string_view id)
   return it == tasks_.end() ? nullptr : &*it;
 }
 
-void update_tracker::on_launch(const mesos::v1::TaskInfo& task) {
+bool update_tracker::on_launch(const mesos::v1::TaskInfo& task) {
+  if (!task.IsInitialized()) return false;
   if (task_entry* known = find_task(task.task_id().value())) {
     known->info = task;
-    return;
+    return true;
   }
   tasks_.push_back(task_entry{task.task_id().value(), task});
+  return true;
 }
 
-void update_tracker::on_launch_group(const mesos::v1::TaskGroupInfo& group) {
-  for (const auto& task : group.tasks()) on_launch(task);
+std::size_t update_tracker::on_launch_group(const mesos::v1::TaskGroupInfo& group) {
+  std::size_t kept = 0;
+  for (const auto& task : group.tasks()) kept += on_launch(task) ? 1 : 0;
+  return kept;
 }
 
 void update_tracker::on_update_sent(const Call::Update& update) {

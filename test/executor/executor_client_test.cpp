@@ -224,6 +224,30 @@ TEST_P(ExecutorClientTest, TasksOfALaunchGroupAreCarriedByAResubscription) {
   EXPECT_EQ(subs[1].subscribe().unacknowledged_updates_size(), 0);
 }
 
+// A broken or hostile agent: a LAUNCH without its task. The consumers still
+// see the event, but the empty task is not kept, so the resubscription after a
+// cut encodes and carries only the real one (before, it could not be encoded
+// and the executor never subscribed again).
+TEST_P(ExecutorClientTest, ALaunchWithoutItsTaskIsNotCarriedByAResubscription) {
+  config.checkpoint = true;
+  agent.send(0, subscribed());
+  Event empty;
+  empty.set_type(Event::LAUNCH);
+  agent.send(0, empty);
+  agent.send(0, launch("t1"));
+  agent.send(1, subscribed());
+  start();
+  EXPECT_FALSE(until_event(Event::LAUNCH)->has_launch());
+  EXPECT_EQ(until_event(Event::LAUNCH)->launch().task().task_id().value(), "t1");
+  agent.cut(0);
+  until(kind::disconnected);
+  until(kind::subscribed);
+  const auto subs = agent.subscribes();
+  ASSERT_EQ(subs.size(), 2u);
+  ASSERT_EQ(subs[1].subscribe().unacknowledged_tasks_size(), 1);
+  EXPECT_EQ(subs[1].subscribe().unacknowledged_tasks(0).task_id().value(), "t1");
+}
+
 TEST_P(ExecutorClientTest, AnUpdateTheAgentWouldRefuseIsNotSent) {
   agent.send(0, subscribed());
   start();

@@ -182,6 +182,21 @@ TEST(UpdateTracker, LaunchGroupTracksEachTaskInOrder) {
   EXPECT_EQ(task_ids(tracker.unacknowledged_tasks()), (names{"t0", "g1", "g2"}));
 }
 
+TEST(UpdateTracker, ATaskLackingRequiredFieldsIsNotKeptAndTheResubscriptionStillEncodes) {
+  update_tracker tracker;
+  EXPECT_FALSE(tracker.on_launch(v1::TaskInfo{}));
+  v1::TaskGroupInfo group;
+  *group.add_tasks() = task("g1");
+  group.add_tasks()->set_name("no ids");
+  EXPECT_EQ(tracker.on_launch_group(group), 1u);
+  EXPECT_TRUE(tracker.on_launch(task("t1")));
+  EXPECT_EQ(tracker.live_task_ids(), (std::vector<std::string>{"g1", "t1"}));
+  for (auto wire : {mesoshttp::encoding::json, mesoshttp::encoding::protobuf}) {
+    std::string body, why;
+    EXPECT_FALSE(mesoshttp::encode(tracker.resubscribe_call(ids), wire, body, &why)) << why;
+  }
+}
+
 TEST(UpdateTracker, ARepeatedLaunchReplacesTheTaskInfoInPlace) {
   update_tracker tracker;
   tracker.on_launch(task("t1"));

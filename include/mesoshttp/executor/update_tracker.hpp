@@ -31,9 +31,13 @@ class update_tracker {
  public:
   // LAUNCH (and each task of LAUNCH_GROUP): the task is live and, until an
   // update of it is acknowledged, an unacknowledged task. A second launch of
-  // a task id already live replaces its TaskInfo in place.
-  void on_launch(const mesos::v1::TaskInfo& task);
-  void on_launch_group(const mesos::v1::TaskGroupInfo& group);
+  // a task id already live replaces its TaskInfo in place. A task that lacks
+  // a required field (a LAUNCH without its `launch`, from a broken or hostile
+  // agent) is not kept, and false returned: a resubscription carrying it could
+  // not be encoded, and the executor could never subscribe again.
+  bool on_launch(const mesos::v1::TaskInfo& task);
+  // The number of the group's tasks kept.
+  std::size_t on_launch_group(const mesos::v1::TaskGroupInfo& group);
 
   // The executor sends `update` (keep it before sending, so an ACKNOWLEDGED
   // racing the call's answer finds it). An update of a task never launched
