@@ -35,7 +35,10 @@ fi
 fuzz_seconds=${MESOSHTTP_FUZZ_SECONDS:-45}
 # Sanitized runs are several times slower; their soak is shorter but still faulty throughout.
 sanitized_soak=${MESOSHTTP_SANITIZED_SOAK_SECONDS:-20}
-optimized_flags="-O2 -g1 -DNDEBUG"
+# -O1: the tests need no -O2 (timing goals live in the benchmarks, built
+# by scripts/bench.sh at -O2), and -O1 compiles the whole tree about a fifth
+# faster, which keeps CI within its time.
+optimized_flags="-O1 -g1 -DNDEBUG"
 sanitized_flags="-O1 -g1 -DNDEBUG"
 
 script_start=$SECONDS
