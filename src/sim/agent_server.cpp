@@ -13,6 +13,7 @@ namespace mesoshttp::sim {
 
 void cluster::impl::open_agent_listener(std::size_t agent) {
   sim_agent& a = agents[agent];
+  if (a.gone) return;
   if (!a.executor_acceptor) a.executor_acceptor = std::make_unique<tcp::acceptor>(ioc);
   // The same port after a restart: executors only know that one.
   tcp::endpoint ep(net::ip::make_address(cfg.host), a.executor_port);
@@ -133,7 +134,7 @@ std::size_t cluster::impl::cut_executors_now(std::optional<std::size_t> agent) {
 
 void cluster::impl::restart_agent_now(std::size_t agent, std::chrono::milliseconds down) {
   sim_agent& a = agents[agent];
-  if (!a.executor_acceptor) return;
+  if (!a.executor_acceptor || a.gone) return;
   beast::error_code ignored;
   a.executor_acceptor->close(ignored);
   auto conns = a.connections;
@@ -169,6 +170,92 @@ void cluster::impl::restart_agent_now(std::size_t agent, std::chrono::millisecon
     if (ec || stopped) return;
     open_agent_listener(agent);
   });
+}
+
+// MARK_AGENT_GONE. What a real 1.11 master did (operator-answers.md): the
+// agent leaves GET_AGENTS, /master/slaves and /master/state at once, is told
+// to shut down, and no AGENT_REMOVED reaches the operator stream. What it
+// means for frameworks is a removed agent's: its offers are rescinded, each
+// framework hears FAILURE naming the agent, and each task still live there
+// ends with the master's own update, without a uuid (nothing to acknowledge:
+// the agent that would resend it is gone): TASK_GONE_BY_OPERATOR for a
+// partition-aware framework, TASK_LOST otherwise. The agent's processes
+// (command tasks and executors) are killed, its executor port closed.
+void cluster::impl::mark_agent_gone_now(std::size_t agent) {
+  sim_agent& a = agents[agent];
+  if (a.gone) return;
+  a.gone = true;
+  std::vector<std::string> offered;
+  for (const auto& [id, o] : offers)
+    if (o.agent == agent) offered.push_back(id);
+  for (const auto& id : offered) return_offer(id, true);
+
+  if (a.restart_timer) a.restart_timer->cancel();
+  if (a.executor_acceptor) {
+    beast::error_code ignored;
+    a.executor_acceptor->close(ignored);
+  }
+  auto conns = a.connections;
+  for (auto& [id, weak] : conns)
+    if (auto c = weak.lock()) c->reset();
+  // Killed quietly: executor_exited() reports nothing for a gone agent.
+  for (auto& [key, ex] : agent_executors)
+    if (key.agent == agent && ex->pid > 0) detail::signal_group(ex->pid, SIGKILL);
+
+  for (auto& [fw_id, fw] : frameworks) {
+    Event failure;
+    failure.set_type(Event::FAILURE);
+    failure.mutable_failure()->mutable_agent_id()->set_value(a.id);
+    send_event(*fw, failure);
+    const bool aware = fw->has_capability(mesos::v1::FrameworkInfo::Capability::PARTITION_AWARE);
+    std::vector<std::string> ended;
+    for (auto& [tid, t] : fw->tasks) {
+      if (t->agent != agent) continue;
+      t->retry.cancel();
+      t->progress.cancel();
+      stop_process(*t, true);
+      ended.push_back(tid);
+      if (is_terminal(t->state) && t->pending.empty()) continue;
+      // A terminal update still unacknowledged is dropped with its agent;
+      // the task is known to have ended, so it is not reported again.
+      const bool live = !is_terminal(t->state);
+      t->pending.clear();
+      if (!live) continue;
+      TaskStatus s;
+      *s.mutable_task_id() = t->info.task_id();
+      s.set_state(aware ? mesos::v1::TASK_GONE_BY_OPERATOR : mesos::v1::TASK_LOST);
+      s.set_message("Agent " + a.spec.hostname + " removed: Agent has been marked gone");
+      s.set_source(TaskStatus::SOURCE_MASTER);
+      s.set_reason(aware ? TaskStatus::REASON_AGENT_REMOVED_BY_OPERATOR : TaskStatus::REASON_AGENT_REMOVED);
+      s.mutable_agent_id()->set_value(a.id);
+      s.set_timestamp(detail::now_seconds());
+      t->state = s.state();
+      t->statuses.push_back(s);
+      emit_task_updated(fw_id, *t, s);
+      Event e;
+      e.set_type(Event::UPDATE);
+      *e.mutable_update()->mutable_status() = s;
+      send_event(*fw, e);
+    }
+    // Nothing will be acknowledged: the tasks are completed now.
+    for (const auto& tid : ended) {
+      keep_completed_task(fw_id, fw->tasks[tid]);
+      fw->tasks.erase(tid);
+    }
+  }
+  schedule_allocation();
+}
+
+bool cluster::impl::drained(std::size_t agent) const {
+  for (const auto& [fw_id, fw] : frameworks)
+    for (const auto& [tid, t] : fw->tasks)
+      if (t->agent == agent && (!is_terminal(t->state) || !t->pending.empty())) return false;
+  return true;
+}
+
+void cluster::impl::mark_gone_if_drained(std::size_t agent) {
+  const sim_agent& a = agents[agent];
+  if (!a.gone && a.drain && a.drain->mark_gone() && drained(agent)) mark_agent_gone_now(agent);
 }
 
 }  // namespace mesoshttp::sim

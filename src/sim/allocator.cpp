@@ -86,7 +86,7 @@ void cluster::impl::allocate() {
   if (!eligible.empty()) {
     for (std::size_t ai = 0; ai < agents.size(); ++ai) {
       sim_agent& a = agents[ai];
-      if (a.available.empty() || a.deactivated) continue;
+      if (a.available.empty() || a.deactivated || a.gone) continue;
       for (std::size_t k = 0; k < eligible.size(); ++k) {
         const auto& [fwp, role] = eligible[(round_robin + k) % eligible.size()];
         sim_framework& fw = *fwp;

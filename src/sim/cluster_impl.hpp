@@ -179,6 +179,10 @@ struct sim_agent {
   bool deactivated = false;
   std::optional<mesos::v1::DrainConfig> drain;
   double drain_started = 0;
+  // MARK_AGENT_GONE (or a drain with mark_gone, once DRAINED): removed for
+  // good. Kept in `agents` so that indices stay valid, but in no list, never
+  // offered, unknown to every call that names it.
+  bool gone = false;
   // local_process mode: the agent's own listener for /api/v1/executor
   // (MESOS_AGENT_ENDPOINT), on cfg.host with an ephemeral port.
   std::unique_ptr<tcp::acceptor> executor_acceptor;
@@ -476,6 +480,12 @@ struct cluster::impl {
   // Faults: executors' streams reset; an agent restart.
   std::size_t cut_executors_now(std::optional<std::size_t> agent);
   void restart_agent_now(std::size_t agent, std::chrono::milliseconds down);
+  void mark_agent_gone_now(std::size_t agent);
+  // A drain is DRAINED once no task of the agent runs and every task's last
+  // update was acknowledged (the agent's status-update manager is empty).
+  bool drained(std::size_t agent) const;
+  // A draining agent with mark_gone is marked gone once drained.
+  void mark_gone_if_drained(std::size_t agent);
 
   // phases.cpp: leadership, restarts, killed masters.
   void elect_now(std::size_t master);

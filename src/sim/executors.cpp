@@ -274,7 +274,7 @@ void cluster::impl::executor_acknowledged(const sim_framework& fw, const sim_tas
 
 bool cluster::impl::scheduler_message(sim_framework& fw, const Call::Message& message) {
   for (std::size_t a = 0; a < agents.size(); ++a) {
-    if (agents[a].id != message.agent_id().value()) continue;
+    if (agents[a].id != message.agent_id().value() || agents[a].gone) continue;
     const sim_executor* ex = find_executor({a, fw.id, message.executor_id().value()});
     if (!ex || !ex->connected) return false;
     ExecutorEvent e;
@@ -360,6 +360,9 @@ void cluster::impl::executor_exited(const std::shared_ptr<sim_executor>& ex, int
   if (ex->connected) to_executors->end_executor_stream(ex->key);
   ex->connected = false;
   agent_executors.erase(ex->key);
+  // Killed with its agent (MARK_AGENT_GONE): the master has said all there
+  // is, and a gone agent reports nothing.
+  if (agents[ex->key.agent].gone) return;
   const auto f = frameworks.find(ex->key.framework_id);
   if (f == frameworks.end()) return;
   sim_framework& fw = *f->second;

@@ -36,7 +36,7 @@ void cluster::impl::send_inverse_offers() {
   std::map<sim_framework*, Event> events;
   for (std::size_t ai = 0; ai < agents.size(); ++ai) {
     sim_agent& a = agents[ai];
-    if (!a.maintenance) continue;
+    if (!a.maintenance || a.gone) continue;
     for (auto& [fw_id, fw] : frameworks) {
       if (!fw->connected || a.inverse_offered.count(fw_id)) continue;
       bool uses = false;

@@ -294,7 +294,7 @@ protocol::answer cluster::impl::operator_reservation(const mesos::v1::master::Ca
   const auto& resources = reserve ? call.reserve_resources().resources() : call.unreserve_resources().resources();
   std::optional<std::size_t> found;
   for (std::size_t i = 0; i < agents.size(); ++i)
-    if (agents[i].id == agent_id.value()) found = i;
+    if (agents[i].id == agent_id.value() && !agents[i].gone) found = i;
   if (!found) return protocol::text(400, "No agent found with specified ID");
   sim_agent& a = agents[*found];
 

@@ -180,6 +180,7 @@ Response::GetState cluster::impl::operator_state() const {
 
   for (std::size_t i = 0; i < agents.size(); ++i) {
     const sim_agent& a = agents[i];
+    if (a.gone) continue;
     auto* out = ags.add_agents();
     auto& info = *out->mutable_agent_info();
     info.set_hostname(a.spec.hostname);
@@ -204,8 +205,7 @@ Response::GetState cluster::impl::operator_state() const {
       out->add_capabilities()->set_type(t);
     if (a.drain) {
       auto& drain = *out->mutable_drain_info();
-      // DRAINED once nothing runs there any more.
-      drain.set_state(allocated[i].empty() ? mesos::v1::DRAINED : mesos::v1::DRAINING);
+      drain.set_state(drained(i) ? mesos::v1::DRAINED : mesos::v1::DRAINING);
       *drain.mutable_config() = *a.drain;
       *out->mutable_estimated_drain_start_time() = detail::time_info(a.drain_started);
     }
@@ -251,8 +251,10 @@ std::map<std::string, double> cluster::impl::operator_metrics() const {
       tasks_staging += t->state == mesos::v1::TASK_STAGING;
     }
   }
-  double cpus = 0, mem = 0;
+  double cpus = 0, mem = 0, agents_known = 0;
   for (const auto& a : agents) {
+    if (a.gone) continue;
+    ++agents_known;
     agents_active += !a.deactivated;
     cpus += a.spec.cpus;
     mem += a.spec.mem_mb;
@@ -265,8 +267,8 @@ std::map<std::string, double> cluster::impl::operator_metrics() const {
       {"master/frameworks_disconnected", static_cast<double>(frameworks.size() - active_fw)},
       {"master/frameworks_inactive", static_cast<double>(frameworks.size() - active_fw)},
       {"master/slaves_active", static_cast<double>(agents_active)},
-      {"master/slaves_inactive", static_cast<double>(agents.size() - agents_active)},
-      {"master/slaves_connected", static_cast<double>(agents.size())},
+      {"master/slaves_inactive", agents_known - static_cast<double>(agents_active)},
+      {"master/slaves_connected", agents_known},
       {"master/tasks_running", static_cast<double>(tasks_running)},
       {"master/tasks_staging", static_cast<double>(tasks_staging)},
       {"master/outstanding_offers", static_cast<double>(offers.size())},
@@ -282,9 +284,10 @@ protocol::answer cluster::impl::operator_call(const master::Call& call, encoding
     r.set_type(type);
     return operator_protocol::respond(r, enc, gzip_ok);
   };
-  const auto agent_index = [&](const std::string& id) -> std::optional<std::size_t> {
+  // A gone agent is unknown to every call ("Unknown agent"), MARK_AGENT_GONE aside.
+  const auto agent_index = [&](const std::string& id, bool even_gone = false) -> std::optional<std::size_t> {
     for (std::size_t i = 0; i < agents.size(); ++i)
-      if (agents[i].id == id) return i;
+      if (agents[i].id == id && (even_gone || !agents[i].gone)) return i;
     return std::nullopt;
   };
   // Outstanding offers of an agent that stops being offered go back.
@@ -298,7 +301,8 @@ protocol::answer cluster::impl::operator_call(const master::Call& call, encoding
   const auto agents_on = [&](const mesos::v1::MachineID& machine) {
     std::vector<std::size_t> out;
     for (std::size_t i = 0; i < agents.size(); ++i)
-      if (agents[i].spec.hostname == machine.hostname() && (!machine.has_ip() || machine.ip() == cfg.host))
+      if (!agents[i].gone && agents[i].spec.hostname == machine.hostname() &&
+          (!machine.has_ip() || machine.ip() == cfg.host))
         out.push_back(i);
     return out;
   };
@@ -440,6 +444,17 @@ protocol::answer cluster::impl::operator_call(const master::Call& call, encoding
           if (t->agent == *i && !is_terminal(t->state)) live.push_back(tid);
         for (const auto& tid : live) kill(*fw, tid);
       }
+      // With mark_gone and nothing running, drained and gone at once; else
+      // once the last task's end is known (update()).
+      mark_gone_if_drained(*i);
+      return ok();
+    }
+    case master::Call::MARK_AGENT_GONE: {
+      const std::string& id = call.mark_agent_gone().agent_id().value();
+      const auto i = agent_index(id, true);
+      if (!i) return protocol::text(404, "Agent '" + id + "' not found");
+      // Again for a gone agent: 200, nothing more to do.
+      mark_agent_gone_now(*i);
       return ok();
     }
     case master::Call::UPDATE_MAINTENANCE_SCHEDULE: {
@@ -503,7 +518,7 @@ protocol::answer cluster::impl::operator_call(const master::Call& call, encoding
       return ok();
     }
     default:
-      // Weights, volumes, quota changes, MARK_AGENT_GONE:
+      // Weights, volumes, quota changes:
       // nothing in the model yet. (SUBSCRIBE never gets here: handle_operator.)
       return protocol::text(501, operator_protocol::unsupported(master::Call::Type_Name(call.type())));
   }

@@ -123,6 +123,12 @@ void cluster::impl::acknowledge(sim_framework& fw, const Call::Acknowledge& ack)
     send_head(fw, t);
     return;
   }
+  // The last update of a task on a draining agent with mark_gone may make
+  // it drained, and so gone; after this call, not under its caller's feet.
+  if (is_terminal(t.state) && agents[t.agent].drain && agents[t.agent].drain->mark_gone())
+    net::post(ioc, [this, agent = t.agent] {
+      if (!stopped) mark_gone_if_drained(agent);
+    });
   // A terminal, acknowledged task is forgotten (reconciliation then says LOST).
   if (is_terminal(t.state) && t.pid < 0) {
     keep_completed_task(fw.id, it->second);
@@ -270,7 +276,7 @@ void cluster::impl::kill(sim_framework& fw, const std::string& task_id) {
 }
 
 void cluster::impl::reconcile(sim_framework& fw, const Call::Reconcile& r) {
-  const auto send = [&](const mesos::v1::TaskID& id, const sim_task* t) {
+  const auto send = [&](const mesos::v1::TaskID& id, const sim_task* t, const mesos::v1::AgentID* agent_id) {
     Event e;
     e.set_type(Event::UPDATE);
     TaskStatus* s = e.mutable_update()->mutable_status();
@@ -283,19 +289,30 @@ void cluster::impl::reconcile(sim_framework& fw, const Call::Reconcile& r) {
       s->mutable_agent_id()->set_value(agents[t->agent].id);
     } else {
       const bool aware = fw.has_capability(mesos::v1::FrameworkInfo::Capability::PARTITION_AWARE);
-      s->set_state(aware ? mesos::v1::TASK_UNKNOWN : mesos::v1::TASK_LOST);
-      s->set_message("Reconciliation: Task is unknown");
+      // A task named with an agent that was marked gone is gone with it.
+      const bool on_gone_agent = agent_id && std::any_of(agents.begin(), agents.end(), [&](const sim_agent& a) {
+                                   return a.gone && a.id == agent_id->value();
+                                 });
+      if (on_gone_agent) {
+        s->set_state(aware ? mesos::v1::TASK_GONE_BY_OPERATOR : mesos::v1::TASK_LOST);
+        s->set_message("Reconciliation: Task is gone");
+        s->mutable_agent_id()->CopyFrom(*agent_id);
+      } else {
+        s->set_state(aware ? mesos::v1::TASK_UNKNOWN : mesos::v1::TASK_LOST);
+        s->set_message("Reconciliation: Task is unknown");
+      }
     }
     s->set_timestamp(detail::now_seconds());
     send_event(fw, e);
   };
   if (r.tasks_size() == 0) {
-    for (const auto& [id, t] : fw.tasks) send(t->info.task_id(), t.get());
+    for (const auto& [id, t] : fw.tasks) send(t->info.task_id(), t.get(), nullptr);
     return;
   }
   for (const auto& task : r.tasks()) {
     const auto it = fw.tasks.find(task.task_id().value());
-    send(task.task_id(), it == fw.tasks.end() ? nullptr : it->second.get());
+    send(task.task_id(), it == fw.tasks.end() ? nullptr : it->second.get(),
+         task.has_agent_id() ? &task.agent_id() : nullptr);
   }
 }
 

@@ -166,6 +166,15 @@ TEST_P(CliOperator, AgentCommandsSendTheirCalls) {
   EXPECT_FALSE(mesoshttp::decode(m.bodies()[2], encoding::protobuf, drain));
   EXPECT_EQ(drain.drain_agent().max_grace_period().seconds(), 5);
   EXPECT_TRUE(drain.drain_agent().mark_gone());
+  // Gone cannot be undone: without --yes nothing is sent.
+  r = cli({"agent", "gone", "S7", "--master", m.url(), "--encoding", wire()});
+  EXPECT_NE(r.code, 0);
+  EXPECT_NE(r.err.find("--yes"), std::string::npos) << r.err;
+  ASSERT_EQ(m.bodies().size(), 3u);
+  r = cli({"agent", "gone", "S7", "--yes", "--master", m.url(), "--encoding", wire()});
+  EXPECT_EQ(r.code, 0) << r.err;
+  EXPECT_NE(r.out.find("agent S7 gone"), std::string::npos) << r.out;
+  EXPECT_EQ(sent(m, 3).mark_agent_gone().agent_id().value(), "S7");
   // A refusal, as a real master gives it for an unknown agent.
   scripted_master refusing([&](std::size_t, const std::string&) {
     return http_answer("400 Bad Request", "Content-Type: text/plain; charset=utf-8\r\n", "Unknown agent");

@@ -456,6 +456,43 @@ TEST_F(SimModel, TeardownKillsLiveTasksForOperatorsThenRemovesTheFramework) {
   EXPECT_TRUE(info.has_failover_timeout());
 }
 
+TEST_F(SimModel, MarkAgentGoneEndsItsTasksTellsFrameworksAndOffersItNoMore) {
+  auto& fw = add_framework("fw");
+  sim->allocate();
+  launch(fw, only_offer(), task("t1", 1));
+  sim->allocate();  // the rest of the agent is offered again
+  ASSERT_EQ(sim->offers.size(), 1u);
+  out.events.clear();
+  out.operator_events.clear();
+  mesos::v1::master::Call gone;
+  gone.set_type(mesos::v1::master::Call::MARK_AGENT_GONE);
+  gone.mutable_mark_agent_gone()->mutable_agent_id()->set_value(sim->agents[0].id);
+  EXPECT_EQ(sim->operator_call(gone, mesoshttp::encoding::json, false).status, 200u);
+
+  // RESCIND of the outstanding offer, FAILURE naming the agent, then the
+  // master's own TASK_LOST (the framework is not partition-aware).
+  ASSERT_EQ(out.events.size(), 3u);
+  EXPECT_EQ(out.events[0].event.type(), Event::RESCIND);
+  EXPECT_EQ(out.events[1].event.type(), Event::FAILURE);
+  EXPECT_EQ(out.events[1].event.failure().agent_id().value(), sim->agents[0].id);
+  const auto& lost = out.events[2].event.update().status();
+  EXPECT_EQ(lost.state(), mesos::v1::TASK_LOST);
+  EXPECT_EQ(lost.reason(), mesos::v1::TaskStatus::REASON_AGENT_REMOVED);
+  EXPECT_EQ(lost.source(), mesos::v1::TaskStatus::SOURCE_MASTER);
+  EXPECT_FALSE(lost.has_uuid());
+  // Operators hear the task's end, and no AGENT_REMOVED, as from a real master.
+  EXPECT_EQ(out.operator_types(), (strings{"TASK_UPDATED"}));
+  EXPECT_TRUE(fw.tasks.empty());
+  EXPECT_EQ(sim->operator_state().get_agents().agents_size(), 0);
+  EXPECT_EQ(sim->operator_state().get_tasks().completed_tasks_size(), 1);
+
+  sim->allocate();
+  EXPECT_TRUE(sim->offers.empty());
+  EXPECT_TRUE(out.of_type(Event::OFFERS).empty());
+  EXPECT_EQ(sim->operator_call(gone, mesoshttp::encoding::json, false).status, 200u);
+  EXPECT_EQ(out.events.size(), 3u) << "marking it gone again changes nothing";
+}
+
 TEST_F(SimModel, TeardownAfterAFinishedAcknowledgedTaskOnlyRemovesTheFramework) {
   auto& fw = add_framework("fw");
   sim->allocate();

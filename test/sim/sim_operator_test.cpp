@@ -324,6 +324,120 @@ TEST_P(SimOperator, DrainAgentKillsItsTasksThenIsDrained) {
   EXPECT_FALSE(agents.response->get_agents().agents(0).has_drain_info());
 }
 
+// MARK_AGENT_GONE as a real master answered it (operator-answers.md): 200,
+// the agent leaves every list at once, the same call again is 200, an unknown
+// agent 404, and other calls naming it 400 "Unknown agent". What frameworks
+// hear is the simulator's choice for a removed agent: FAILURE naming it, then
+// the master's own update for each live task (no uuid), TASK_GONE_BY_OPERATOR
+// for a partition-aware framework and TASK_LOST for another.
+TEST_P(SimOperator, MarkAgentGoneEndsItsTasksAndTheAgentLeavesEveryList) {
+  auto aware_subscribe = simtest::subscribe_call("aware");
+  aware_subscribe.mutable_subscribe()->mutable_framework_info()->add_capabilities()->set_type(
+      mesos::v1::FrameworkInfo::Capability::PARTITION_AWARE);
+  // One after the other: the first declines what it leaves for a minute, so
+  // the second is offered the rest of the one agent.
+  framework aware(port(), GetParam(), aware_subscribe);
+  std::unique_ptr<framework> plain_fw;
+  std::string agent_id;
+  for (int n = 0; n < 2; ++n) {
+    if (n == 1) plain_fw = std::make_unique<framework>(port(), GetParam());
+    framework* fw = n == 0 ? &aware : plain_fw.get();
+    ASSERT_TRUE(fw->ok());
+    auto offer = fw->offer();
+    ASSERT_TRUE(offer);
+    agent_id = offer->agent_id().value();
+    auto r = fw->call(launch_call(*offer, "t" + std::to_string(n), 1, 128, "sleep 100", 60));
+    ASSERT_TRUE(r && r->status == 202);
+    auto running = fw->next_of(Event::UPDATE);
+    while (running && running->update().status().state() != mesos::v1::TASK_RUNNING) {
+      fw->acknowledge(running->update().status());
+      running = fw->next_of(Event::UPDATE);
+    }
+    ASSERT_TRUE(running);
+    fw->acknowledge(running->update().status());
+  }
+
+  master::Call gone = op(master::Call::MARK_AGENT_GONE);
+  gone.mutable_mark_agent_gone()->mutable_agent_id()->set_value(agent_id);
+  auto r = call(gone);
+  ASSERT_TRUE(r) << r.message;
+  EXPECT_EQ(r.status, 200u);
+  EXPECT_FALSE(r.response);
+
+  framework& plain = *plain_fw;
+  for (auto* fw : {&aware, &plain}) {
+    auto failure = fw->next_of(Event::FAILURE);
+    ASSERT_TRUE(failure);
+    EXPECT_EQ(failure->failure().agent_id().value(), agent_id);
+    EXPECT_FALSE(failure->failure().has_executor_id());
+    auto ended = fw->next_of(Event::UPDATE);
+    ASSERT_TRUE(ended);
+    const auto& s = ended->update().status();
+    const bool is_aware = fw == &aware;
+    EXPECT_EQ(s.state(), is_aware ? mesos::v1::TASK_GONE_BY_OPERATOR : mesos::v1::TASK_LOST);
+    EXPECT_EQ(s.reason(), is_aware ? mesos::v1::TaskStatus::REASON_AGENT_REMOVED_BY_OPERATOR
+                                   : mesos::v1::TaskStatus::REASON_AGENT_REMOVED);
+    EXPECT_EQ(s.source(), mesos::v1::TaskStatus::SOURCE_MASTER);
+    EXPECT_FALSE(s.has_uuid());
+    EXPECT_EQ(s.agent_id().value(), agent_id);
+
+    // Reconciling the task on that agent: gone with it.
+    Call reconcile;
+    reconcile.set_type(Call::RECONCILE);
+    auto* task = reconcile.mutable_reconcile()->add_tasks();
+    *task->mutable_task_id() = s.task_id();
+    task->mutable_agent_id()->set_value(agent_id);
+    ASSERT_TRUE(fw->call(reconcile));
+    auto answer = fw->next_of(Event::UPDATE);
+    ASSERT_TRUE(answer);
+    EXPECT_EQ(answer->update().status().state(), s.state());
+    EXPECT_EQ(answer->update().status().message(), "Reconciliation: Task is gone");
+  }
+
+  auto state = call(op(master::Call::GET_STATE));
+  ASSERT_TRUE(state) << state.message;
+  EXPECT_EQ(state.response->get_state().get_agents().agents_size(), 0);
+  EXPECT_EQ(state.response->get_state().get_tasks().tasks_size(), 0);
+  EXPECT_EQ(state.response->get_state().get_tasks().completed_tasks_size(), 2);
+  for (const auto& f : state.response->get_state().get_frameworks().frameworks())
+    EXPECT_EQ(f.offers_size(), 0) << "an offer of the gone agent is still outstanding";
+
+  EXPECT_EQ(call(gone).status, 200u);  // again: 200
+  gone.mutable_mark_agent_gone()->mutable_agent_id()->set_value("no-such-agent");
+  auto unknown = call(gone);
+  EXPECT_EQ(unknown.status, 404u);
+  EXPECT_NE(unknown.message.find("Agent 'no-such-agent' not found"), std::string::npos) << unknown.message;
+  master::Call deactivate = op(master::Call::DEACTIVATE_AGENT);
+  deactivate.mutable_deactivate_agent()->mutable_agent_id()->set_value(agent_id);
+  auto after = call(deactivate);
+  EXPECT_EQ(after.status, 400u);
+  EXPECT_NE(after.message.find("Unknown agent"), std::string::npos) << after.message;
+}
+
+// DRAIN_AGENT with mark_gone: the drain kills what runs, and once nothing
+// does the agent is gone.
+TEST_P(SimOperator, DrainWithMarkGoneEndsWithTheAgentGone) {
+  auto [fw, agent_id] = running_task();
+  master::Call drain = op(master::Call::DRAIN_AGENT);
+  drain.mutable_drain_agent()->mutable_agent_id()->set_value(agent_id);
+  drain.mutable_drain_agent()->set_mark_gone(true);
+  ASSERT_TRUE(call(drain));
+  auto killed = fw->next_of(Event::UPDATE);
+  while (killed && killed->update().status().state() != mesos::v1::TASK_KILLED) {
+    fw->acknowledge(killed->update().status());
+    killed = fw->next_of(Event::UPDATE);
+  }
+  ASSERT_TRUE(killed);
+  fw->acknowledge(killed->update().status());
+  EXPECT_TRUE(eventually([&] {
+    auto agents = call(op(master::Call::GET_AGENTS));
+    return agents && agents.response->get_agents().agents_size() == 0;
+  }));
+  auto failure = fw->next_of(Event::FAILURE);
+  ASSERT_TRUE(failure);
+  EXPECT_EQ(failure->failure().agent_id().value(), agent_id);
+}
+
 TEST_P(SimOperator, MaintenanceScheduleStartAndStop) {
   mesos::v1::MachineID ghost;
   ghost.set_hostname("ghost.example");

@@ -1,5 +1,5 @@
 // The operator commands: `operator` (one call as JSON), `cluster` (agents,
-// frameworks and tasks as tables), `agent drain|deactivate|reactivate` and
+// frameworks and tasks as tables), `agent drain|deactivate|reactivate|gone` and
 // `maintenance schedule|start|stop|status`. Each is one or two calls of the
 // operator API (/api/v1) through operator_api::master_client, whose retries,
 // redirects and deadline they inherit.
@@ -229,15 +229,19 @@ command add_agent(CLI::App& app) {
   auto id = std::make_shared<std::string>();
   auto grace = std::make_shared<double>(-1);
   auto gone = std::make_shared<bool>(false);
+  auto yes = std::make_shared<bool>(false);
   auto action = std::make_shared<std::string>();
-  auto* sub = app.add_subcommand("agent", "Drain, deactivate or reactivate an agent (by its id, as `cluster` shows)");
+  auto* sub =
+      app.add_subcommand("agent", "Drain, deactivate, reactivate or remove an agent (by its id, as `cluster` shows)");
   sub->require_subcommand(1);
-  for (const char* name : {"drain", "deactivate", "reactivate"}) {
+  for (const char* name : {"drain", "deactivate", "reactivate", "gone"}) {
     const std::string what = name;
     auto* verb = sub->add_subcommand(
         name, what == "drain"        ? "Kill the agent's tasks (within their grace period) and offer nothing from it"
               : what == "deactivate" ? "Offer nothing from the agent; its tasks keep running"
-                                     : "Offer the agent's resources again (after drain or deactivate)");
+              : what == "reactivate" ? "Offer the agent's resources again (after drain or deactivate)"
+                                     : "Mark the agent gone (MARK_AGENT_GONE): it is shut down, its tasks end, and it "
+                                       "can never come back under this id");
     add_operator_options(*verb, *o);
     verb->add_option("id", *id, "Agent id")->required();
     if (what == "drain") {
@@ -245,10 +249,13 @@ command add_agent(CLI::App& app) {
           ->check(CLI::Range(0.0, 31'536'000.0));
       verb->add_flag("--mark-gone", *gone, "Mark the agent gone once drained (it cannot come back)");
     }
+    // It cannot be undone: asked for in so many words, as a script must too.
+    if (what == "gone") verb->add_flag("--yes", *yes, "Confirm: the agent cannot come back")->required();
     verb->callback([action, what] { *action = what; });
   }
   return [o, id, grace, gone, action] {
     const std::string subcommand = "agent " + *action;
+    if (*action == "gone") return run_change(*o, op::calls::mark_agent_gone(*id), subcommand, "agent " + *id + " gone");
     if (*action == "drain")
       return run_change(*o, op::calls::drain_agent(*id, std::chrono::seconds(static_cast<std::int64_t>(*grace)), *gone),
                         subcommand, "agent " + *id + " draining");
