@@ -99,6 +99,17 @@ class ExecutorClientTest : public ::testing::TestWithParam<encoding> {
     return nullptr;
   }
 
+  // Cuts the first stream and waits for the client to subscribe again: the
+  // second SUBSCRIBE's body.
+  Call::Subscribe resubscription() {
+    agent.cut(0);
+    until(kind::disconnected);
+    until(kind::subscribed);
+    const auto subs = agent.subscribes();
+    EXPECT_EQ(subs.size(), 2u);
+    return subs.size() == 2 ? subs[1].subscribe() : Call::Subscribe{};
+  }
+
   bool eventually(const std::function<bool()>& what) {
     for (int i = 0; i < 500; ++i) {
       if (what()) return true;
@@ -213,15 +224,11 @@ TEST_P(ExecutorClientTest, TasksOfALaunchGroupAreCarriedByAResubscription) {
   agent.send(1, subscribed());
   start();
   until_event(Event::LAUNCH_GROUP);
-  agent.cut(0);
-  until(kind::disconnected);
-  until(kind::subscribed);
-  const auto subs = agent.subscribes();
-  ASSERT_EQ(subs.size(), 2u);
-  ASSERT_EQ(subs[1].subscribe().unacknowledged_tasks_size(), 2);
-  EXPECT_EQ(subs[1].subscribe().unacknowledged_tasks(0).task_id().value(), "g1");
-  EXPECT_EQ(subs[1].subscribe().unacknowledged_tasks(1).task_id().value(), "g2");
-  EXPECT_EQ(subs[1].subscribe().unacknowledged_updates_size(), 0);
+  const auto again = resubscription();
+  ASSERT_EQ(again.unacknowledged_tasks_size(), 2);
+  EXPECT_EQ(again.unacknowledged_tasks(0).task_id().value(), "g1");
+  EXPECT_EQ(again.unacknowledged_tasks(1).task_id().value(), "g2");
+  EXPECT_EQ(again.unacknowledged_updates_size(), 0);
 }
 
 // A broken or hostile agent: a LAUNCH without its task. The consumers still
@@ -239,13 +246,9 @@ TEST_P(ExecutorClientTest, ALaunchWithoutItsTaskIsNotCarriedByAResubscription) {
   start();
   EXPECT_FALSE(until_event(Event::LAUNCH)->has_launch());
   EXPECT_EQ(until_event(Event::LAUNCH)->launch().task().task_id().value(), "t1");
-  agent.cut(0);
-  until(kind::disconnected);
-  until(kind::subscribed);
-  const auto subs = agent.subscribes();
-  ASSERT_EQ(subs.size(), 2u);
-  ASSERT_EQ(subs[1].subscribe().unacknowledged_tasks_size(), 1);
-  EXPECT_EQ(subs[1].subscribe().unacknowledged_tasks(0).task_id().value(), "t1");
+  const auto again = resubscription();
+  ASSERT_EQ(again.unacknowledged_tasks_size(), 1);
+  EXPECT_EQ(again.unacknowledged_tasks(0).task_id().value(), "t1");
 }
 
 TEST_P(ExecutorClientTest, AnUpdateTheAgentWouldRefuseIsNotSent) {
@@ -482,14 +485,10 @@ TEST_P(ExecutorClientTest, AnUpdateTheAgentRefusesIsNotKeptNorCarriedByAResubscr
   EXPECT_EQ(r.status, 400u);
   EXPECT_NE(r.message.find(text), std::string::npos) << r.message;
   EXPECT_EQ(client->unacknowledged_updates(), 0u);
-  agent.cut(0);
-  until(kind::disconnected);
-  until(kind::subscribed);
-  const auto subs = agent.subscribes();
-  ASSERT_EQ(subs.size(), 2u);
-  EXPECT_EQ(subs[1].subscribe().unacknowledged_updates_size(), 0);
-  ASSERT_EQ(subs[1].subscribe().unacknowledged_tasks_size(), 1);  // the task still has no acknowledged update
-  EXPECT_EQ(subs[1].subscribe().unacknowledged_tasks(0).task_id().value(), "t1");
+  const auto again = resubscription();
+  EXPECT_EQ(again.unacknowledged_updates_size(), 0);
+  ASSERT_EQ(again.unacknowledged_tasks_size(), 1);  // the task still has no acknowledged update
+  EXPECT_EQ(again.unacknowledged_tasks(0).task_id().value(), "t1");
 }
 
 TEST_P(ExecutorClientTest, AsyncNextDeliversTheSameItems) {

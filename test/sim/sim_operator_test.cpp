@@ -52,6 +52,16 @@ class SimOperator : public ::testing::TestWithParam<encoding> {
     return {std::move(fw), offer->agent_id().value()};
   }
 
+  // The framework's updates, each acknowledged, up to the first in `state`;
+  // false if none came.
+  static bool acknowledged_until(framework& fw, mesos::v1::TaskState state) {
+    for (auto e = fw.next_of(Event::UPDATE); e; e = fw.next_of(Event::UPDATE)) {
+      fw.acknowledge(e->update().status());
+      if (e->update().status().state() == state) return true;
+    }
+    return false;
+  }
+
   std::unique_ptr<cluster> sim;
 };
 
@@ -296,13 +306,7 @@ TEST_P(SimOperator, DrainAgentKillsItsTasksThenIsDrained) {
     EXPECT_EQ(r.status, 200u);
     EXPECT_FALSE(r.response);
   }
-  auto killed = fw->next_of(Event::UPDATE);
-  while (killed && killed->update().status().state() != mesos::v1::TASK_KILLED) {
-    fw->acknowledge(killed->update().status());
-    killed = fw->next_of(Event::UPDATE);
-  }
-  ASSERT_TRUE(killed);
-  fw->acknowledge(killed->update().status());
+  ASSERT_TRUE(acknowledged_until(*fw, mesos::v1::TASK_KILLED));
   ASSERT_TRUE(eventually([&] {
     auto agents = call(op(master::Call::GET_AGENTS));
     return agents && agents.response->get_agents().agents(0).drain_info().state() == mesos::v1::DRAINED;
@@ -348,13 +352,7 @@ TEST_P(SimOperator, MarkAgentGoneEndsItsTasksAndTheAgentLeavesEveryList) {
     agent_id = offer->agent_id().value();
     auto r = fw->call(launch_call(*offer, "t" + std::to_string(n), 1, 128, "sleep 100", 60));
     ASSERT_TRUE(r && r->status == 202);
-    auto running = fw->next_of(Event::UPDATE);
-    while (running && running->update().status().state() != mesos::v1::TASK_RUNNING) {
-      fw->acknowledge(running->update().status());
-      running = fw->next_of(Event::UPDATE);
-    }
-    ASSERT_TRUE(running);
-    fw->acknowledge(running->update().status());
+    ASSERT_TRUE(acknowledged_until(*fw, mesos::v1::TASK_RUNNING));
   }
 
   master::Call gone = op(master::Call::MARK_AGENT_GONE);
@@ -422,13 +420,7 @@ TEST_P(SimOperator, DrainWithMarkGoneEndsWithTheAgentGone) {
   drain.mutable_drain_agent()->mutable_agent_id()->set_value(agent_id);
   drain.mutable_drain_agent()->set_mark_gone(true);
   ASSERT_TRUE(call(drain));
-  auto killed = fw->next_of(Event::UPDATE);
-  while (killed && killed->update().status().state() != mesos::v1::TASK_KILLED) {
-    fw->acknowledge(killed->update().status());
-    killed = fw->next_of(Event::UPDATE);
-  }
-  ASSERT_TRUE(killed);
-  fw->acknowledge(killed->update().status());
+  ASSERT_TRUE(acknowledged_until(*fw, mesos::v1::TASK_KILLED));
   EXPECT_TRUE(eventually([&] {
     auto agents = call(op(master::Call::GET_AGENTS));
     return agents && agents.response->get_agents().agents_size() == 0;
