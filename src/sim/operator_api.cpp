@@ -230,7 +230,7 @@ std::map<std::string, std::string> cluster::impl::operator_flags() const {
       {"hostname", cfg.host},
       {"max_completed_frameworks", "50"},
       {"max_completed_tasks_per_framework", "1000"},
-      {"max_operator_event_stream_subscribers", "1000"},
+      {"max_operator_event_stream_subscribers", std::to_string(cfg.max_operator_subscribers)},
       {"offer_timeout", "none"},
       {"port", std::to_string(masters[leader_index.value_or(0)]->port)},
       {"quorum", std::to_string(masters.size() / 2 + 1)},

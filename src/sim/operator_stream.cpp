@@ -7,6 +7,7 @@
 // and the events the rules emit as the model changes (through the outbox, so
 // the model's tests see them without sockets). The stream ends when its
 // master stops leading (close_streams, close_master), with no final event.
+#include <algorithm>
 #include <cmath>
 
 #include "cluster_impl.hpp"
@@ -40,6 +41,12 @@ void cluster::impl::operator_subscribe(const std::shared_ptr<connection>& c, enc
   if (!heartbeats_paused) c->send_event(heartbeat);
   c->arm_heartbeat();
   c->watch_stream();
+  // Over the limit, the oldest streams end (connection ids grow with age).
+  std::vector<std::shared_ptr<connection>> open;
+  for (auto& [id, weak] : masters[c->master]->connections)
+    if (auto s = weak.lock(); s && s->operator_stream && !s->closed) open.push_back(s);
+  std::sort(open.begin(), open.end(), [](const auto& a, const auto& b) { return a->id < b->id; });
+  for (std::size_t i = 0; i + cfg.max_operator_subscribers < open.size(); ++i) open[i]->graceful_close();
 }
 
 master::Event cluster::impl::operator_subscribed() const {

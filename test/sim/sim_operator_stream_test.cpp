@@ -284,6 +284,37 @@ TEST_P(SimOperatorStream, ALeaderChangeEndsTheStreamAndTheNewLeaderServesIt) {
   EXPECT_TRUE(again->next_of(OpEvent::FRAMEWORK_ADDED));
 }
 
+// --max_operator_event_stream_subscribers: "If new connections bring the
+// total number of subscribers over this value, older connections will be
+// closed by the master." GET_FLAGS says the limit.
+TEST_P(SimOperatorStream, ASubscriberBeyondTheLimitEndsTheOldestStream) {
+  auto cfg = fast_config();
+  cfg.max_operator_subscribers = 2;
+  start(cfg);
+  std::vector<std::unique_ptr<operator_stream>> streams;
+  for (int i = 0; i < 2; ++i) {
+    streams.push_back(subscribe());
+    ASSERT_TRUE(streams.back()->next_of(OpEvent::SUBSCRIBED));
+  }
+  streams.push_back(subscribe());
+  ASSERT_TRUE(streams.back()->next_of(OpEvent::SUBSCRIBED));
+  ASSERT_TRUE(streams[0]->wait_end(std::chrono::seconds(10)));
+  EXPECT_TRUE(eventually([&] { return sim->operator_subscribers() == 2; }));
+  // The two newest still get every event.
+  framework fw(port(), GetParam());
+  ASSERT_TRUE(fw.ok());
+  EXPECT_TRUE(streams[1]->next_of(OpEvent::FRAMEWORK_ADDED));
+  EXPECT_TRUE(streams[2]->next_of(OpEvent::FRAMEWORK_ADDED));
+  EXPECT_FALSE(streams[1]->ended());
+
+  auto flags = send_call(port(), GetParam(), op(master::Call::GET_FLAGS));
+  ASSERT_TRUE(flags) << flags.message;
+  bool found = false;
+  for (const auto& f : flags.response->get_flags().flags())
+    if (f.name() == "max_operator_event_stream_subscribers") found = f.value() == "2";
+  EXPECT_TRUE(found);
+}
+
 TEST_P(SimOperatorStream, NoLeaderAndRecoveryAnswerAsForEveryOperatorCall) {
   auto cfg = fast_config();
   cfg.recovery_time = std::chrono::seconds(30);

@@ -62,6 +62,11 @@ struct cluster_config {
   std::vector<std::uint16_t> ports;
   // Heartbeat period: 15 s as a real master; tests shorten it.
   std::chrono::milliseconds heartbeat_interval{15000};
+  // Operator event stream subscribers one master keeps: 1000, a real
+  // master's --max_operator_event_stream_subscribers. A SUBSCRIBE beyond it
+  // closes the oldest stream, as a real master does (for proxies that never
+  // close theirs); tests lower it.
+  std::size_t max_operator_subscribers = 1000;
   // Agents; empty = one agent_spec{}.
   std::vector<agent_spec> agents;
   // How often the allocator runs: declined/unused resources come back this soon
