@@ -277,13 +277,12 @@ class executor_client_impl : public std::enable_shared_from_this<executor_client
         break;
       }
       case Event::LAUNCH:
-        if (!tracker_.on_launch(event->launch().task())) warn_incomplete("LAUNCH", 1);
+        if (!tracker_.on_launch(event->launch().task())) warn_incomplete("LAUNCH", 0, 1);
         break;
       case Event::LAUNCH_GROUP: {
-        const auto& tasks = event->launch_group().task_group().tasks();
+        const auto received = static_cast<std::size_t>(event->launch_group().task_group().tasks_size());
         const auto kept = tracker_.on_launch_group(event->launch_group().task_group());
-        if (tasks.empty() || kept < static_cast<std::size_t>(tasks.size()))
-          warn_incomplete("LAUNCH_GROUP", tasks.empty() ? 1 : static_cast<std::size_t>(tasks.size()) - kept);
+        if (received == 0 || kept < received) warn_incomplete("LAUNCH_GROUP", kept, received);
         break;
       }
       case Event::ACKNOWLEDGED:
@@ -311,10 +310,12 @@ class executor_client_impl : public std::enable_shared_from_this<executor_client
   // broken or hostile. The event still reaches the consumers (it is what was
   // received), but its task is not kept for a resubscription, which could not
   // carry it.
-  void warn_incomplete(const char* type, std::size_t tasks) {
+  void warn_incomplete(const char* type, std::size_t kept, std::size_t received) {
     log(log_level::warning, [&] {
-      return std::string(type) + " from the agent at " + endpoint_.url() + " with " + std::to_string(tasks) +
-             " task(s) lacking required fields; not kept for a resubscription";
+      const std::string from = std::string(type) + " from the agent at " + endpoint_.url();
+      if (received == 0) return from + " with no task";
+      return from + " with " + std::to_string(received - kept) + " of " + std::to_string(received) +
+             " task(s) lacking required fields; those are not kept for a resubscription";
     });
   }
 

@@ -135,11 +135,7 @@ std::size_t cluster::impl::cut_executors_now(std::optional<std::size_t> agent) {
 void cluster::impl::restart_agent_now(std::size_t agent, std::chrono::milliseconds down) {
   sim_agent& a = agents[agent];
   if (!a.executor_acceptor || a.gone) return;
-  beast::error_code ignored;
-  a.executor_acceptor->close(ignored);
-  auto conns = a.connections;
-  for (auto& [id, weak] : conns)
-    if (auto c = weak.lock()) c->reset();
+  close_agent_port(agent);
   auto all = agent_executors;
   for (auto& [key, ex] : all) {
     if (key.agent != agent || ex->pid <= 0) continue;
@@ -185,19 +181,9 @@ void cluster::impl::mark_agent_gone_now(std::size_t agent) {
   sim_agent& a = agents[agent];
   if (a.gone) return;
   a.gone = true;
-  std::vector<std::string> offered;
-  for (const auto& [id, o] : offers)
-    if (o.agent == agent) offered.push_back(id);
-  for (const auto& id : offered) return_offer(id, true);
-
+  rescind_offers_of(agent);
   if (a.restart_timer) a.restart_timer->cancel();
-  if (a.executor_acceptor) {
-    beast::error_code ignored;
-    a.executor_acceptor->close(ignored);
-  }
-  auto conns = a.connections;
-  for (auto& [id, weak] : conns)
-    if (auto c = weak.lock()) c->reset();
+  close_agent_port(agent);
   // Killed quietly: executor_exited() reports nothing for a gone agent.
   for (auto& [key, ex] : agent_executors)
     if (key.agent == agent && ex->pid > 0) detail::signal_group(ex->pid, SIGKILL);
@@ -215,26 +201,18 @@ void cluster::impl::mark_agent_gone_now(std::size_t agent) {
       t->progress.cancel();
       stop_process(*t, true);
       ended.push_back(tid);
-      if (is_terminal(t->state) && t->pending.empty()) continue;
       // A terminal update still unacknowledged is dropped with its agent;
       // the task is known to have ended, so it is not reported again.
-      const bool live = !is_terminal(t->state);
-      t->pending.clear();
-      if (!live) continue;
-      TaskStatus s;
-      *s.mutable_task_id() = t->info.task_id();
-      s.set_state(aware ? mesos::v1::TASK_GONE_BY_OPERATOR : mesos::v1::TASK_LOST);
-      s.set_message("Agent " + a.spec.hostname + " removed: Agent has been marked gone");
-      s.set_source(TaskStatus::SOURCE_MASTER);
-      s.set_reason(aware ? TaskStatus::REASON_AGENT_REMOVED_BY_OPERATOR : TaskStatus::REASON_AGENT_REMOVED);
-      s.mutable_agent_id()->set_value(a.id);
-      s.set_timestamp(detail::now_seconds());
-      t->state = s.state();
-      t->statuses.push_back(s);
-      emit_task_updated(fw_id, *t, s);
+      if (is_terminal(t->state)) {
+        t->pending.clear();
+        continue;
+      }
       Event e;
       e.set_type(Event::UPDATE);
-      *e.mutable_update()->mutable_status() = s;
+      *e.mutable_update()->mutable_status() =
+          end_task_by_master(fw_id, *t, aware ? mesos::v1::TASK_GONE_BY_OPERATOR : mesos::v1::TASK_LOST,
+                             aware ? TaskStatus::REASON_AGENT_REMOVED_BY_OPERATOR : TaskStatus::REASON_AGENT_REMOVED,
+                             "Agent " + a.spec.hostname + " removed: Agent has been marked gone");
       send_event(*fw, e);
     }
     // Nothing will be acknowledged: the tasks are completed now.
@@ -244,6 +222,18 @@ void cluster::impl::mark_agent_gone_now(std::size_t agent) {
     }
   }
   schedule_allocation();
+}
+
+void cluster::impl::close_agent_port(std::size_t agent) {
+  sim_agent& a = agents[agent];
+  if (a.executor_acceptor) {
+    beast::error_code ignored;
+    a.executor_acceptor->close(ignored);
+  }
+  // A copy: a reset connection leaves the map.
+  auto conns = a.connections;
+  for (auto& [id, weak] : conns)
+    if (auto c = weak.lock()) c->reset();
 }
 
 bool cluster::impl::drained(std::size_t agent) const {

@@ -156,4 +156,11 @@ void cluster::impl::remove_offers_of(const std::string& framework_id) {
   for (const auto& id : ids) return_offer(id, false);
 }
 
+void cluster::impl::rescind_offers_of(std::size_t agent) {
+  std::vector<std::string> ids;
+  for (const auto& [id, o] : offers)
+    if (o.agent == agent) ids.push_back(id);
+  for (const auto& id : ids) return_offer(id, true);
+}
+
 }  // namespace mesoshttp::sim

@@ -400,6 +400,8 @@ struct cluster::impl {
   void allocate();
   void return_offer(const std::string& offer_id, bool rescind);
   void remove_offers_of(const std::string& framework_id);
+  // Outstanding offers of an agent that stops being offered are rescinded.
+  void rescind_offers_of(std::size_t agent);
   mesos::v1::Offer make_offer(const sim_offer& o, const sim_framework& fw) const;
   // Where an agent's own API would be (Offer.url, InverseOffer.url).
   mesos::v1::URL agent_url(const sim_agent& a) const;
@@ -436,6 +438,11 @@ struct cluster::impl {
   void send_head(sim_framework& fw, sim_task& t);
   void master_update(sim_framework& fw, const mesos::v1::TaskInfo& task, TaskState state, TaskStatus::Reason reason,
                      std::string message);
+  // Ends a task with the master's own terminal update (its agent or its
+  // framework removed): recorded, the task's pending updates dropped, shown on
+  // the operator stream. Returns it for the caller to send, if anyone listens.
+  TaskStatus end_task_by_master(const std::string& framework_id, sim_task& t, TaskState state,
+                                TaskStatus::Reason reason, std::string message);
   void start_task(sim_framework& fw, const std::shared_ptr<sim_task>& t,
                   const mesos::v1::TaskGroupInfo* group = nullptr,
                   const mesos::v1::ExecutorInfo* group_executor = nullptr);
@@ -481,6 +488,8 @@ struct cluster::impl {
   std::size_t cut_executors_now(std::optional<std::size_t> agent);
   void restart_agent_now(std::size_t agent, std::chrono::milliseconds down);
   void mark_agent_gone_now(std::size_t agent);
+  // The agent's executor port closed and its executors' connections reset.
+  void close_agent_port(std::size_t agent);
   // A drain is DRAINED once no task of the agent runs and every task's last
   // update was acknowledged (the agent's status-update manager is empty).
   bool drained(std::size_t agent) const;

@@ -164,18 +164,8 @@ void cluster::impl::remove_framework(const std::string& id) {
     if (!is_terminal(t->state) || !t->pending.empty()) {
       // A live task, or one whose last update was not acknowledged, ends
       // with the master's own TASK_KILLED, as a real master records it.
-      TaskStatus s;
-      *s.mutable_task_id() = t->info.task_id();
-      s.set_state(mesos::v1::TASK_KILLED);
-      s.set_message("Framework " + id + " removed");
-      s.set_source(TaskStatus::SOURCE_MASTER);
-      s.set_reason(TaskStatus::REASON_FRAMEWORK_REMOVED);
-      s.mutable_agent_id()->set_value(agents[t->agent].id);
-      s.set_timestamp(detail::now_seconds());
-      t->statuses.push_back(s);
-      t->state = mesos::v1::TASK_KILLED;
-      t->pending.clear();
-      emit_task_updated(id, *t, s);
+      end_task_by_master(id, *t, mesos::v1::TASK_KILLED, TaskStatus::REASON_FRAMEWORK_REMOVED,
+                         "Framework " + id + " removed");
     }
     keep_completed_task(id, t);
   }

@@ -290,13 +290,6 @@ protocol::answer cluster::impl::operator_call(const master::Call& call, encoding
       if (agents[i].id == id && (even_gone || !agents[i].gone)) return i;
     return std::nullopt;
   };
-  // Outstanding offers of an agent that stops being offered go back.
-  const auto rescind_offers_of = [&](std::size_t agent) {
-    std::vector<std::string> ids;
-    for (const auto& [id, o] : offers)
-      if (o.agent == agent) ids.push_back(id);
-    for (const auto& id : ids) return_offer(id, true);
-  };
   // Agents on a machine (hostname, and the ip when one is given).
   const auto agents_on = [&](const mesos::v1::MachineID& machine) {
     std::vector<std::size_t> out;

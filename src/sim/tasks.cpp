@@ -26,6 +26,23 @@ void cluster::impl::master_update(sim_framework& fw, const mesos::v1::TaskInfo& 
   send_event(fw, e);
 }
 
+TaskStatus cluster::impl::end_task_by_master(const std::string& framework_id, sim_task& t, TaskState state,
+                                             TaskStatus::Reason reason, std::string message) {
+  TaskStatus s;
+  *s.mutable_task_id() = t.info.task_id();
+  s.set_state(state);
+  s.set_message(std::move(message));
+  s.set_source(TaskStatus::SOURCE_MASTER);
+  s.set_reason(reason);
+  s.mutable_agent_id()->set_value(agents[t.agent].id);
+  s.set_timestamp(detail::now_seconds());
+  t.state = state;
+  t.statuses.push_back(s);
+  t.pending.clear();
+  emit_task_updated(framework_id, t, s);
+  return s;
+}
+
 void cluster::impl::launch(sim_framework& fw, std::size_t agent, detail::pool& pool, const mesos::v1::TaskInfo& task,
                            const mesos::v1::TaskGroupInfo* group, const mesos::v1::ExecutorInfo* group_executor) {
   // A command task runs on the built-in command executor, named as the task.

@@ -12,6 +12,7 @@
 #include <boost/asio/use_future.hpp>
 #include <boost/asio/executor_work_guard.hpp>
 
+#include <algorithm>
 #include <fstream>
 #include <future>
 #include <mutex>
@@ -249,6 +250,41 @@ TEST_P(ExecutorClientTest, ALaunchWithoutItsTaskIsNotCarriedByAResubscription) {
   const auto again = resubscription();
   ASSERT_EQ(again.unacknowledged_tasks_size(), 1);
   EXPECT_EQ(again.unacknowledged_tasks(0).task_id().value(), "t1");
+}
+
+// A LAUNCH_GROUP without its group (a broken agent; the decoder takes it, as
+// the field is optional): the consumers see it, the warning says it carried no
+// task, and the resubscription carries what was kept before it.
+TEST_P(ExecutorClientTest, ALaunchGroupWithoutItsGroupIsSaidToCarryNoTask) {
+  config.checkpoint = true;
+  // Shared with the logger, which the client may call until the fixture ends it.
+  struct logged {
+    std::mutex mutex;
+    std::vector<std::string> warnings;
+  };
+  const auto log = std::make_shared<logged>();
+  options.logger = [log](mesoshttp::log_level level, std::string_view message) {
+    std::lock_guard lock(log->mutex);
+    if (level == mesoshttp::log_level::warning) log->warnings.emplace_back(message);
+  };
+  Event empty;
+  empty.set_type(Event::LAUNCH_GROUP);
+  agent.send(0, subscribed());
+  agent.send(0, launch("t1"));
+  agent.send(0, empty);
+  agent.send(1, subscribed());
+  start();
+  const auto launched = until_event(Event::LAUNCH_GROUP);
+  ASSERT_TRUE(launched);
+  EXPECT_FALSE(launched->has_launch_group());
+  const auto again = resubscription();
+  ASSERT_EQ(again.unacknowledged_tasks_size(), 1);
+  EXPECT_EQ(again.unacknowledged_tasks(0).task_id().value(), "t1");
+  std::lock_guard lock(log->mutex);
+  const auto said = std::count_if(log->warnings.begin(), log->warnings.end(), [](const std::string& w) {
+    return w.find("LAUNCH_GROUP") != std::string::npos && w.find("with no task") != std::string::npos;
+  });
+  EXPECT_EQ(said, 1) << ::testing::PrintToString(log->warnings);
 }
 
 TEST_P(ExecutorClientTest, AnUpdateTheAgentWouldRefuseIsNotSent) {
