@@ -9,7 +9,9 @@
 #include <map>
 #include <sstream>
 #include <thread>
+#include <vector>
 
+#include "mesoshttp/calls.hpp"
 #include "mesoshttp/executor/executor_client.hpp"
 #include "mesos/v1/executor/executor.pb.h"
 #include "sim_common.hpp"
@@ -131,6 +133,30 @@ class SimExecutor : public ::testing::TestWithParam<encoding> {
     auto running = fw->next_of(Event::UPDATE);
     ASSERT_TRUE(running);
     if (acknowledge) fw->acknowledge(running->update().status());
+  }
+
+  // The executor's configuration from the environment the agent gave its
+  // process (once the process has written it).
+  mesoshttp::executor::environment_result config_from_sandbox() const {
+    EXPECT_TRUE(eventually([&] { return std::filesystem::exists(sandbox / "env.txt"); }));
+    const auto env = read_env(sandbox / "env.txt");
+    return mesoshttp::executor::executor_config_from_environment(
+        [&](std::string_view name) -> std::optional<std::string> {
+          const auto it = env.find(std::string(name));
+          if (it == env.end()) return std::nullopt;
+          return it->second;
+        });
+  }
+
+  // The next agent event of `type` a library executor client's consumer
+  // gets, skipping the rest (nullptr if none within 20 s).
+  static std::shared_ptr<const ExecutorEvent> next_launch(mesoshttp::executor::executor_event_stream& events,
+                                                          ExecutorEvent::Type type) {
+    while (auto item = events.next(std::chrono::seconds(20))) {
+      if (item->type == mesoshttp::executor::executor_event::kind::event && item->event->type() == type)
+        return item->event;
+    }
+    return nullptr;
   }
 
   void exit_with(int code) {
@@ -448,14 +474,7 @@ TEST_P(SimExecutor, AnAgentRestartKillsExecutorsOfFrameworksWithoutCheckpointing
 
 TEST_P(SimExecutor, TheLibrarysExecutorClientRunsATaskToTheEnd) {
   launch("t1");
-  ASSERT_TRUE(eventually([&] { return std::filesystem::exists(sandbox / "env.txt"); }));
-  const auto env = read_env(sandbox / "env.txt");
-  auto config =
-      mesoshttp::executor::executor_config_from_environment([&](std::string_view name) -> std::optional<std::string> {
-        const auto it = env.find(std::string(name));
-        if (it == env.end()) return std::nullopt;
-        return it->second;
-      });
+  const auto config = config_from_sandbox();
   ASSERT_TRUE(config) << config.message;
   boost::asio::io_context io;
   mesoshttp::executor::executor_client_options options;
@@ -464,15 +483,7 @@ TEST_P(SimExecutor, TheLibrarysExecutorClientRunsATaskToTheEnd) {
   auto events = client.events();
   client.start();
   std::thread loop([&] { io.run(); });
-  bool launched = false;
-  while (auto item = events.next(std::chrono::seconds(20))) {
-    if (item->type == mesoshttp::executor::executor_event::kind::event &&
-        item->event->type() == ExecutorEvent::LAUNCH) {
-      launched = true;
-      break;
-    }
-  }
-  ASSERT_TRUE(launched);
+  ASSERT_TRUE(next_launch(events, ExecutorEvent::LAUNCH));
   client.update(mesoshttp::executor::task_status("t1", mesos::v1::TASK_RUNNING, "exec-1"));
   client.update(mesoshttp::executor::task_status("t1", mesos::v1::TASK_FINISHED, "exec-1"));
   for (auto state : {mesos::v1::TASK_RUNNING, mesos::v1::TASK_FINISHED}) {
@@ -481,6 +492,67 @@ TEST_P(SimExecutor, TheLibrarysExecutorClientRunsATaskToTheEnd) {
     EXPECT_EQ(u->update().status().state(), state);
     fw->acknowledge(u->update().status());
   }
+  EXPECT_TRUE(eventually([&] { return client.unacknowledged_updates() == 0; }));
+  client.shutdown();
+  loop.join();
+}
+
+// A task group over sockets: the agent starts one executor for it and hands
+// the library's executor client one LAUNCH_GROUP with both tasks; each
+// task's updates reach the scheduler, and its acknowledgements the executor.
+TEST_P(SimExecutor, ATaskGroupReachesTheLibrarysExecutorClientAsOneLaunchGroup) {
+  auto offer = fw->offer();
+  ASSERT_TRUE(offer);
+  mesos::v1::ExecutorInfo executor;
+  executor.set_type(mesos::v1::ExecutorInfo::DEFAULT);
+  executor.mutable_executor_id()->set_value("exec-1");
+  executor.mutable_command()->set_value(executor_command);
+  mesos::v1::TaskGroupInfo group;
+  for (const char* id : {"g1", "g2"}) {
+    auto* t = group.add_tasks();
+    t->set_name(id);
+    t->mutable_task_id()->set_value(id);
+    t->mutable_agent_id()->CopyFrom(offer->agent_id());
+    *t->add_resources() = scalar("cpus", 0.1);
+    *t->add_resources() = scalar("mem", 16);
+  }
+  Call accept;
+  accept.set_type(Call::ACCEPT);
+  *accept.mutable_accept()->add_offer_ids() = offer->id();
+  *accept.mutable_accept()->add_operations() = mesoshttp::calls::ops::launch_group(executor, group);
+  ASSERT_EQ(fw->call(accept)->status, 202u);
+  ASSERT_TRUE(eventually([&] { return sim->tasks().size() == 2 && !sim->tasks().front().sandbox.empty(); }));
+  sandbox = sim->tasks().front().sandbox;
+  EXPECT_EQ(sim->tasks().back().sandbox, sandbox) << "one executor, one sandbox";
+
+  const auto config = config_from_sandbox();
+  ASSERT_TRUE(config) << config.message;
+  boost::asio::io_context io;
+  mesoshttp::executor::executor_client_options options;
+  options.wire_encoding = GetParam();
+  mesoshttp::executor::executor_client client(io.get_executor(), *config.config, options);
+  auto events = client.events();
+  client.start();
+  std::thread loop([&] { io.run(); });
+  const auto launched = next_launch(events, ExecutorEvent::LAUNCH_GROUP);
+  ASSERT_TRUE(launched);
+  std::vector<std::string> ids;
+  for (const auto& t : launched->launch_group().task_group().tasks()) ids.push_back(t.task_id().value());
+  EXPECT_EQ(ids, (std::vector<std::string>{"g1", "g2"}));
+
+  for (const char* id : {"g1", "g2"})
+    client.update(mesoshttp::executor::task_status(id, mesos::v1::TASK_RUNNING, "exec-1"));
+  std::map<std::string, mesos::v1::TaskState> seen;
+  for (int i = 0; i < 2; ++i) {
+    auto u = fw->next_of(Event::UPDATE);
+    ASSERT_TRUE(u);
+    EXPECT_EQ(u->update().status().source(), mesos::v1::TaskStatus::SOURCE_EXECUTOR);
+    EXPECT_EQ(u->update().status().agent_id().value(), sim->agent_id(0));
+    seen[u->update().status().task_id().value()] = u->update().status().state();
+    fw->acknowledge(u->update().status());
+  }
+  EXPECT_EQ(seen, (std::map<std::string, mesos::v1::TaskState>{{"g1", mesos::v1::TASK_RUNNING},
+                                                               {"g2", mesos::v1::TASK_RUNNING}}));
   EXPECT_TRUE(eventually([&] { return client.unacknowledged_updates() == 0; }));
   client.shutdown();
   loop.join();
