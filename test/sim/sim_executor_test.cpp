@@ -46,6 +46,30 @@ std::map<std::string, std::string> read_env(const std::filesystem::path& p) {
   return env;
 }
 
+// The library's executor client running on a thread of its own, as the
+// executor process would run it; shut down and joined when it goes.
+struct library_executor {
+  library_executor(const mesoshttp::executor::executor_config& config, encoding wire)
+      : client(io.get_executor(), config, options_for(wire)), events(client.events()) {
+    client.start();
+    loop = std::thread([this] { io.run(); });
+  }
+  ~library_executor() {
+    client.shutdown();
+    loop.join();
+  }
+  static mesoshttp::executor::executor_client_options options_for(encoding wire) {
+    mesoshttp::executor::executor_client_options options;
+    options.wire_encoding = wire;
+    return options;
+  }
+
+  boost::asio::io_context io;
+  mesoshttp::executor::executor_client client;
+  mesoshttp::executor::executor_event_stream events;
+  std::thread loop;
+};
+
 class SimExecutor : public ::testing::TestWithParam<encoding> {
  protected:
   void SetUp() override { start(fast_config()); }
@@ -476,13 +500,9 @@ TEST_P(SimExecutor, TheLibrarysExecutorClientRunsATaskToTheEnd) {
   launch("t1");
   const auto config = config_from_sandbox();
   ASSERT_TRUE(config) << config.message;
-  boost::asio::io_context io;
-  mesoshttp::executor::executor_client_options options;
-  options.wire_encoding = GetParam();
-  mesoshttp::executor::executor_client client(io.get_executor(), *config.config, options);
-  auto events = client.events();
-  client.start();
-  std::thread loop([&] { io.run(); });
+  library_executor running(*config.config, GetParam());
+  auto& client = running.client;
+  auto& events = running.events;
   ASSERT_TRUE(next_launch(events, ExecutorEvent::LAUNCH));
   client.update(mesoshttp::executor::task_status("t1", mesos::v1::TASK_RUNNING, "exec-1"));
   client.update(mesoshttp::executor::task_status("t1", mesos::v1::TASK_FINISHED, "exec-1"));
@@ -493,8 +513,6 @@ TEST_P(SimExecutor, TheLibrarysExecutorClientRunsATaskToTheEnd) {
     fw->acknowledge(u->update().status());
   }
   EXPECT_TRUE(eventually([&] { return client.unacknowledged_updates() == 0; }));
-  client.shutdown();
-  loop.join();
 }
 
 // A task group over sockets: the agent starts one executor for it and hands
@@ -527,13 +545,9 @@ TEST_P(SimExecutor, ATaskGroupReachesTheLibrarysExecutorClientAsOneLaunchGroup) 
 
   const auto config = config_from_sandbox();
   ASSERT_TRUE(config) << config.message;
-  boost::asio::io_context io;
-  mesoshttp::executor::executor_client_options options;
-  options.wire_encoding = GetParam();
-  mesoshttp::executor::executor_client client(io.get_executor(), *config.config, options);
-  auto events = client.events();
-  client.start();
-  std::thread loop([&] { io.run(); });
+  library_executor running(*config.config, GetParam());
+  auto& client = running.client;
+  auto& events = running.events;
   const auto launched = next_launch(events, ExecutorEvent::LAUNCH_GROUP);
   ASSERT_TRUE(launched);
   std::vector<std::string> ids;
@@ -554,8 +568,6 @@ TEST_P(SimExecutor, ATaskGroupReachesTheLibrarysExecutorClientAsOneLaunchGroup) 
   EXPECT_EQ(seen, (std::map<std::string, mesos::v1::TaskState>{{"g1", mesos::v1::TASK_RUNNING},
                                                                {"g2", mesos::v1::TASK_RUNNING}}));
   EXPECT_TRUE(eventually([&] { return client.unacknowledged_updates() == 0; }));
-  client.shutdown();
-  loop.join();
 }
 
 INSTANTIATE_TEST_SUITE_P(Encodings, SimExecutor, ::testing::Values(encoding::json, encoding::protobuf), enc_name);
