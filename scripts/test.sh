@@ -77,8 +77,9 @@ else
   # ------------------------------------------------------------------------
   stage "ASan+UBSan (clang, -Werror): whole suite"
   # Built with the libFuzzer targets, which stage 4 runs: MESOSHTTP_BUILD_FUZZERS
-  # gives the code they fuzz (library, simulator, ZooKeeper detector) the
-  # fuzzer's coverage instrumentation, and leaves it out of the tests. With the targets built as fuzzers, their corpora are
+  # gives the code they fuzz (library, generated protobuf code, simulator,
+  # ZooKeeper detector) the fuzzer's coverage instrumentation, and leaves it
+  # out of the tests. With the targets built as fuzzers, their corpora are
   # replayed by the fuzzers themselves (each run starts with the whole corpus)
   # rather than by ctest here; stage 1 replays them too.
   cmake -S . -B build-asan-ci -G Ninja -DCMAKE_CXX_COMPILER=clang++ -DCMAKE_BUILD_TYPE=RelWithDebInfo \
