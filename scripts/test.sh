@@ -100,7 +100,7 @@ else
   cmake -S . -B build-tsan -G Ninja -DCMAKE_CXX_COMPILER=clang++ -DCMAKE_BUILD_TYPE=RelWithDebInfo \
     "-DCMAKE_CXX_FLAGS_RELWITHDEBINFO=$sanitized_flags" -DMESOSHTTP_SANITIZE=thread -DMESOSHTTP_WERROR=ON -DMESOSHTTP_LINKER=lld \
     -DMESOSHTTP_BUILD_TOOLS=OFF -DMESOSHTTP_BUILD_EXAMPLES=OFF -DMESOSHTTP_BUILD_FUZZ_REPLAY=OFF
-  tsan_targets="hub_test call_pool_test client_test executor_client_test operator_test tls_auth_test soak_test sim_protocol_test sim_cluster_test sim_faults_test sim_process_test sim_operator_stream_test"
+  tsan_targets="hub_test stream_test call_pool_test client_test executor_client_test operator_test tls_auth_test soak_test sim_protocol_test sim_cluster_test sim_faults_test sim_process_test sim_operator_stream_test"
   # The ZooKeeper tests exist when the ZooKeeper C client was found.
   if grep -q '^MESOSHTTP_WITH_ZOOKEEPER:BOOL=ON' build-tsan/CMakeCache.txt; then tsan_targets="$tsan_targets zk_detector_test"; fi
   # shellcheck disable=SC2086
@@ -117,7 +117,7 @@ else
   fi
   TSAN_OPTIONS="halt_on_error=1:second_deadlock_stack=1:suppressions=$PWD/test/tsan.supp:external_symbolizer_path=$symbolizer" \
   MESOSHTTP_SOAK_SECONDS=$sanitized_soak \
-    ctest --test-dir build-tsan --output-on-failure -j "$jobs" -R '^(sim\.|Soak\.|HubTest\.|.*CallPoolTest|.*Client|.*ExecutorClient|.*TlsAuth|ZkDetector)'
+    ctest --test-dir build-tsan --output-on-failure -j "$jobs" -R '^(sim\.|Soak\.|HubTest\.|ArenaRecyclerTest\.|.*CallPoolTest|.*Client|.*ExecutorClient|.*TlsAuth|ZkDetector)'
   stage_done
 
   # ------------------------------------------------------------------------

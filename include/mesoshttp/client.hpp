@@ -51,6 +51,7 @@ std::string_view to_string(connection_state state) noexcept;
 
 // What a consumer receives: master events and, in order with them, changes of
 // the connection, so a framework knows e.g. that offers it holds are void.
+// (A field added here is also copied in client_impl::copy_for_reader.)
 struct client_event {
   enum class kind {
     connecting,    // an attempt to subscribe starts; `master` is where

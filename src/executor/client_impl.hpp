@@ -175,7 +175,10 @@ class executor_client_impl : public std::enable_shared_from_this<executor_client
     return item;
   }
 
-  void publish(const executor_event& item) { hub_->publish(item, item.type != executor_event::kind::event); }
+  void publish(executor_event item) {
+    const bool wake = item.type != executor_event::kind::event;
+    hub_->publish(std::move(item), wake);
+  }
 
   hub::event_hub<executor_event>::options hub_options() {
     hub::event_hub<executor_event>::options o;
@@ -300,7 +303,7 @@ class executor_client_impl : public std::enable_shared_from_this<executor_client
     item.type = executor_event::kind::event;
     item.event = event;
     item.generation = session_->generation();
-    publish(item);
+    publish(std::move(item));
     if (event->type() == Event::SHUTDOWN) follow(fsm_.on_shutdown_event(now));
     if (event->type() == Event::ERROR) follow(fsm_.on_error_event(now, event->error().message()));
     return {};

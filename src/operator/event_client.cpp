@@ -70,6 +70,12 @@ class event_client_impl : public std::enable_shared_from_this<event_client_impl>
     masters_ = std::move(masters);
   }
 
+  event_client_impl(const event_client_impl&) = delete;
+  event_client_impl& operator=(const event_client_impl&) = delete;
+  // Events still held by consumers are freed by them from now on: the
+  // executor may go with this client.
+  ~event_client_impl() { recycler_->close(); }
+
   // Called once, right after construction (the hooks need weak_from_this()).
   void wire_up() {
     hub::event_hub<stream_item>::options o;
@@ -179,7 +185,7 @@ class event_client_impl : public std::enable_shared_from_this<event_client_impl>
   }
 
   std::error_code on_record(std::string_view record, encoding wire, std::string& why) {
-    auto event = mesoshttp::detail::make_arena_message<Event>(record.size());
+    auto event = mesoshttp::detail::make_arena_message<Event>(record.size(), recycler_);
     std::string detail;
     if (auto err = decode(record, wire, *event, &detail)) {
       why = "undecodable operator event from " + session_->leader().url() + ": " + detail;
@@ -202,7 +208,7 @@ class event_client_impl : public std::enable_shared_from_this<event_client_impl>
     item.type = stream_item::kind::event;
     item.event = std::move(event);
     item.generation = session_->generation();
-    publish(item);
+    publish(std::move(item));
     return {};
   }
 
@@ -221,7 +227,10 @@ class event_client_impl : public std::enable_shared_from_this<event_client_impl>
     }
   }
 
-  void publish(const stream_item& item) { hub_->publish(item, item.type != stream_item::kind::event); }
+  void publish(stream_item item) {
+    const bool wake = item.type != stream_item::kind::event;
+    hub_->publish(std::move(item), wake);
+  }
 
   stream_item make_item(stream_item::kind kind) const {
     stream_item item;
@@ -244,6 +253,7 @@ class event_client_impl : public std::enable_shared_from_this<event_client_impl>
       log_(log_level::error, [&] { return "operator stream closing: " + message; });
     }
     state_.store(connection_state::closed);
+    recycler_->close();  // events let go of from now on are freed where that happens
     session_->close();
     if (config_.mirror) config_.mirror->mark_stale();
     auto item = make_item(stream_item::kind::closed);
@@ -253,6 +263,9 @@ class event_client_impl : public std::enable_shared_from_this<event_client_impl>
   }
 
   asio::strand<asio::any_io_executor> strand_;
+  // Decoded events come back here to be freed on this client's thread.
+  std::shared_ptr<mesoshttp::detail::arena_recycler> recycler_ =
+      std::make_shared<mesoshttp::detail::arena_recycler>(strand_);
   event_client_config config_;
   mesoshttp::detail::log_sink log_;
   mesoshttp::detail::tls_client tls_;

@@ -75,6 +75,12 @@ class client_impl : public std::enable_shared_from_this<client_impl> {
     }
   }
 
+  client_impl(const client_impl&) = delete;
+  client_impl& operator=(const client_impl&) = delete;
+  // Events still held by consumers are freed by them from now on: the
+  // executor may go with this client.
+  ~client_impl() { recycler_->close(); }
+
   // After construction: the hub's and the pool's callbacks hold a weak
   // pointer to this.
   void wire_up() {
@@ -233,7 +239,10 @@ class client_impl : public std::enable_shared_from_this<client_impl> {
   // ---------------------------------------------------------------- fan-out
   // Events wait in the hub until what one socket read carried is parsed: a
   // blocked consumer is woken once for all of them. Anything else wakes it now.
-  void publish(const client_event& item) { hub_->publish(item, item.type != client_event::kind::event); }
+  void publish(client_event item) {
+    const bool wake = item.type != client_event::kind::event;
+    hub_->publish(std::move(item), wake);
+  }
 
   // Backpressure: a pull consumer has a full queue's worth unread.
   bool any_consumer_full() const { return hub_->full(); }
@@ -253,7 +262,21 @@ class client_impl : public std::enable_shared_from_this<client_impl> {
     o.on_overflow = [weak = weak_from_this()] {
       if (auto self = weak.lock()) self->metrics_.overflow();
     };
+    o.copy = &copy_for_reader;
     return o;
+  }
+
+  // A consumer's copy of an item another consumer also reads. An event item
+  // has no strings: a fresh item and its four other fields cost less than
+  // copying three empty strings (a fifth of a 16-consumer flood).
+  static client_event copy_for_reader(const client_event& from) {
+    if (!from.master.empty() || !from.framework_id.empty() || !from.message.empty()) return from;
+    client_event to;
+    to.type = from.type;
+    to.generation = from.generation;
+    to.event = from.event;
+    to.error = from.error;
+    return to;
   }
 
   client_event make_item(client_event::kind kind) const {
@@ -340,7 +363,7 @@ class client_impl : public std::enable_shared_from_this<client_impl> {
   // Each record of the stream, in order, from inside the reader: decodes and
   // publishes. An error stops the stream with `why`.
   std::error_code on_record(std::string_view record, encoding wire, std::string& why) {
-    auto event = make_arena_event(record.size());
+    auto event = make_arena_event(record.size(), recycler_);
     std::string detail;
     if (auto err = decode(record, wire, *event, &detail)) {
       why = "undecodable event from " + session_->leader().url() + ": " + detail;
@@ -354,7 +377,7 @@ class client_impl : public std::enable_shared_from_this<client_impl> {
     item.type = client_event::kind::event;
     item.event = event;
     item.generation = session_->generation();
-    publish(item);
+    publish(std::move(item));
     if (event->type() == Event::ERROR) {
       why = "master " + session_->leader().url() + " sent ERROR: " + event->error().message();
       switch (classify_error_event(event->error().message())) {
@@ -474,6 +497,7 @@ class client_impl : public std::enable_shared_from_this<client_impl> {
     closed_ = true;
     closed_reason_ = reason;
     set_state(connection_state::closed);
+    recycler_->close();  // events let go of from now on are freed where that happens
     session_->close();
     pool_->close(reason, message);
 
@@ -488,6 +512,8 @@ class client_impl : public std::enable_shared_from_this<client_impl> {
   // before the io_context that serves them may stop (see keep_running()).
   asio::any_io_executor keeps_own_thread_running_;
   asio::strand<asio::any_io_executor> strand_;
+  // Decoded events come back here to be freed on this client's thread.
+  std::shared_ptr<arena_recycler> recycler_ = std::make_shared<arena_recycler>(strand_);
   client_config config_;
   log_sink log_;
   tls_client tls_;

@@ -44,7 +44,9 @@ Call subscribe_call(const client_config& config, const std::optional<mesos::v1::
   return subscribe;
 }
 
-std::shared_ptr<Event> make_arena_event(std::size_t wire_size) { return make_arena_message<Event>(wire_size); }
+std::shared_ptr<Event> make_arena_event(std::size_t wire_size, std::shared_ptr<arena_recycler> recycler) {
+  return make_arena_message<Event>(wire_size, std::move(recycler));
+}
 
 error_event_meaning classify_error_event(std::string_view message) {
   // The texts of Mesos 1.x masters (src/master/master.cpp).

@@ -10,6 +10,7 @@
 
 #include "mesoshttp/config.hpp"
 #include "mesos/v1/scheduler/scheduler.pb.h"
+#include "stream/arena_message.hpp"
 
 namespace mesoshttp::detail {
 
@@ -25,8 +26,10 @@ mesos::v1::scheduler::Call subscribe_call(const client_config& config,
 // An empty Event in its own arena, sized for a record of `wire_size` bytes.
 // The event and all its parts are freed in one go when the last consumer
 // lets go: a heap-allocated OFFERS event costs a malloc and a free per offer,
-// resource and string, which profiled as a third of ingest.
-std::shared_ptr<mesos::v1::scheduler::Event> make_arena_event(std::size_t wire_size);
+// resource and string, which profiled as a third of ingest. With `recycler`,
+// freed on its executor (the client's thread) whichever thread lets go last.
+std::shared_ptr<mesos::v1::scheduler::Event> make_arena_event(std::size_t wire_size,
+                                                              std::shared_ptr<arena_recycler> recycler = nullptr);
 
 // What an ERROR event means for the client. The scheduler API says a
 // scheduler "should abort" on ERROR; the client still resubscribes after most

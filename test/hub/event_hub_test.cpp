@@ -310,5 +310,36 @@ TEST_F(HubTest, ThreadedReadersUnderBackpressureGetEverythingInOrder) {
   EXPECT_LE(max_ring, capacity + 32) << "a queue's worth and one batch";
 }
 
+// The copy option: a reader that is not an item's last gets options.copy's
+// copy; the last one gets the item itself (moved, not copied).
+std::atomic<int> copies_made{0};
+item counted_copy(const item& from) {
+  ++copies_made;
+  return item{from.value + 1000, from.payload};
+}
+
+TEST_F(HubTest, ReadersOtherThanTheLastGetTheCopyOptionsCopy) {
+  test_hub::options o;
+  o.copy = &counted_copy;
+  auto hub = std::make_shared<test_hub>(std::move(o));
+  auto first = hub->attach(0, {});
+  auto second = hub->attach(0, {});
+  copies_made = 0;
+  for (int i = 0; i < 10; ++i) hub->publish(numbered(i), false);
+  hub->flush();
+  std::error_code ec;
+  const auto a = drain(*first, ec);
+  EXPECT_EQ(copies_made.load(), 10);
+  const auto b = drain(*second, ec);
+  EXPECT_EQ(copies_made.load(), 10);  // the last reader copies nothing
+  ASSERT_EQ(a.size(), 10u);
+  ASSERT_EQ(b.size(), 10u);
+  for (int i = 0; i < 10; ++i) {
+    EXPECT_EQ(a[static_cast<std::size_t>(i)], i + 1000);
+    EXPECT_EQ(b[static_cast<std::size_t>(i)], i);
+  }
+  EXPECT_EQ(hub->ring_size(), 0u);
+}
+
 }  // namespace
 }  // namespace mesoshttp::hub

@@ -1,0 +1,121 @@
+// Decoded events freed on the client's strand, whichever thread lets go of
+// them last; freed in place once the recycler is closed or when let go of on
+// the strand itself. Without a socket: an io_context run by the test.
+#include "stream/arena_message.hpp"
+
+#include <gtest/gtest.h>
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/strand.hpp>
+
+#include <atomic>
+#include <memory>
+#include <thread>
+
+#include "mesos/v1/scheduler/scheduler.pb.h"
+
+namespace mesoshttp::detail {
+namespace {
+
+using Event = mesos::v1::scheduler::Event;
+
+// Records where it was destroyed.
+struct probe final : recyclable {
+  explicit probe(std::atomic<int>& freed, std::thread::id* where = nullptr) : freed_(freed), where_(where) {}
+  ~probe() override {
+    if (where_) *where_ = std::this_thread::get_id();
+    ++freed_;
+  }
+  std::atomic<int>& freed_;
+  std::thread::id* where_;
+};
+
+struct ArenaRecyclerTest : testing::Test {
+  // Before the io_context: a reclaim it still holds at the end may free probes.
+  std::atomic<int> freed{0};
+  std::thread::id where;
+  boost::asio::io_context io;
+  arena_recycler::strand_type strand = boost::asio::make_strand(io.get_executor());
+  std::shared_ptr<arena_recycler> recycler = std::make_shared<arena_recycler>(strand);
+};
+
+TEST_F(ArenaRecyclerTest, WhatAnotherThreadRetiresIsFreedOnTheStrand) {
+  std::thread([&] {
+    recycler->retire(new probe(freed, &where));
+    recycler->retire(new probe(freed, &where));
+  }).join();
+  EXPECT_EQ(freed.load(), 0);
+  EXPECT_EQ(recycler->retired_count(), 2u);
+  io.poll();
+  EXPECT_EQ(freed.load(), 2);
+  EXPECT_EQ(where, std::this_thread::get_id());
+  EXPECT_EQ(recycler->retired_count(), 0u);
+}
+
+TEST_F(ArenaRecyclerTest, WhatIsRetiredOnTheStrandIsFreedThere) {
+  boost::asio::post(strand, [&] { recycler->retire(new probe(freed, &where)); });
+  io.poll();
+  EXPECT_EQ(freed.load(), 1);
+  EXPECT_EQ(recycler->retired_count(), 0u);
+}
+
+TEST_F(ArenaRecyclerTest, ClosingFreesWhatWaitsAndLaterRetirementsInPlace) {
+  std::thread([&] { recycler->retire(new probe(freed, &where)); }).join();
+  recycler->close();
+  EXPECT_EQ(freed.load(), 1);
+  std::thread::id retiring;
+  std::thread([&] {
+    retiring = std::this_thread::get_id();
+    recycler->retire(new probe(freed, &where));
+  }).join();
+  EXPECT_EQ(freed.load(), 2);
+  EXPECT_EQ(where, retiring);
+  io.poll();  // the reclaim posted before the close finds nothing
+  EXPECT_EQ(freed.load(), 2);
+}
+
+TEST_F(ArenaRecyclerTest, AnArenaEventLetGoOfElsewhereComesBackToTheStrand) {
+  auto event = make_arena_message<Event>(100, recycler);
+  event->set_type(Event::HEARTBEAT);
+  std::weak_ptr<Event> watch = event;
+  std::thread([e = std::move(event)]() mutable { e.reset(); }).join();
+  EXPECT_TRUE(watch.expired());
+  EXPECT_EQ(recycler->retired_count(), 0u) << "a weak reference keeps the control block";
+  watch.reset();
+  EXPECT_EQ(recycler->retired_count(), 1u);
+  io.poll();
+  EXPECT_EQ(recycler->retired_count(), 0u);
+}
+
+TEST_F(ArenaRecyclerTest, AnArenaEventWithoutARecyclerIsFreedWhereItIsLetGoOf) {
+  auto event = make_arena_message<Event>(100);
+  event->set_type(Event::HEARTBEAT);
+  auto copy = event;
+  event.reset();
+  EXPECT_EQ(copy->type(), Event::HEARTBEAT);
+  copy.reset();
+  EXPECT_EQ(recycler->retired_count(), 0u);
+}
+
+TEST_F(ArenaRecyclerTest, ManyThreadsRetiringAtOnceLoseNothing) {
+  constexpr int per_thread = 5000;
+  std::thread runner([&] {
+    auto work = boost::asio::make_work_guard(io);
+    io.run();
+  });
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 4; ++t) {
+    threads.emplace_back([&] {
+      for (int i = 0; i < per_thread; ++i) recycler->retire(new probe(freed));
+    });
+  }
+  for (auto& t : threads) t.join();
+  recycler->close();  // frees what the strand has not reached yet
+  io.stop();
+  runner.join();
+  EXPECT_EQ(recycler->retired_count(), 0u);
+  EXPECT_EQ(freed.load(), 4 * per_thread);
+}
+
+}  // namespace
+}  // namespace mesoshttp::detail
