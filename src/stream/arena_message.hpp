@@ -24,6 +24,7 @@
 #include <memory>
 #include <mutex>
 #include <new>
+#include <optional>
 #include <utility>
 
 namespace mesoshttp::detail {
@@ -37,20 +38,19 @@ struct recyclable {
 class arena_recycler : public std::enable_shared_from_this<arena_recycler> {
  public:
   using strand_type = boost::asio::strand<boost::asio::any_io_executor>;
-  // `strand`: where retired events are freed (the client's).
+  // `strand`: where retired events are freed (the client's). Held only until
+  // close(): events may outlive the strand's io_context, and so this.
   explicit arena_recycler(strand_type strand) : strand_(std::move(strand)) {}
   arena_recycler(const arena_recycler&) = delete;
   arena_recycler& operator=(const arena_recycler&) = delete;
   ~arena_recycler() { free_list(retired_.exchange(closed_marker())); }
 
   // From any thread: frees `node` on the strand soon (one post per batch:
-  // only a node that finds the list empty posts), or here and now when
-  // already on the strand (a callback consumer's events) or closed.
+  // only a node that finds the list empty posts), or here and now once
+  // closed. (An event let go of on the strand itself, a callback consumer's,
+  // waits for the same post: asking the strand whether it runs here would
+  // need the strand, which close() lets go of.)
   void retire(recyclable* node) {
-    if (strand_.running_in_this_thread()) {
-      delete node;
-      return;
-    }
     recyclable* head = retired_.load(std::memory_order_acquire);
     do {
       if (head == closed_marker()) {
@@ -76,7 +76,7 @@ class arena_recycler : public std::enable_shared_from_this<arena_recycler> {
   void close() {
     {
       std::lock_guard lock(post_mutex_);
-      open_ = false;
+      strand_.reset();
     }
     free_list(retired_.exchange(closed_marker(), std::memory_order_acq_rel));
   }
@@ -102,13 +102,12 @@ class arena_recycler : public std::enable_shared_from_this<arena_recycler> {
     // Under the mutex: close() may come from the executor's owner, which
     // then destroys it; nothing is posted after that.
     std::lock_guard lock(post_mutex_);
-    if (open_) boost::asio::post(strand_, [self = shared_from_this()] { self->reclaim(); });
+    if (strand_) boost::asio::post(*strand_, [self = shared_from_this()] { self->reclaim(); });
   }
 
   std::atomic<recyclable*> retired_{nullptr};
   std::mutex post_mutex_;
-  bool open_ = true;  // guarded by post_mutex_
-  const strand_type strand_;
+  std::optional<strand_type> strand_;  // guarded by post_mutex_; none once closed
 };
 
 namespace arena_detail {

@@ -37,6 +37,8 @@ struct ArenaRecyclerTest : testing::Test {
   boost::asio::io_context io;
   arena_recycler::strand_type strand = boost::asio::make_strand(io.get_executor());
   std::shared_ptr<arena_recycler> recycler = std::make_shared<arena_recycler>(strand);
+  // As a client does when it goes: the strand is let go of before the io_context.
+  ~ArenaRecyclerTest() override { recycler->close(); }
 };
 
 TEST_F(ArenaRecyclerTest, WhatAnotherThreadRetiresIsFreedOnTheStrand) {
@@ -52,11 +54,28 @@ TEST_F(ArenaRecyclerTest, WhatAnotherThreadRetiresIsFreedOnTheStrand) {
   EXPECT_EQ(recycler->retired_count(), 0u);
 }
 
-TEST_F(ArenaRecyclerTest, WhatIsRetiredOnTheStrandIsFreedThere) {
+TEST_F(ArenaRecyclerTest, WhatIsRetiredOnTheStrandIsFreedByTheNextReclaim) {
   boost::asio::post(strand, [&] { recycler->retire(new probe(freed, &where)); });
+  io.poll();
+  io.restart();
   io.poll();
   EXPECT_EQ(freed.load(), 1);
   EXPECT_EQ(recycler->retired_count(), 0u);
+}
+
+TEST_F(ArenaRecyclerTest, AnEventOutlivingItsClientsIoContextIsFreedWhereItIsLetGoOf) {
+  std::shared_ptr<Event> kept;
+  {
+    auto own_io = std::make_unique<boost::asio::io_context>();
+    auto own = std::make_shared<arena_recycler>(boost::asio::make_strand(own_io->get_executor()));
+    kept = make_arena_message<Event>(100, own);
+    kept->set_type(Event::HEARTBEAT);
+    own->close();  // as the client does when it closes or goes
+    own.reset();
+    own_io.reset();  // the strand's io_context is gone; the event still holds the recycler
+  }
+  EXPECT_EQ(kept->type(), Event::HEARTBEAT);
+  kept.reset();  // freed here; the recycler goes with it, without its strand
 }
 
 TEST_F(ArenaRecyclerTest, ClosingFreesWhatWaitsAndLaterRetirementsInPlace) {
