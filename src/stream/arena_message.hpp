@@ -169,11 +169,18 @@ struct control_block_allocator {
 
 }  // namespace arena_detail
 
+// Records above this size are freed where they are let go of, recycler or
+// not: the lock costs little against their content, and megabytes kept
+// waiting for the strand (behind the decoding of the next large event)
+// would raise the client's peak memory by a whole event.
+inline constexpr std::size_t max_recycled_wire_size = 64 * 1024;
+
 // An empty `Message` in an arena of its own, sized for a record of
-// `wire_size` bytes. With `recycler`, freed on its strand.
+// `wire_size` bytes. With `recycler`, a small one is freed on its strand.
 template <class Message>
 std::shared_ptr<Message> make_arena_message(std::size_t wire_size, std::shared_ptr<arena_recycler> recycler = nullptr) {
   using namespace arena_detail;
+  if (wire_size > max_recycled_wire_size) recycler.reset();
   auto* h = new holder(arena_options(wire_size), std::move(recycler));
   std::shared_ptr<holder> owner;
   try {

@@ -106,6 +106,16 @@ TEST_F(ArenaRecyclerTest, AnArenaEventLetGoOfElsewhereComesBackToTheStrand) {
   EXPECT_EQ(recycler->retired_count(), 0u);
 }
 
+TEST_F(ArenaRecyclerTest, ALargeEventIsFreedWhereItIsLetGoOf) {
+  auto event = make_arena_message<Event>(max_recycled_wire_size + 1, recycler);
+  std::thread([e = std::move(event)]() mutable { e.reset(); }).join();
+  EXPECT_EQ(recycler->retired_count(), 0u);
+  auto small = make_arena_message<Event>(max_recycled_wire_size, recycler);
+  std::thread([e = std::move(small)]() mutable { e.reset(); }).join();
+  EXPECT_EQ(recycler->retired_count(), 1u);
+  io.poll();
+}
+
 TEST_F(ArenaRecyclerTest, AnArenaEventWithoutARecyclerIsFreedWhereItIsLetGoOf) {
   auto event = make_arena_message<Event>(100);
   event->set_type(Event::HEARTBEAT);
