@@ -70,6 +70,24 @@ if ingest.get("metrics"):
         lines.append(f"| {r['shape']} | {r['without_events_per_s']:.0f} | {r['with_events_per_s']:.0f} | "
                      f"{r['ratio']:.3f} | {met(r['ratio'] >= 0.97)} |")
 
+if ingest.get("hub"):
+    # Issue 12's goals for the hub: ratios between the client's own consumers.
+    by = {(r["shape"], r["consumers"], r.get("consumer", "events()")): r["client_events_per_s"]
+          for r in ingest["results"]}
+    lines += ["", "The hub: consumers against each other (n pull consumers from the rows above; one pull "
+              "consumer against the `on_event` consumer in interleaved rounds of their own) "
+              "[goals: 4 vs 1 >= 0.7, 16 vs 1 >= 0.5, events() vs on_event >= 0.8]", "",
+              "| events | what | events/s | against events/s | ratio | met |", "|---|---|---:|---:|---:|---|"]
+    for h in ingest["hub"]:
+        one = by.get((h["shape"], 1, "events()"))
+        for n, goal in ((4, 0.7), (16, 0.5)):
+            many = by.get((h["shape"], n, "events()"))
+            if one and many:
+                lines.append(f"| {h['shape']} | {n} `events()` vs 1 | {many:.0f} | {one:.0f} | {many / one:.3f} | "
+                             f"{met(many / one >= goal)} |")
+        lines.append(f"| {h['shape']} | 1 `events()` vs `on_event` | {h['pull_events_per_s']:.0f} | "
+                     f"{h['callback_events_per_s']:.0f} | {h['ratio']:.3f} | {met(h['ratio'] >= 0.8)} |")
+
 lines += ["", f"## 3. Calls (RECONCILE answered 202, closed loop, {calls['seconds']} s each) "
           "[goals: >= 3x connection-per-call, >= 0.5 of wrk]", "",
           "| producers | client calls/s | p50 ms | p99 ms | conn-per-call calls/s | wrk calls/s | wrk p50/p99 ms | "

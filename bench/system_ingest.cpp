@@ -203,6 +203,28 @@ void run_ingest() {
     first = false;
     std::cerr << "ingest metrics " << shape_name << " without=" << w << "/s with=" << m << "/s ratio=" << m / w << "\n";
   }
+  // The hub's goal for one pull consumer is a ratio against the callback
+  // consumer, not against the bare reader: measured here with the two in
+  // interleaved rounds (the rows above run them minutes apart), twice as
+  // many, since the two swing by a factor of 2 on a shared host.
+  out << "],\"hub\":[";
+  first = true;
+  for (auto shape : {mesoshttp::sim::flood_shape::update, mesoshttp::sim::flood_shape::offers}) {
+    if (arg("offers", 1) == 0 && shape == mesoshttp::sim::flood_shape::offers) continue;
+    const std::string shape_name = shape == mesoshttp::sim::flood_shape::update ? "update" : "offers10";
+    const std::size_t n = shape == mesoshttp::sim::flood_shape::update ? events : events / 10;
+    std::vector<double> pull, callback;
+    for (int r = 0; r < 2 * rounds; ++r) {
+      pull.push_back(client_ingest(sim, n, 1, shape));
+      callback.push_back(client_callback_ingest(sim, n, shape));
+    }
+    const double p = median(pull), c = median(callback);
+    out << (first ? "" : ",") << "{\"shape\":\"" << shape_name << "\",\"pull_events_per_s\":" << p
+        << ",\"callback_events_per_s\":" << c << ",\"ratio\":" << p / c << "}";
+    first = false;
+    std::cerr << "ingest hub " << shape_name << " events()=" << p << "/s on_event=" << c << "/s ratio=" << p / c
+              << "\n";
+  }
   out << "]}";
   std::cout << out.str() << std::endl;
 }
