@@ -63,8 +63,11 @@ class slot_ring {
     chunk_base_ = base_;
   }
 
-  // Drops the first slot. Its item must already be moved out or reset.
+  // Drops the first slot, and with it what its item still holds (readers
+  // that all copied it leave it whole): a reused chunk must not keep an
+  // event alive.
   void pop_front() {
+    front() = Slot{};
     ++base_;
     if (base_ == head_) {
       recycle_all();
