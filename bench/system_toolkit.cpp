@@ -96,7 +96,7 @@ void run_toolkit() {
   mesoshttp::sim::cluster sim;
   sim.start();
   std::ostringstream out;
-  out << "{\"benchmark\":\"toolkit\",\"events\":" << events << ",\"results\":[";
+  out << "{\"benchmark\":\"toolkit\",\"events\":" << events << ",\"rounds\":" << rounds << ",\"results\":[";
   bool first = true;
   for (auto shape : {mesoshttp::sim::flood_shape::update, mesoshttp::sim::flood_shape::offers}) {
     const bool updates = shape == mesoshttp::sim::flood_shape::update;

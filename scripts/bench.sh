@@ -33,7 +33,10 @@ echo "== calls"
 echo "== failover"
 "$build_dir/bench/bench_system" failover --rounds 20 >"$out/failover.json"
 echo "== toolkit"
-"$build_dir/bench/bench_system" toolkit --events "$events" --rounds "$rounds" >"$out/toolkit.json"
+# Three times the rounds: a toolkit run swung from 0.69 to 1.13 of its plain
+# twin from one bench run to the next on a shared 2-core host, and its goal
+# (0.9) is a ratio within 10 %; each round is well under a second.
+"$build_dir/bench/bench_system" toolkit --events "$events" --rounds $((rounds * 3)) >"$out/toolkit.json"
 echo "== mirror"
 "$build_dir/bench/bench_system" mirror --tasks "$mirror_tasks" --agents 10000 --events 1000000 --rounds "$rounds" \
   >"$out/mirror.json"
