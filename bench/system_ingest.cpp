@@ -187,13 +187,15 @@ void run_ingest() {
     }
   }
   // The metrics' cost on the ingest path: the same callback consumer with
-  // and without them, interleaved (the goal: under 3 %).
+  // and without them, interleaved (the goal: under 3 %). Three times the
+  // rounds: a 3 % goal on a host whose runs swing by more than that (0.95 to
+  // 1.55 in three rounds); a round is well under a second.
   out << "],\"metrics\":[";
   first = true;
   for (auto shape : {mesoshttp::sim::flood_shape::update, mesoshttp::sim::flood_shape::heartbeat}) {
     const std::string shape_name = shape == mesoshttp::sim::flood_shape::update ? "update" : "heartbeat";
     std::vector<double> without, with;
-    for (int r = 0; r < rounds; ++r) {
+    for (int r = 0; r < 3 * rounds; ++r) {
       without.push_back(client_callback_ingest(sim, events, shape, false));
       with.push_back(client_callback_ingest(sim, events, shape, true));
     }
