@@ -57,9 +57,10 @@ class slot_ring {
   // with them.
   void skip() {
     if (!empty()) return push_back(Slot{});
+    // An empty ring holds no chunk (pop_front gave them back): only the
+    // numbering moves on.
     ++base_;
     ++head_;
-    recycle_all();
     chunk_base_ = base_;
   }
 

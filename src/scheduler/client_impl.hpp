@@ -41,6 +41,7 @@
 #include "scheduler/framework_identity.hpp"
 #include "scheduler/scheduler_messages.hpp"
 #include "session/subscription.hpp"
+#include "stream/arena_message.hpp"
 
 namespace mesoshttp::detail {
 

@@ -10,9 +10,10 @@
 
 #include "mesoshttp/config.hpp"
 #include "mesos/v1/scheduler/scheduler.pb.h"
-#include "stream/arena_message.hpp"
 
 namespace mesoshttp::detail {
+
+class arena_recycler;  // stream/arena_message.hpp
 
 // Calls that can be sent twice without changing the outcome. Everything else
 // (ACCEPT above all: it would launch tasks twice) is never retried.
@@ -27,7 +28,8 @@ mesos::v1::scheduler::Call subscribe_call(const client_config& config,
 // The event and all its parts are freed in one go when the last consumer
 // lets go: a heap-allocated OFFERS event costs a malloc and a free per offer,
 // resource and string, which profiled as a third of ingest. With `recycler`,
-// freed on its executor (the client's thread) whichever thread lets go last.
+// an event of up to 64 KiB is freed on its strand (the client's), whichever
+// thread lets go of it last.
 std::shared_ptr<mesos::v1::scheduler::Event> make_arena_event(std::size_t wire_size,
                                                               std::shared_ptr<arena_recycler> recycler = nullptr);
 

@@ -3,7 +3,8 @@
 // messages (SUBSCRIBED of a large cluster, millions); an arena allocates them
 // in a few blocks and frees them at once. For any API's event type.
 //
-// Freed on the thread that decoded it, when a recycler is given. A pull
+// Freed on the thread that decoded it, when a recycler is given (events of up
+// to max_recycled_wire_size; larger ones as before, below). A pull
 // consumer lets go of events on its own thread; glibc then returns each block
 // to the decoding thread's malloc arena under that arena's lock, which the
 // decoding thread takes for every next event: profiled, nine in ten futex
@@ -23,7 +24,6 @@
 #include <cstddef>
 #include <memory>
 #include <mutex>
-#include <new>
 #include <optional>
 #include <utility>
 
@@ -81,7 +81,8 @@ class arena_recycler : public std::enable_shared_from_this<arena_recycler> {
     free_list(retired_.exchange(closed_marker(), std::memory_order_acq_rel));
   }
 
-  // Events waiting to be freed (for tests).
+  // Events waiting to be freed (for tests: it walks the list, so nothing may
+  // reclaim or close meanwhile).
   std::size_t retired_count() const {
     std::size_t n = 0;
     for (auto* p = retired_.load(std::memory_order_acquire); p && p != closed_marker(); p = p->next_retired) ++n;
