@@ -1,5 +1,7 @@
 // ingest: events per second through the client's consumers (streams and a
 // callback), beside the floor of a bare blocking reader of the same flood.
+#include <pthread.h>
+
 #include <atomic>
 #include <chrono>
 #include <future>
@@ -92,6 +94,7 @@ double client_ingest(mesoshttp::sim::cluster& sim, std::size_t events, std::size
     std::vector<std::thread> threads;
     for (auto& s : streams) {
       threads.emplace_back([&s, &done, events, wanted] {
+        pthread_setname_np(pthread_self(), "consumer");  // perf report --sort comm tells them apart
         std::size_t seen = 0;
         while (seen < events) {
           auto item = s.next(30s);
@@ -167,7 +170,8 @@ void run_ingest() {
     const std::size_t n = shape == mesoshttp::sim::flood_shape::update ? events : events / 10;
     if (arg("offers", 1) == 0 && shape == mesoshttp::sim::flood_shape::offers) continue;
     for (std::size_t consumers : {1u, 4u, 16u}) {
-      // --consumers N: only that configuration (profiling runs).
+      // --consumers N: only that configuration, and no metrics or hub rows
+      // but for N = 1 (profiling runs).
       if (arg("consumers", 0) != 0 && static_cast<long>(consumers) != arg("consumers", 0)) continue;
       // Interleaved rounds, so drift of the machine's load hits both sides alike.
       std::vector<double> bare, ours;
@@ -193,6 +197,7 @@ void run_ingest() {
   out << "],\"metrics\":[";
   first = true;
   for (auto shape : {mesoshttp::sim::flood_shape::update, mesoshttp::sim::flood_shape::heartbeat}) {
+    if (arg("consumers", 0) > 1) break;
     const std::string shape_name = shape == mesoshttp::sim::flood_shape::update ? "update" : "heartbeat";
     std::vector<double> without, with;
     for (int r = 0; r < 3 * rounds; ++r) {
@@ -213,6 +218,7 @@ void run_ingest() {
   first = true;
   for (auto shape : {mesoshttp::sim::flood_shape::update, mesoshttp::sim::flood_shape::offers}) {
     if (arg("offers", 1) == 0 && shape == mesoshttp::sim::flood_shape::offers) continue;
+    if (arg("consumers", 0) > 1) break;
     const std::string shape_name = shape == mesoshttp::sim::flood_shape::update ? "update" : "offers10";
     const std::size_t n = shape == mesoshttp::sim::flood_shape::update ? events : events / 10;
     std::vector<double> pull, callback;
