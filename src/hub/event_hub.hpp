@@ -9,10 +9,13 @@
 //
 // Threading: publish(), flush(), full() and close() come from one thread (the
 // client's strand); consumers read from any thread. One mutex guards the ring
-// and the cursors; a reader claims up to `batch_size` items per lock and
-// copies them into a buffer of its own after letting go of it, so many
-// consumers do not take turns on that mutex per item, nor while copying. Readers are woken once per flush (the
-// client's: a socket read), not per item.
+// and the cursors. A reader claims up to `batch_size` slots per lock and
+// then reads them in place, one per pop, without that lock: many consumers
+// do not take turns on it per item, nor while copying, and an item is copied
+// once per reader, straight into what the pop returns. The reader counts in
+// its claimed slots until it has read the batch, so the ring keeps them
+// meanwhile. Readers are woken once per flush (the client's: a socket read),
+// not per item.
 //
 // Knows nothing of Mesos: Item is whatever the client publishes.
 #pragma once
@@ -46,6 +49,13 @@ namespace mesoshttp::hub {
 
 template <class Item>
 class event_hub;
+
+// A slot of the hub's ring: an item and the readers yet to read it.
+template <class Item>
+struct ring_slot {
+  Item item;
+  unsigned readers_left;  // attached readers that still count in it
+};
 
 // One consumer: a cursor on the hub's ring, or a callback.
 template <class Item>
@@ -90,7 +100,7 @@ class consumer {
   void async_pop(handler_type handler) {
     std::unique_lock reading(read_mutex_, std::try_to_lock);
     if (!reading.owns_lock()) return deliver(std::move(handler), make_error_code(error::concurrent_wait), {});
-    if (auto item = take_local()) return deliver(std::move(handler), {}, std::move(*item));
+    if (has_claimed()) return deliver(std::move(handler), {}, std::move(*take_claimed()));
     auto done = hub_->wait_async(*this, std::move(handler));
     reading.unlock();
     if (done) done();
@@ -98,39 +108,51 @@ class consumer {
 
   std::optional<Item> pop_for(std::chrono::milliseconds timeout, std::error_code* ec) {
     std::lock_guard reading(read_mutex_);
-    // One named result, returned by name: an item is moved per batch, not
-    // per return (a client_event is three strings and a shared pointer).
-    std::optional<Item> item = take_local();
-    if (item) {
+    if (has_claimed()) {
       if (ec) ec->clear();
-    } else {
-      item = hub_->wait_for(*this, timeout, ec);
+      return take_claimed();
     }
-    return item;
+    return hub_->wait_for(*this, timeout, ec);
   }
 
-  std::size_t queued() const { return hub_->unread(*this) + local_count_.load(std::memory_order_relaxed); }
+  std::size_t queued() const { return hub_->unread(*this) + claimed_left_.load(std::memory_order_relaxed); }
 
  private:
   friend class event_hub<Item>;
+  using slot = ring_slot<Item>;
 
-  // Under read_mutex_.
-  std::optional<Item> take_local() {
-    std::optional<Item> item;
-    if (is_cut()) {
-      local_.clear();
-      local_next_ = 0;
-      local_count_.store(0, std::memory_order_relaxed);
-      return item;
-    }
-    if (local_next_ == local_.size()) return item;
-    item.emplace(std::move(local_[local_next_++]));
-    if (local_next_ == local_.size()) {
-      // Emptied: the vector keeps its capacity for the next batch.
-      local_.clear();
-      local_next_ = 0;
-    }
-    local_count_.store(local_.size() - local_next_, std::memory_order_relaxed);
+  // A slot this reader claimed, and whether it is the slot's last reader.
+  struct claim {
+    slot* where = nullptr;
+    bool last = false;
+  };
+
+  // Builds the reader's item where it goes (in the optional a pop returns):
+  // emplace from this conversion constructs in place, neither a temporary
+  // nor a move (a client_event's move is three strings).
+  struct read_claim {
+    const event_hub<Item>* hub;
+    claim from;
+    // The last reader takes the item itself: nobody else reads it any more,
+    // and a move costs no reference count.
+    operator Item() const { return from.last ? std::move(from.where->item) : hub->copy_for_reader(from.where->item); }
+  };
+
+  // Under read_mutex_. A detached reader reads no more: what it claimed goes
+  // back at its next wait.
+  bool has_claimed() const { return claimed_next_ < claimed_count_ && !is_cut(); }
+
+  // Under read_mutex_, has_claimed(). Outside the hub's mutex: the slot stays
+  // put while this reader counts in it, and an item is not written after
+  // publish (but by its last reader, this one).
+  std::optional<Item> take_claimed() {
+    const claim next = claimed_[claimed_next_++];
+    claimed_left_.store(claimed_count_ - claimed_next_, std::memory_order_relaxed);
+    std::optional<Item> item(std::in_place, read_claim{hub_.get(), next});
+    // The batch read, its slots go back at once: the ring holds nothing a
+    // reader is done with (an OFFERS event does not linger while its
+    // readers handle it), and a slot's later readers may take its item.
+    if (claimed_next_ == claimed_count_) hub_->give_back(*this);
     return item;
   }
 
@@ -148,13 +170,15 @@ class consumer {
   std::mutex callback_mutex_;  // held while the callback runs
   std::atomic<std::thread::id> calling_thread_{};
 
-  // The reader's own batch, taken from the ring; guarded by read_mutex_.
+  // The reader's batch: slots behind its cursor that it still counts in;
+  // guarded by read_mutex_ (and by the hub's mutex too, while they go back).
   // On cache lines of their own: the reader writes them per item, while the
   // publisher reads cursor_ (below) per slice.
   alignas(64) std::mutex read_mutex_;
-  std::vector<Item> local_;  // items local_next_.. not yet taken
-  std::size_t local_next_ = 0;
-  std::atomic<std::size_t> local_count_{0};
+  std::array<claim, batch_size> claimed_{};
+  std::size_t claimed_next_ = 0;   // the next to read
+  std::size_t claimed_count_ = 0;  // claimed_[0, claimed_count_) still counted in
+  std::atomic<std::size_t> claimed_left_{0};
 
   // Guarded by the hub's mutex.
   alignas(64) std::uint64_t cursor_ = 0;  // sequence number of the next item to read
@@ -242,6 +266,7 @@ class event_hub : public std::enable_shared_from_this<event_hub<Item>> {
     std::vector<consumer_type*> overflowed;
     {
       std::lock_guard lock(mutex_);
+      if (!unsettled_.empty()) settle_claims_locked();
       if (!staged_.empty()) {
         const auto readers = static_cast<unsigned>(readers_.size());
         for (auto& item : staged_) {
@@ -329,7 +354,7 @@ class event_hub : public std::enable_shared_from_this<event_hub<Item>> {
     std::size_t most = 0;
     for (const auto* c : readers_) {
       const auto unread =
-          static_cast<std::size_t>(ring_.head() - c->cursor_) + c->local_count_.load(std::memory_order_relaxed);
+          static_cast<std::size_t>(ring_.head() - c->cursor_) + c->claimed_left_.load(std::memory_order_relaxed);
       most = std::max(most, unread);
     }
     return most;
@@ -346,10 +371,7 @@ class event_hub : public std::enable_shared_from_this<event_hub<Item>> {
   using handler_type = typename consumer_type::handler_type;
   using callback_list = std::vector<std::shared_ptr<consumer_type>>;
 
-  struct slot {
-    Item item;
-    unsigned readers_left;  // attached readers that have not read it yet
-  };
+  using slot = ring_slot<Item>;
 
   std::shared_ptr<const callback_list> current_callbacks() const {
     std::lock_guard lock(mutex_);
@@ -403,24 +425,25 @@ class event_hub : public std::enable_shared_from_this<event_hub<Item>> {
     }
   }
 
-  // A batch for c's own buffer, or the final item / end. Under c's read mutex.
+  // Claims c's next batch, or returns the final item / the end. Under c's
+  // read mutex.
   std::optional<Item> wait_for(consumer_type& c, std::chrono::milliseconds timeout, std::error_code* ec) {
     bool room = false;
-    std::optional<Item> out;
-    std::array<std::pair<slot*, bool>, consumer_type::batch_size>
-        claimed;  // a slot, and whether we are its last reader
-    std::size_t n = 0;
     {
       std::unique_lock lock(mutex_);
+      // A detached reader's batch, read or not (see remove).
+      give_back_locked(c);
+      drop_read_slots_locked();
       ++c.sync_waiters_;
       const bool ready =
           c.ready_.wait_for(lock, timeout, [&] { return c.cursor_ < ring_.head() || c.ended_ || c.is_cut(); });
       --c.sync_waiters_;
       if (!ready) {
         if (ec) *ec = make_error_code(error::wait_timeout);
-        return out;
+        return std::nullopt;
       }
       if (c.is_cut() || c.cursor_ == ring_.head()) {
+        std::optional<Item> out;
         if (!c.is_cut() && c.final_) {
           out = std::move(*c.final_);
           c.final_.reset();
@@ -431,41 +454,24 @@ class event_hub : public std::enable_shared_from_this<event_hub<Item>> {
         return out;
       }
       // Claim the batch: the cursor moves on, but the slots keep counting
-      // this reader until it has its copies, so nobody frees them meanwhile.
-      n = static_cast<std::size_t>(std::min<std::uint64_t>(ring_.head() - c.cursor_, consumer_type::batch_size));
+      // this reader until it has read them, so nobody frees them meanwhile.
+      const auto n =
+          static_cast<std::size_t>(std::min<std::uint64_t>(ring_.head() - c.cursor_, consumer_type::batch_size));
       for (std::size_t i = 0; i < n; ++i) {
         slot& s = ring_[c.cursor_];
         ++c.cursor_;
-        // The last reader of a slot takes the item itself: nobody else reads
-        // it any more, and a move costs no reference count.
-        claimed[i] = {&s, s.readers_left == 1};
+        c.claimed_[i] = {&s, s.readers_left == 1};
       }
-    }
-    // The copies outside the lock: with many readers, copying under it (a
-    // contended reference count per item) kept the others and the publisher
-    // waiting. Slots do not move (the ring's chunks stay put while a slot
-    // is held), and items are never written after publish.
-    // Built where it goes (a conversion, so that emplace constructs the
-    // item in place rather than moving a temporary).
-    struct reader_copy {
-      const event_hub* hub;
-      std::pair<slot*, bool> claim;
-      operator Item() const {
-        if (claim.second) return std::move(claim.first->item);
-        return hub->copy_for_reader(claim.first->item);
-      }
-    };
-    out.emplace(reader_copy{this, claimed[0]});
-    for (std::size_t i = 1; i < n; ++i) c.local_.emplace_back(reader_copy{this, claimed[i]});
-    c.local_count_.store(c.local_.size() - c.local_next_, std::memory_order_relaxed);
-    {
-      std::lock_guard lock(mutex_);
-      for (std::size_t i = 0; i < n; ++i) --claimed[i].first->readers_left;
+      c.claimed_count_ = n;
+      c.claimed_next_ = 0;
       after_read_locked(room);
     }
     if (room && options_.on_room) options_.on_room();
     if (ec) ec->clear();
-    return out;
+    // The copy outside the lock: with many readers, copying under it (a
+    // contended reference count per item) kept the others and the publisher
+    // waiting.
+    return c.take_claimed();
   }
 
   // Registers c's async waiter, or returns what delivers its item right away.
@@ -476,6 +482,8 @@ class event_hub : public std::enable_shared_from_this<event_hub<Item>> {
     Item item{};
     {
       std::lock_guard lock(mutex_);
+      give_back_locked(c);
+      drop_read_slots_locked();
       if (c.waiter_) {
         ec = make_error_code(error::concurrent_wait);
       } else if (!c.is_cut() && c.cursor_ < ring_.head()) {
@@ -497,6 +505,33 @@ class event_hub : public std::enable_shared_from_this<event_hub<Item>> {
       consumer_type::deliver(std::move(*shared), ec, std::move(item));
       if (on_room) on_room();
     };
+  }
+
+  // Under c's read mutex.
+  void give_back(consumer_type& c) {
+    std::lock_guard lock(mutex_);
+    give_back_locked(c);
+    drop_read_slots_locked();
+  }
+
+  // Under mutex_ and c's read mutex: c no longer counts in the slots it
+  // claimed. The caller drops the slots nobody counts in any more.
+  void give_back_locked(consumer_type& c) {
+    for (std::size_t i = 0; i < c.claimed_count_; ++i) --c.claimed_[i].where->readers_left;
+    c.claimed_count_ = c.claimed_next_ = 0;
+    c.claimed_left_.store(0, std::memory_order_relaxed);
+  }
+
+  // Under mutex_: gives back the claims of readers detached while reading
+  // (see remove) once they have let go of their read mutex.
+  void settle_claims_locked() {
+    std::erase_if(unsettled_, [&](consumer_type* c) {
+      std::unique_lock reading(c->read_mutex_, std::try_to_lock);
+      if (!reading.owns_lock()) return false;
+      give_back_locked(*c);
+      return true;
+    });
+    drop_read_slots_locked();
   }
 
   // Under mutex_, cursor_ < ring_.head(). Moves out of a slot its last reader.
@@ -546,8 +581,17 @@ class event_hub : public std::enable_shared_from_this<event_hub<Item>> {
           if (--s.readers_left == 0) s.item = Item{};
         }
         c->cursor_ = ring_.head();
+        // And its claimed slots, unless it is reading one right now (its
+        // read mutex held: a pop in progress, or a wait, which holds no
+        // slot). Then they go back at a flush once it has let go, or at its
+        // next pop: a handle detached for falling behind and never read
+        // again must not pin the ring's front.
+        unsettled_.push_back(c);
         after_read_locked(room);
       }
+      // Detached before while reading: settled now, at the latest by its
+      // destructor's detach (nobody reads a consumer being destroyed).
+      if (!unsettled_.empty()) settle_claims_locked();
       if (!c->ended_) {
         c->ended_ = true;
         c->end_error_ = why;
@@ -574,8 +618,9 @@ class event_hub : public std::enable_shared_from_this<event_hub<Item>> {
   const options options_;
   mutable std::mutex mutex_;
   // Guarded by mutex_.
-  slot_ring<slot> ring_;                 // items that someone has yet to read, by sequence number
-  std::vector<consumer_type*> readers_;  // removed by their destructor at the latest
+  slot_ring<slot> ring_;                   // items that someone has yet to read, by sequence number
+  std::vector<consumer_type*> readers_;    // removed by their destructor at the latest
+  std::vector<consumer_type*> unsettled_;  // detached with claims out (remove)
   bool waiting_for_room_ = false;
   bool closed_ = false;
   std::optional<Item> final_item_;

@@ -307,7 +307,10 @@ TEST_F(HubTest, ThreadedReadersUnderBackpressureGetEverythingInOrder) {
   hub->close(item{-2, nullptr}, make_error_code(error::shut_down));
   for (auto& t : threads) t.join();
   for (std::size_t i = 0; i < readers.size(); ++i) EXPECT_EQ(bad[i], 0) << "reader " << i;
-  EXPECT_LE(max_ring, capacity + 32) << "a queue's worth and one batch";
+  // A reader's batch stays in the ring while it reads it (claimed, behind
+  // its cursor), where its copies used to be held by the reader.
+  EXPECT_LE(max_ring, capacity + consumer<item>::batch_size + 32)
+      << "a queue's worth, a batch being read and one publishing round";
 }
 
 // The copy option: a reader that is not an item's last gets options.copy's
@@ -339,6 +342,92 @@ TEST_F(HubTest, ReadersOtherThanTheLastGetTheCopyOptionsCopy) {
     EXPECT_EQ(b[static_cast<std::size_t>(i)], i);
   }
   EXPECT_EQ(hub->ring_size(), 0u);
+}
+
+// A reader reads its batch in place: the ring keeps the batch's slots until
+// the reader has read them all, and not after.
+TEST_F(HubTest, AReaderHoldsTheSlotsOfTheBatchItReadsAndNoLonger) {
+  auto hub = make();
+  auto r = hub->attach(0, {});
+  std::weak_ptr<int> first;
+  for (int i = 0; i < 3; ++i) {
+    auto it = numbered(i);
+    if (i == 0) first = it.payload;
+    hub->publish(std::move(it), false);
+  }
+  hub->flush();
+  std::error_code ec;
+  auto got = r->pop_for(0ms, &ec);
+  ASSERT_TRUE(got);
+  EXPECT_EQ(hub->ring_size(), 3u) << "the batch of three is being read";
+  EXPECT_EQ(r->queued(), 2u);
+  got.reset();
+  EXPECT_TRUE(first.expired()) << "the last reader took the item itself, not a copy";
+  EXPECT_EQ(r->pop_for(0ms, &ec)->value, 1);
+  EXPECT_EQ(r->pop_for(0ms, &ec)->value, 2);
+  EXPECT_EQ(hub->ring_size(), 0u) << "the batch read, its slots went back";
+}
+
+// A reader detached for falling behind in the middle of a batch, whose handle
+// is kept but never read again, must not pin the ring's front.
+TEST_F(HubTest, AReaderDetachedHalfWayThroughABatchGivesItBack) {
+  auto hub = make(4, overflow_policy::detach);
+  auto fast = hub->attach(0, {});
+  auto slow = hub->attach(0, {});
+  for (int i = 0; i < 3; ++i) hub->publish(numbered(i), false);
+  hub->flush();
+  std::error_code ec;
+  EXPECT_EQ(slow->pop_for(0ms, &ec)->value, 0);  // claims all three
+  EXPECT_EQ(drain(*fast, ec), (std::vector<int>{0, 1, 2}));
+  EXPECT_EQ(hub->ring_size(), 3u) << "slow still reads that batch";
+  for (int i = 3; i < 7; ++i) {
+    hub->publish(numbered(i), true);  // at the fourth, slow has 4 unread: detached
+    EXPECT_EQ(fast->pop_for(0ms, &ec)->value, i);
+  }
+  EXPECT_EQ(hub->ring_size(), 0u);
+  EXPECT_FALSE(slow->pop_for(0ms, &ec)) << "nothing of its batch is handed out after its detach";
+  EXPECT_EQ(ec, make_error_code(error::consumer_overflow));
+}
+
+// A detach that comes while the reader copies an item out of its batch (its
+// read mutex held) cannot take the batch back under it: the next flush does.
+std::atomic<bool> copy_blocks{false};
+std::promise<void> copy_entered;
+std::promise<void> copy_may_go;
+item blocking_copy(const item& from) {
+  if (copy_blocks.exchange(false)) {
+    copy_entered.set_value();
+    copy_may_go.get_future().wait();
+  }
+  return item{from.value, from.payload};
+}
+
+TEST_F(HubTest, AReaderDetachedWhileCopyingGivesItsBatchBackAtTheNextFlush) {
+  copy_entered = {};
+  copy_may_go = {};
+  test_hub::options o;
+  o.copy = &blocking_copy;
+  auto hub = std::make_shared<test_hub>(std::move(o));
+  auto a = hub->attach(0, {});
+  auto b = hub->attach(0, {});
+  for (int i = 0; i < 3; ++i) hub->publish(numbered(i), false);
+  hub->flush();
+  copy_blocks = true;
+  std::error_code a_ec;
+  auto popped = std::async(std::launch::async, [&] { return a->pop_for(0ms, &a_ec); });
+  copy_entered.get_future().wait();  // a copies item 0 (b still counts in it)
+  a->detach(make_error_code(error::detached));
+  copy_may_go.set_value();
+  auto got = popped.get();
+  ASSERT_TRUE(got) << "the pop under way completes";
+  EXPECT_EQ(got->value, 0);
+  std::error_code ec;
+  EXPECT_EQ(drain(*b, ec), (std::vector<int>{0, 1, 2}));
+  EXPECT_EQ(hub->ring_size(), 3u) << "a's batch: taken back by nobody yet";
+  hub->flush();
+  EXPECT_EQ(hub->ring_size(), 0u) << "the flush gave a's batch back";
+  EXPECT_FALSE(a->pop_for(0ms, &ec));
+  EXPECT_EQ(ec, make_error_code(error::detached));
 }
 
 }  // namespace
