@@ -3,8 +3,8 @@
 // Pull consumers (event_stream) share one ring: the publisher appends each
 // item once, and every consumer reads it at its own cursor. A slot is freed
 // (its item moved to, or dropped by, its last reader) when every consumer that
-// was attached when it was published has read it, so a consumed OFFERS event
-// does not linger. Callback consumers (event_subscription) run on the
+// was attached when it was published has read the batch it was in, so a
+// consumed OFFERS event does not linger. Callback consumers (event_subscription) run on the
 // publisher's thread as the item is published.
 //
 // Threading: publish(), flush(), full() and close() come from one thread (the
