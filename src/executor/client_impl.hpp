@@ -175,7 +175,7 @@ class executor_client_impl : public std::enable_shared_from_this<executor_client
     return item;
   }
 
-  void publish(executor_event item) {
+  void publish(executor_event&& item) {
     const bool wake = item.type != executor_event::kind::event;
     hub_->publish(std::move(item), wake);
   }
@@ -237,7 +237,7 @@ class executor_client_impl : public std::enable_shared_from_this<executor_client
       auto item = self->make_item(executor_event::kind::disconnected);
       item.error = why;
       item.message = text;
-      self->publish(item);
+      self->publish(std::move(item));
     };
     h.on_give_up = [weak](std::error_code why, const std::string& text) {
       if (auto self = weak.lock()) self->close(why, text);
@@ -348,7 +348,7 @@ class executor_client_impl : public std::enable_shared_from_this<executor_client
     item.deadline = end.deadline;
     item.error = end.error;
     item.message = end.reason;
-    publish(item);
+    publish(std::move(item));
     grace_timer_.expires_at(end.deadline);
     grace_timer_.async_wait(
         [self = shared_from_this(), error = end.error, reason = end.reason](boost::system::error_code ec) {

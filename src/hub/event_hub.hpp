@@ -243,9 +243,11 @@ class event_hub : public std::enable_shared_from_this<event_hub<Item>> {
 
   // Publisher's thread. Callback consumers run now; pull consumers see the
   // item at the next flush(), or now with `wake_now`.
-  // By value: the caller's item is moved into the ring, not copied (a copy
-  // costs the shared event two atomic reference-count updates).
-  void publish(Item item, bool wake_now) {
+  // An rvalue: the item is moved into the ring, not copied (a copy costs
+  // the shared event two atomic reference-count updates), and moved twice in
+  // all, into the staged batch and into its slot (a client_event's move is
+  // three strings).
+  void publish(Item&& item, bool wake_now) {
     if (has_callbacks_.load(std::memory_order_relaxed)) {
       const auto callbacks = current_callbacks();
       for (const auto& c : *callbacks) {
@@ -270,10 +272,13 @@ class event_hub : public std::enable_shared_from_this<event_hub<Item>> {
       if (!staged_.empty()) {
         const auto readers = static_cast<unsigned>(readers_.size());
         for (auto& item : staged_) {
-          if (readers)
-            ring_.push_back(slot{std::move(item), readers});
-          else
+          if (readers) {
+            slot& s = ring_.push_back();
+            s.item = std::move(item);
+            s.readers_left = readers;
+          } else {
             ring_.skip();  // nobody left to read it
+          }
         }
         staged_.clear();
       }

@@ -45,18 +45,24 @@ class slot_ring {
 
   Slot& front() noexcept { return (*this)[base_]; }
 
-  void push_back(Slot&& slot) {
+  // The new last slot, to be filled in place (its item is empty: a new
+  // chunk's, or reset by pop_front).
+  Slot& push_back() {
     const auto offset = static_cast<std::size_t>(head_ - chunk_base_);
     if (offset == chunks_.size() * chunk_size) chunks_.push_back(take_spare());
-    chunks_[offset / chunk_size]->slots[offset % chunk_size] = std::move(slot);
     ++head_;
+    return chunks_[offset / chunk_size]->slots[offset % chunk_size];
   }
+  void push_back(Slot&& slot) { push_back() = std::move(slot); }
 
   // A sequence number nobody is there to read. Behind slots still held (a
   // detached reader still copying its claim) it is an empty slot, dropped
   // with them.
   void skip() {
-    if (!empty()) return push_back(Slot{});
+    if (!empty()) {
+      push_back() = Slot{};
+      return;
+    }
     // An empty ring holds no chunk (pop_front gave them back): only the
     // numbering moves on.
     ++base_;

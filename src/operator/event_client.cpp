@@ -169,7 +169,7 @@ class event_client_impl : public std::enable_shared_from_this<event_client_impl>
       auto item = self->make_item(stream_item::kind::disconnected);
       item.error = why;
       item.message = text;
-      self->publish(item);
+      self->publish(std::move(item));
     };
     h.on_give_up = [weak](std::error_code why, const std::string& text) {
       if (auto self = weak.lock()) self->close(why, text);
@@ -223,11 +223,11 @@ class event_client_impl : public std::enable_shared_from_this<event_client_impl>
       auto item = make_item(stream_item::kind::disconnected);
       item.error = make_error_code(error::no_leader);
       item.message = "no leading master known: " + reason;
-      publish(item);
+      publish(std::move(item));
     }
   }
 
-  void publish(stream_item item) {
+  void publish(stream_item&& item) {
     const bool wake = item.type != stream_item::kind::event;
     hub_->publish(std::move(item), wake);
   }

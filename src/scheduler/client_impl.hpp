@@ -240,7 +240,8 @@ class client_impl : public std::enable_shared_from_this<client_impl> {
   // ---------------------------------------------------------------- fan-out
   // Events wait in the hub until what one socket read carried is parsed: a
   // blocked consumer is woken once for all of them. Anything else wakes it now.
-  void publish(client_event item) {
+  // By reference: every move of a client_event is three strings again.
+  void publish(client_event&& item) {
     const bool wake = item.type != client_event::kind::event;
     hub_->publish(std::move(item), wake);
   }

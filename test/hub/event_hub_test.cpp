@@ -95,7 +95,7 @@ TEST_F(HubTest, TheRingLetsGoOfAnItemOnceEveryReaderHasIt) {
   auto b = hub->attach(0, {});
   auto first = numbered(7);
   std::weak_ptr<int> watch = first.payload;
-  hub->publish(first, true);
+  hub->publish(item{first}, true);
   first = item{};
   EXPECT_EQ(hub->ring_size(), 1u);
   std::error_code ec;
