@@ -231,9 +231,8 @@ void run_ingest() {
     }
     const double p = median(pull), p4 = median(pull4), p16 = median(pull16), c = median(callback);
     out << (first ? "" : ",") << "{\"shape\":\"" << shape_name << "\",\"pull_events_per_s\":" << p
-        << ",\"pull4_events_per_s\":" << p4 << ",\"pull16_events_per_s\":" << p16
-        << ",\"callback_events_per_s\":" << c << ",\"ratio\":" << p / c << ",\"ratio4\":" << p4 / p
-        << ",\"ratio16\":" << p16 / p << "}";
+        << ",\"pull4_events_per_s\":" << p4 << ",\"pull16_events_per_s\":" << p16 << ",\"callback_events_per_s\":" << c
+        << ",\"ratio\":" << p / c << ",\"ratio4\":" << p4 / p << ",\"ratio16\":" << p16 / p << "}";
     first = false;
     std::cerr << "ingest hub " << shape_name << " events()=" << p << "/s on_event=" << c << "/s ratio=" << p / c
               << " 4v1=" << p4 / p << " 16v1=" << p16 / p << "\n";
