@@ -289,9 +289,7 @@ class event_hub : public std::enable_shared_from_this<event_hub<Item>> {
     bool room = false;
     {
       std::unique_lock lock(mutex_);
-      // A detached reader's batch, read or not (see remove).
-      give_back_locked(c);
-      drop_read_slots_locked();
+      give_back_locked(c);  // a detached reader's batch, read or not (see remove)
       ++c.sync_waiters_;
       const bool ready =
           c.ready_.wait_for(lock, timeout, [&] { return c.cursor_ < ring_.head() || c.ended_ || c.is_cut(); });
@@ -341,7 +339,6 @@ class event_hub : public std::enable_shared_from_this<event_hub<Item>> {
     {
       std::lock_guard lock(mutex_);
       give_back_locked(c);
-      drop_read_slots_locked();
       if (c.waiter_) {
         ec = make_error_code(error::concurrent_wait);
       } else if (!c.is_cut() && c.cursor_ < ring_.head()) {
@@ -369,15 +366,16 @@ class event_hub : public std::enable_shared_from_this<event_hub<Item>> {
   void give_back(consumer_type& c) {
     std::lock_guard lock(mutex_);
     give_back_locked(c);
-    drop_read_slots_locked();
   }
 
   // Under mutex_ and c's read mutex: c no longer counts in the slots it
-  // claimed. The caller drops the slots nobody counts in any more.
+  // claimed, and those nobody counts in any more are dropped.
   void give_back_locked(consumer_type& c) {
+    if (c.claimed_count_ == 0) return;
     for (std::size_t i = 0; i < c.claimed_count_; ++i) --c.claimed_[i].where->readers_left;
     c.claimed_count_ = c.claimed_next_ = 0;
     c.claimed_left_.store(0, std::memory_order_relaxed);
+    drop_read_slots_locked();
   }
 
   // Under mutex_: gives back the claims of readers detached while reading
@@ -389,7 +387,6 @@ class event_hub : public std::enable_shared_from_this<event_hub<Item>> {
       give_back_locked(*c);
       return true;
     });
-    drop_read_slots_locked();
   }
 
   // Under mutex_, cursor_ < ring_.head(). Moves out of a slot its last reader.
